@@ -1,0 +1,5 @@
+import sys
+
+from musicmixer.cli import main
+
+sys.exit(main())

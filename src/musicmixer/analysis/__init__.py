@@ -1,0 +1,1 @@
+"""Song analysis: beats, downbeats, tempo, key, structure, stem activity."""

@@ -1,0 +1,49 @@
+"""The typed result of analysing one song: what the interpreter reads and the
+mix engine aligns on. Times are seconds from the start of the song."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+SECTION_LABELS = ("intro", "verse", "chorus", "bridge", "breakdown", "drop", "outro")
+
+
+class Section(BaseModel):
+    """A stretch of the song on the bar grid (step 3.5)."""
+
+    label: str  # one of SECTION_LABELS
+    start_bar: int  # index into SongAnalysis.downbeats
+    end_bar: int  # exclusive
+    start_time: float
+    end_time: float
+    energy: float = Field(ge=0.0, le=1.0)  # relative to the song's loudest section
+
+
+class StemCharacter(BaseModel):
+    """A short description of one stem for the LLM (`_build_stem_character`)."""
+
+    energy: float = Field(ge=0.0, le=1.0)  # mean level relative to the loudest stem
+    density: float = Field(ge=0.0, le=1.0)  # share of bars where the stem is active
+    presence: str  # "absent" | "sparse" | "present" | "dominant"
+    description: str  # one line, e.g. "bass: steady, present in 90% of bars"
+
+
+class SongAnalysis(BaseModel):
+    """Everything musicmixer knows about a song after the analyze stage."""
+
+    duration: float
+    sample_rate: int = 44100
+    tempo: float  # BPM
+    tempo_confidence: float = Field(ge=0.0, le=1.0)
+    beats: list[float]
+    downbeats: list[float]
+    beats_per_bar: int = 4
+    key: str  # tonic, e.g. "A", "F#"
+    mode: str  # "major" | "minor"
+    key_confidence: float = Field(ge=0.0, le=1.0)
+    sections: list[Section]
+    stem_bar_energy: dict[str, list[float]] = {}  # stem -> energy per bar (0..1)
+    vocal_activity: list[tuple[float, float]] = []  # (start, end) seconds
+    stem_character: dict[str, StemCharacter] = {}
+    title: str | None = None  # from tags or file name; the planner matches prompts on it
+    artist: str | None = None

@@ -1,0 +1,106 @@
+"""Settings, read once from environment variables and `.env`, then passed down.
+
+No stage reads the environment itself: the CLI, the web app and the tests build
+a `Settings` and hand it to the pipeline. Invalid values fail at start-up with
+a message that names the variable (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import MusicMixerError
+
+_CACHE_ROOT = Path.home() / ".cache" / "musicmixer"
+
+
+class Settings(BaseSettings):
+    """Every knob of musicmixer. Env var = field name in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # --- separation -------------------------------------------------------
+    stem_backend: Literal["local", "modal"] = "local"
+    vocal_sub_separation: bool = False  # VOCAL_SUB_SEPARATION env var
+    separation_threads: int = Field(default=0, ge=0, le=256)  # 0 = onnxruntime decides
+    modal_app_name: str = "musicmixer-separation"
+    modal_function_name: str = "separate_stems_remote"
+
+    # --- sound-quality flags (the spec's ab_* experiments) ----------------
+    ab_per_stem_eq_v1: bool = False
+    ab_resonance_detection_v1: bool = False
+    ab_multiband_comp_v1: bool = False
+    ab_autolvl_tune_v1: bool = False
+    ab_static_mastering_v1: bool = False
+    ab_reference_mastering_v1: bool = False
+
+    # --- folders ----------------------------------------------------------
+    data_dir: Path = _CACHE_ROOT / "data"
+    model_dir: Path = _CACHE_ROOT / "models"
+
+    # --- upload limits ----------------------------------------------------
+    max_upload_mb: float = Field(default=50.0, gt=0)
+    max_song_minutes: float = Field(default=15.0, gt=0)
+
+    # --- mastering --------------------------------------------------------
+    target_lufs: float = Field(default=-14.0, ge=-40.0, le=-5.0)
+    true_peak_ceiling_db: float = Field(default=-1.0, ge=-12.0, le=0.0)
+
+    # --- LLM --------------------------------------------------------------
+    llm_provider: Literal["none", "anthropic", "openai"] = "none"
+    llm_model: str = "claude-sonnet-4-5"
+    llm_api_key: str | None = None
+    llm_base_url: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0, le=600)
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def sound_quality_flags(self) -> dict[str, bool]:
+        """The ab_* flags by name, for reports and the test matrix."""
+        return {name: getattr(self, name) for name in AB_FLAGS}
+
+
+AB_FLAGS = (
+    "ab_per_stem_eq_v1",
+    "ab_resonance_detection_v1",
+    "ab_multiband_comp_v1",
+    "ab_autolvl_tune_v1",
+    "ab_static_mastering_v1",
+    "ab_reference_mastering_v1",
+)
+
+
+class SettingsError(MusicMixerError):
+    """A setting has an invalid value; the message names the variable."""
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings from env/.env plus overrides, turning pydantic's report
+    into one readable line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            lines.append(f"{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings for entry points (CLI, web); stages take them as arguments."""
+    return load_settings()
