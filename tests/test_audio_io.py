@@ -1,0 +1,117 @@
+"""Audio I/O: formats, resampling, atomic saves, loudness, and bad files."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musicmixer import audio
+from musicmixer.errors import AudioDecodeError
+
+SR = audio.SAMPLE_RATE
+
+
+def tone(seconds=2.0, freq=440.0, sr=SR, amp=0.5):
+    t = np.arange(int(seconds * sr)) / sr
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize("ext", [".wav", ".flac", ".ogg"])
+def test_soundfile_formats_load_as_stereo_441(tmp_path, ext):
+    path = tmp_path / f"x{ext}"
+    sf.write(path, tone(1.0), SR)
+    x = audio.load_audio(path)
+    assert x.dtype == np.float32 and x.shape[0] == 2
+    assert abs(x.shape[1] - SR) < 2048
+    assert np.allclose(x[0], x[1])  # mono duplicated
+
+
+@pytest.mark.parametrize("ext", [".mp3", ".m4a"])
+def test_compressed_formats_load(tmp_path, ext):
+    wav = tmp_path / "src.wav"
+    sf.write(wav, tone(1.0), SR)
+    out = tmp_path / f"x{ext}"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), str(out)], check=True)
+    x = audio.load_audio(out)
+    assert x.shape[0] == 2 and x.shape[1] > 0.9 * SR
+    assert 0.3 < np.max(np.abs(x)) < 0.7
+
+
+def test_resamples_to_44100(tmp_path):
+    path = tmp_path / "x.wav"
+    sf.write(path, np.stack([tone(1.0, sr=48000), tone(1.0, sr=48000)], 1), 48000)
+    x = audio.load_audio(path)
+    assert abs(x.shape[1] - SR) <= 1
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    with pytest.raises(AudioDecodeError, match="empty"):
+        audio.load_audio(path)
+
+
+def test_text_file_renamed_to_mp3(tmp_path):
+    path = tmp_path / "song.mp3"
+    path.write_text("this is not a song\n" * 100)
+    with pytest.raises(AudioDecodeError, match="song.mp3"):
+        audio.load_audio(path)
+
+
+def test_zero_length_wav(tmp_path):
+    path = tmp_path / "zero.wav"
+    sf.write(path, np.zeros((0, 2), dtype=np.float32), SR)
+    with pytest.raises(AudioDecodeError, match="zero length|no audio"):
+        audio.load_audio(path)
+
+
+def test_truncated_wav(tmp_path):
+    path = tmp_path / "t.wav"
+    sf.write(path, np.stack([tone(), tone()], 1), SR, subtype="PCM_16")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(AudioDecodeError, match="truncated"):
+        audio.load_audio(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioDecodeError, match="no such file"):
+        audio.load_audio(tmp_path / "nope.wav")
+
+
+@pytest.mark.parametrize("ext", [".wav", ".flac", ".mp3"])
+def test_save_roundtrip_and_atomic(tmp_path, ext):
+    x = np.stack([tone(1.0), tone(1.0, 660.0)])
+    out = audio.save_audio(tmp_path / f"o{ext}", x)
+    assert out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [f"o{ext}"]  # no temp file left
+    y = audio.load_audio(out)
+    n = min(x.shape[1], y.shape[1])
+    if ext != ".mp3":
+        assert np.allclose(x[:, :n], y[:, :n], atol=1e-4)
+
+
+def test_failed_save_leaves_nothing(tmp_path):
+    with pytest.raises(ValueError):
+        audio.save_audio(tmp_path / "o.xyz", np.zeros((2, 100)))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lufs_of_full_scale_sine():
+    # A 997 Hz sine at 0 dBFS in both channels reads about +3 LUFS... per BS.1770,
+    # -3.01 LUFS for one channel; stereo sums channel powers (+3 dB) -> ~0 LUFS.
+    x = np.stack([tone(3.0, 997.0, amp=1.0)] * 2)
+    assert audio.integrated_lufs(x) == pytest.approx(0.0, abs=0.3)
+    assert audio.integrated_lufs(x * 0.1) == pytest.approx(-20.0, abs=0.3)
+    assert audio.integrated_lufs(np.zeros((2, SR))) == float("-inf")
+
+
+def test_true_peak_catches_intersample_peaks():
+    # A sine at fs/4 sampled at 45 degrees never hits its crest on a sample.
+    n = np.arange(SR)
+    x = np.sin(2 * np.pi * n / 4 + np.pi / 4).astype(np.float32)
+    sample_peak = 20 * np.log10(np.max(np.abs(x)))
+    assert sample_peak == pytest.approx(-3.01, abs=0.05)
+    assert audio.true_peak_db(x) == pytest.approx(0.0, abs=0.2)
