@@ -1,0 +1,261 @@
+"""The notes of a song, part by part, from its spec.
+
+Sections change the arrangement (sparse intro, lead-only verse, full chorus with
+backing voices, a breakdown without drums) so that structure analysis and the
+stem-activity truth have something real to find. Repeated sections repeat their
+melody, as songs do. Notes are placed in beats, then timed by `Clock` after
+swing, so the notes and the truth beats share one clock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from .harmony import Pitches, song_chords
+from .spec import BEATS_PER_BAR, Clock, SongSpec
+
+# Which parts play in which section; labels not listed play everything.
+ARRANGEMENT = {
+    "intro": {"drums", "piano"},
+    "verse": {"drums", "bass", "piano", "lead_vocals"},
+    "chorus": {"drums", "bass", "piano", "guitar", "lead_vocals", "backing_vocals"},
+    "breakdown": {"piano", "guitar", "lead_vocals", "backing_vocals"},
+    "bridge": {"drums", "bass", "guitar", "lead_vocals"},
+    "outro": {"drums", "bass", "piano", "guitar"},
+}
+ALL_PARTS = {"drums", "bass", "piano", "guitar", "lead_vocals", "backing_vocals"}
+
+# one syllable each: Festival singing mode takes one note per syllable
+LEAD_WORDS = ("love", "night", "light", "home", "day", "heart", "sing", "go", "free",
+              "sky", "dream", "sun", "rain", "way", "time", "stay", "run", "fall")
+BACKING_WORDS = ("ooh", "ah")
+
+KICK, SNARE, HAT, OPEN_HAT, CRASH = 36, 38, 42, 46, 49
+
+
+@dataclass
+class Note:
+    beat: float          # onset, in beats from the song start (before swing)
+    beats: float         # length in beats
+    pitch: int
+    velocity: int
+    lyric: str = ""
+    start: float = 0.0   # seconds, filled in by `timed`
+    end: float = 0.0
+
+
+@dataclass
+class Score:
+    """Every part's notes plus what the truth needs to know about the form."""
+
+    parts: dict[str, list[Note]] = field(default_factory=dict)
+    programs: dict[str, int] = field(default_factory=dict)
+    bar_sections: list[str] = field(default_factory=list)
+    total_beats: int = 0
+
+
+def arrangement(label: str) -> set[str]:
+    return ARRANGEMENT.get(label, ALL_PARTS)
+
+
+def compose(spec: SongSpec) -> Score:
+    """All parts of the song, timed in seconds."""
+    chords = song_chords(spec)
+    bars: list[tuple[str, int, int]] = []  # (label, bar index in section, section length)
+    for label, n in spec.form():
+        bars.extend((label, i, n) for i in range(n))
+    p = Pitches(spec)
+    score = Score(bar_sections=[b[0] for b in bars], total_beats=BEATS_PER_BAR * len(bars))
+    score.programs = {"drums": 0, "bass": 33, "piano": 0, "guitar": 25}
+    parts: dict[str, list[Note]] = {k: [] for k in
+                                    ("drums", "bass", "piano", "guitar", "lead", "backing_hi", "backing_lo")}
+    melodies: dict[str, list[list[Note]]] = {}
+    last_bar = len(bars) - 1
+    for bar, (label, i, n) in enumerate(bars):
+        on = arrangement(label)
+        chord = chords[bar]
+        b0 = bar * BEATS_PER_BAR
+        section_start = i == 0
+        final = bar == last_bar
+        if "drums" in on:
+            parts["drums"] += _drums(spec.feel, b0, section_start, light=label == "intro",
+                                     fill=i == n - 1 and n > 1 and not final)
+        if "bass" in on:
+            parts["bass"] += _bass(p, spec.feel, chord, b0, final)
+        if "piano" in on:
+            parts["piano"] += _piano(p, chord, b0, busy=label == "chorus", final=final)
+        if "guitar" in on:
+            parts["guitar"] += _guitar(p, spec.feel, chord, b0, final)
+        if "lead_vocals" in on:
+            if label not in melodies:
+                melodies[label] = _melody(spec, p, label, chords, bars)
+            phrase = melodies[label][min(i, len(melodies[label]) - 1)]
+            parts["lead"] += [_shift(nt, b0) for nt in phrase]
+        if "backing_vocals" in on:
+            hi, lo = _backing(p, chord, b0, bar)
+            parts["backing_hi"].append(hi)
+            parts["backing_lo"].append(lo)
+    clock = Clock(spec.tempo, score.total_beats, spec.tempo_drift)
+    for name, notes in parts.items():
+        score.parts[name] = timed(notes, clock, spec.feel, strum=0.012 if name == "guitar" else 0.0)
+    return score
+
+
+def swung(beat: float, feel: str) -> float:
+    """Swing moves each off-beat eighth to two thirds of its beat."""
+    if feel != "swing":
+        return beat
+    whole = int(beat // 1)
+    frac = beat - whole
+    if abs(frac - 0.5) < 1e-9:
+        return whole + 2.0 / 3.0
+    return beat
+
+
+def timed(notes: list[Note], clock: Clock, feel: str, strum: float = 0.0) -> list[Note]:
+    """Set start/end seconds; chords struck together on a guitar are strummed
+    (low string first), which spreads their onsets by `strum` seconds each."""
+    out: list[Note] = []
+    order: dict[float, int] = {}
+    for nt in sorted(notes, key=lambda x: (x.beat, x.pitch)):
+        k = order.get(nt.beat, 0)
+        order[nt.beat] = k + 1
+        nt.start = clock.time(swung(nt.beat, feel)) + k * strum
+        nt.end = clock.time(swung(nt.beat + nt.beats, feel))
+        nt.end = max(nt.end, nt.start + 0.03)
+        out.append(nt)
+    return out
+
+
+def _shift(nt: Note, beats: float) -> Note:
+    return Note(nt.beat + beats, nt.beats, nt.pitch, nt.velocity, nt.lyric)
+
+
+def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool) -> list[Note]:
+    hits: list[tuple[float, int, int]] = []
+    if feel == "half_time":
+        kicks, snares = [0.0, 2.5], [2.0]
+    else:
+        kicks, snares = [0.0, 2.0], [1.0, 3.0]
+        if feel == "straight":
+            kicks.append(2.5)
+    if light:
+        kicks, snares = [0.0], []
+    hits += [(k, KICK, 112 if k == 0 else 92) for k in kicks]
+    hits += [(s, SNARE, 100) for s in snares]
+    hat_step = 1.0 if light else 0.5
+    hits += [(h * hat_step, HAT, 84 if (h * hat_step) % 1 == 0 else 64)
+             for h in range(int(BEATS_PER_BAR / hat_step))]
+    if section_start:
+        hits.append((0.0, CRASH, 110))
+    if fill:
+        hits = [h for h in hits if h[0] < 3.0]
+        hits += [(3.0 + 0.25 * k, SNARE, 70 + 8 * k) for k in range(4)]
+    return [Note(b0 + t, 0.25, pitch, vel) for t, pitch, vel in hits]
+
+
+def _bass(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]:
+    root = p.root(chord, p.tonic(2))  # E1..D#3, a bass guitar's range
+    if root > 47:
+        root -= 12
+    fifth = p.midi(chord + 4, p.tonic(2), chord)
+    fifth = fifth + 12 if fifth < root else fifth - 12 if fifth > root + 12 else fifth
+    if final:
+        return [Note(b0, 3.8, root, 110)]
+    patterns = {
+        "straight": [(0, 1.4, root, 112), (1.5, 0.45, root, 90), (2, 0.9, fifth, 96),
+                     (3, 0.45, root, 92), (3.5, 0.45, root + 12, 86)],
+        "swing": [(0, 0.95, root, 112), (1, 0.95, fifth, 92), (2, 0.95, root + 12, 96),
+                  (3, 0.45, fifth, 90), (3.5, 0.45, root, 86)],
+        "half_time": [(0, 2.4, root, 112), (2.5, 0.45, fifth, 90), (3, 0.95, root, 96)],
+    }
+    return [Note(b0 + t, d, n, v) for t, d, n, v in patterns[feel]]
+
+
+def _voicing(p: Pitches, chord: int, low: int, high: int) -> list[int]:
+    tones = p.chord_pitches(chord, low, high)
+    return tones[:4]
+
+
+def _piano(p: Pitches, chord: int, b0: int, busy: bool, final: bool) -> list[Note]:
+    right = _voicing(p, chord, 57, 72)
+    left = p.root(chord, p.tonic(2))
+    if final:
+        return [Note(b0, 3.8, n, 90) for n in (left, *right)]
+    hits = [0.0, 1.0, 2.0, 3.0] if busy else [0.0, 2.0, 3.5]
+    notes = [Note(b0, 1.9, left, 92), Note(b0 + 2, 1.9, left, 80)]
+    for t in hits:
+        length = 0.9 if busy else (1.9 if t < 3 else 0.45)
+        vel = 92 if t == 0 else 74
+        notes += [Note(b0 + t, length, n, vel) for n in right]
+    return notes
+
+
+def _guitar(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]:
+    tones = p.chord_pitches(chord, 52, 72)[:5]
+    if final:
+        return [Note(b0, 3.8, n, 90) for n in tones]
+    strums = [0.0, 1.0, 1.5, 2.5, 3.0, 3.5] if feel != "half_time" else [0.0, 1.5, 2.0, 3.5]
+    notes = []
+    for t in strums:
+        vel = 96 if t % 1 == 0 else 72
+        notes += [Note(b0 + t, 0.45, n, vel) for n in tones]
+    return notes
+
+
+RHYTHMS = (
+    [(0, 1), (1, 1), (2, 1.5)],
+    [(0, 0.5), (0.5, 0.5), (1, 1), (2, 1), (3, 0.75)],
+    [(0, 1.5), (1.5, 0.5), (2, 1), (3, 0.75)],
+    [(0, 1), (1, 0.5), (1.5, 0.5), (2, 1.5)],
+)
+CADENCE_RHYTHM = [(0, 1), (1, 1), (2, 1.75)]
+
+
+def _melody(spec: SongSpec, p: Pitches, label: str, chords: list[int],
+            bars: list[tuple[str, int, int]]) -> list[list[Note]]:
+    """One phrase per bar of the first section with this label, in bar-relative
+    beats. Strong beats take chord tones; phrases end on the tonic at cadences."""
+    rng = random.Random(f"{spec.seed}:{label}")
+    first = next(k for k, b in enumerate(bars) if b[0] == label)
+    n = bars[first][2]
+    base = p.tonic(3)  # lead sits around the tonic of octave 3 (MIDI 48 + pc): a male voice
+    words = list(LEAD_WORDS)
+    rng.shuffle(words)
+    prev = 4
+    phrases = []
+    for i in range(n):
+        chord = chords[first + i]
+        end_of_phrase = i % 2 == 1 or i == n - 1
+        rhythm = CADENCE_RHYTHM if end_of_phrase else RHYTHMS[rng.randrange(len(RHYTHMS))]
+        notes = []
+        for j, (t, d) in enumerate(rhythm):
+            last = j == len(rhythm) - 1
+            if last and end_of_phrase and chord == 0:
+                deg = min((0, 7), key=lambda x: abs(x - prev))
+            elif t % 2 == 0 or last:
+                deg = min((c + o for c in Pitches.chord_degrees(chord) for o in (-7, 0, 7)
+                           if -1 <= c + o <= 9), key=lambda x: (abs(x - prev), x))
+            else:
+                deg = max(-1, min(9, prev + rng.choice((-1, 1, 1, -2, 2))))
+            prev = deg
+            word = words[(i * 4 + j) % len(words)]
+            notes.append(Note(t, d * 0.95, p.midi(deg, base, chord), 100 if t == 0 else 88, word))
+        phrases.append(notes)
+    return phrases
+
+
+def _backing(p: Pitches, chord: int, b0: int, bar: int) -> tuple[Note, Note]:
+    """Two sustained harmony voices around the lead's register: the chord's third
+    just above its tonic and the chord's fifth just below it, a third or a sixth
+    from the melody most of the time."""
+    home = p.tonic(3)
+    third = p.midi(chord + 2, home, chord)
+    third = third + 12 if third < home + 2 else third
+    third = third - 12 if third >= home + 14 else third
+    fifth = p.midi(chord + 4, home, chord)
+    fifth = fifth - 12 if fifth >= home + 7 else fifth
+    fifth = fifth + 12 if fifth < home - 5 else fifth
+    word = BACKING_WORDS[bar % 2]
+    return Note(b0, 3.6, third, 84, word), Note(b0, 3.6, fifth, 84, word)
