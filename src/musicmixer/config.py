@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     # --- LLM --------------------------------------------------------------
     llm_provider: Literal["none", "anthropic", "openai"] = "none"
-    llm_model: str = "claude-sonnet-4-5"
+    llm_model: str = "claude-sonnet-4-6"
     llm_api_key: str | None = None
     llm_base_url: str | None = None
     llm_timeout_s: float = Field(default=20.0, gt=0, le=600)

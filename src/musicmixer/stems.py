@@ -28,14 +28,18 @@ def stems_for(stem_backend: str, vocal_sub_separation: bool) -> list[str]:
     """
     if stem_backend == "local":
         if vocal_sub_separation:
-            logger.warning(
-                "VOCAL_SUB_SEPARATION is ignored with the local stem backend: "
-                "it produces 4 stems (vocals, drums, bass, other)"
-            )
+            _warn_flag_ignored()
         return list(FOUR_STEMS)
     if stem_backend == "modal":
         return list(SEVEN_STEMS if vocal_sub_separation else ALL_STEMS)
     raise ValueError(f"unknown stem backend {stem_backend!r} (expected 'local' or 'modal')")
+
+
+def _warn_flag_ignored() -> None:
+    logger.warning(
+        "VOCAL_SUB_SEPARATION is ignored with the local stem backend: "
+        "it produces 4 stems (vocals, drums, bass, other)"
+    )
 
 
 def stems_for_settings(settings) -> list[str]:

@@ -1,0 +1,73 @@
+"""`musicmixer plan SONG_A SONG_B --prompt "..."`: analyse both songs and
+print the remix plan (step 4) as JSON, without rendering anything.
+
+A SONG may also be a SongAnalysis JSON file (what an analysis run saved), so
+plans can be tried on known analyses in a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from musicmixer.errors import MusicMixerError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "plan", help="print the remix plan for two songs and a prompt as JSON",
+        description="Analyse two songs and print the section-by-section remix plan as JSON.")
+    parser.add_argument("song_a", type=Path, help="first song (audio file or SongAnalysis .json)")
+    parser.add_argument("song_b", type=Path, help="second song (audio file or SongAnalysis .json)")
+    parser.add_argument("--prompt", "-p", default="", help="what the mashup should do")
+    parser.add_argument("--stems-a", type=Path, default=None, help="folder with song A's stem WAVs")
+    parser.add_argument("--stems-b", type=Path, default=None, help="folder with song B's stem WAVs")
+    parser.add_argument("--stem-backend", choices=("local", "modal"), default=None,
+                        help="stem mode to plan for (default: STEM_BACKEND setting)")
+    parser.add_argument("--vocal-sub-separation", action="store_true", default=None,
+                        help="plan with lead_vocals/backing_vocals (modal backend only)")
+    parser.add_argument("--offline", action="store_true",
+                        help="use the offline planner even when an LLM is configured")
+    parser.set_defaults(func=_run)
+
+
+def _settings(args: argparse.Namespace):
+    from musicmixer.config import get_settings, load_settings
+
+    overrides = {}
+    if args.stem_backend:
+        overrides["stem_backend"] = args.stem_backend
+    if args.vocal_sub_separation:
+        overrides["vocal_sub_separation"] = True
+    if args.offline:
+        overrides["llm_provider"] = "none"
+    return load_settings(**overrides) if overrides else get_settings()
+
+
+def _analysis(path: Path, stem_dir: Path | None, settings):
+    if not path.is_file():
+        raise MusicMixerError(f"{path}: no such file")
+    if path.suffix.lower() == ".json":
+        from pydantic import ValidationError
+
+        from musicmixer.analysis.model import SongAnalysis
+
+        try:
+            return SongAnalysis.model_validate_json(path.read_text(encoding="utf-8"))
+        except (ValidationError, UnicodeDecodeError) as exc:
+            raise MusicMixerError(f"{path}: not a SongAnalysis JSON file ({exc.__class__.__name__})") from None
+    from musicmixer.analysis.analyze import analyze_file
+
+    return analyze_file(path, stem_dir, vocal_sub_separation=settings.vocal_sub_separation)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from musicmixer.interpreter import interpret
+
+    settings = _settings(args)
+    analysis_a = _analysis(args.song_a, args.stems_a, settings)
+    analysis_b = _analysis(args.song_b, args.stems_b, settings)
+    plan = interpret(analysis_a, analysis_b, args.prompt, settings=settings)
+    print(json.dumps(plan.model_dump(mode="json"), indent=2))
+    return 0

@@ -1,0 +1,76 @@
+"""Spec test 7: `_adapt_schema_for_7stem` produces the spec's stem_gains schema;
+the 4-stem adapter and the mode precedence (local -> 4, flag -> 7, else 6)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from interpreter_helpers import settings_for
+
+from musicmixer.services.interpreter import (
+    REMIX_PLAN_TOOL,
+    SEVEN_STEMS,
+    _adapt_schema_for_4stem,
+    _adapt_schema_for_7stem,
+)
+from musicmixer.interpreter.schema import stem_gains_schema, tool_schema_for
+from musicmixer.stems import ALL_STEMS, FOUR_STEMS
+from musicmixer.stems import SEVEN_STEMS as VOCAB_SEVEN
+
+
+def test_seven_stems_is_the_vocabulary_constant():
+    assert SEVEN_STEMS is VOCAB_SEVEN
+
+
+def test_7stem_schema_matches_the_spec():
+    gains = stem_gains_schema(_adapt_schema_for_7stem(REMIX_PLAN_TOOL))
+    assert gains["required"] == ["lead_vocals", "backing_vocals", "drums", "bass", "guitar", "piano", "other"]
+    assert list(gains["properties"]) == gains["required"]
+    assert "vocals" not in gains["properties"] and "vocals" not in gains["required"]
+    assert gains["additionalProperties"] is False
+    lead, backing = gains["properties"]["lead_vocals"], gains["properties"]["backing_vocals"]
+    assert lead == {"type": "number", "minimum": 0.0, "maximum": 1.0,
+                    "description": "Lead vocal level. The primary singing voice."}
+    assert backing["description"] == "Backing vocal level. Harmonies, ad-libs, response phrases."
+    assert backing["minimum"] == 0.0 and backing["maximum"] == 1.0
+
+
+def test_4stem_schema_folds_guitar_and_piano():
+    gains = stem_gains_schema(_adapt_schema_for_4stem(REMIX_PLAN_TOOL))
+    assert gains["required"] == FOUR_STEMS and set(gains["properties"]) == set(FOUR_STEMS)
+    assert gains["additionalProperties"] is False
+    assert "guitar" in gains["properties"]["other"]["description"]
+
+
+def test_adapters_do_not_touch_the_base_tool():
+    before = copy.deepcopy(REMIX_PLAN_TOOL)
+    _adapt_schema_for_7stem(REMIX_PLAN_TOOL)
+    _adapt_schema_for_4stem(REMIX_PLAN_TOOL)
+    assert REMIX_PLAN_TOOL == before
+    assert stem_gains_schema(REMIX_PLAN_TOOL)["required"] == ALL_STEMS
+
+
+@pytest.mark.parametrize("backend, flag, expected", [
+    ("local", False, FOUR_STEMS),
+    ("local", True, FOUR_STEMS),  # local wins: the flag is ignored
+    ("modal", False, ALL_STEMS),
+    ("modal", True, SEVEN_STEMS),
+])
+def test_schema_selection_precedence(backend, flag, expected):
+    settings = settings_for("6", stem_backend=backend, vocal_sub_separation=flag)
+    tool = tool_schema_for(settings)
+    gains = stem_gains_schema(tool)
+    assert gains["required"] == expected
+    assert gains["additionalProperties"] is False
+    assert tool["name"] == "create_remix_plan"
+
+
+def test_schema_describes_the_plan():
+    props = REMIX_PLAN_TOOL["input_schema"]["properties"]
+    section = props["sections"]["items"]["properties"]
+    assert props["vocal_source"]["enum"] == ["song_a", "song_b"]
+    assert section["label"]["enum"] == ["intro", "verse", "chorus", "bridge", "breakdown", "drop", "outro"]
+    assert section["transition_in"]["enum"] == ["fade", "crossfade", "cut"]
+    assert section["transition_beats"]["maximum"] == 8
+    assert {"tempo_intent", "key_intent", "explanation", "warnings", "vocal_start_bar"} <= set(props)
