@@ -1,0 +1,180 @@
+"""Biquad filters (RBJ Audio EQ Cookbook) and Butterworth high/low-pass, as
+small effect objects, plus the vocal bandpass of step 7.7.
+
+Filters run as second-order sections (`sosfilt`); `zero_phase=True` runs them
+forwards and backwards (`sosfiltfilt`), which squares the magnitude: peaks and
+shelves then use half their gain so the dB response stays as written, while
+high/low-pass slopes double (a Butterworth pair run twice is Linkwitz-Riley).
+"""
+
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass
+
+import numpy as np
+from scipy import signal
+
+_SQRT1_2 = 1.0 / np.sqrt(2.0)
+
+
+def _clamp_freq(freq: float, sr: int) -> float:
+    return float(min(max(freq, 1.0), 0.49 * sr))
+
+
+def _biquad_sos(b, a) -> np.ndarray:
+    b = np.asarray(b, dtype=np.float64) / a[0]
+    a = np.asarray(a, dtype=np.float64) / a[0]
+    return np.concatenate([b, a])[None, :]
+
+
+def peaking_sos(freq: float, gain_db: float, q: float, sr: int) -> np.ndarray:
+    """RBJ peaking EQ: `gain_db` at `freq`, bandwidth set by `q`."""
+    amp = 10.0 ** (gain_db / 40.0)
+    w0 = 2 * np.pi * _clamp_freq(freq, sr) / sr
+    alpha, cos = np.sin(w0) / (2 * q), np.cos(w0)
+    b = [1 + alpha * amp, -2 * cos, 1 - alpha * amp]
+    a = [1 + alpha / amp, -2 * cos, 1 - alpha / amp]
+    return _biquad_sos(b, a)
+
+
+def low_shelf_sos(freq: float, gain_db: float, sr: int, q: float = _SQRT1_2) -> np.ndarray:
+    """RBJ low shelf: `gain_db` below `freq` (half of it at `freq`)."""
+    amp = 10.0 ** (gain_db / 40.0)
+    w0 = 2 * np.pi * _clamp_freq(freq, sr) / sr
+    alpha, cos, sq = np.sin(w0) / (2 * q), np.cos(w0), 2 * np.sqrt(amp)
+    b = [amp * ((amp + 1) - (amp - 1) * cos + sq * alpha),
+         2 * amp * ((amp - 1) - (amp + 1) * cos),
+         amp * ((amp + 1) - (amp - 1) * cos - sq * alpha)]
+    a = [(amp + 1) + (amp - 1) * cos + sq * alpha,
+         -2 * ((amp - 1) + (amp + 1) * cos),
+         (amp + 1) + (amp - 1) * cos - sq * alpha]
+    return _biquad_sos(b, a)
+
+
+def high_shelf_sos(freq: float, gain_db: float, sr: int, q: float = _SQRT1_2) -> np.ndarray:
+    """RBJ high shelf: `gain_db` above `freq` (half of it at `freq`)."""
+    amp = 10.0 ** (gain_db / 40.0)
+    w0 = 2 * np.pi * _clamp_freq(freq, sr) / sr
+    alpha, cos, sq = np.sin(w0) / (2 * q), np.cos(w0), 2 * np.sqrt(amp)
+    b = [amp * ((amp + 1) + (amp - 1) * cos + sq * alpha),
+         -2 * amp * ((amp - 1) + (amp + 1) * cos),
+         amp * ((amp + 1) + (amp - 1) * cos - sq * alpha)]
+    a = [(amp + 1) - (amp - 1) * cos + sq * alpha,
+         2 * ((amp - 1) - (amp + 1) * cos),
+         (amp + 1) - (amp - 1) * cos - sq * alpha]
+    return _biquad_sos(b, a)
+
+
+def allpass_sos(freq: float, sr: int, q: float = _SQRT1_2) -> np.ndarray:
+    """RBJ second-order allpass; with q=1/sqrt(2) it equals LR4 low + high at `freq`."""
+    w0 = 2 * np.pi * _clamp_freq(freq, sr) / sr
+    alpha, cos = np.sin(w0) / (2 * q), np.cos(w0)
+    return _biquad_sos([1 - alpha, -2 * cos, 1 + alpha], [1 + alpha, -2 * cos, 1 - alpha])
+
+
+def butter_sos(kind: str, freq: float, sr: int, order: int = 2) -> np.ndarray:
+    """Butterworth 'highpass' or 'lowpass' as second-order sections."""
+    return signal.butter(order, _clamp_freq(freq, sr), btype=kind, fs=sr, output="sos")
+
+
+def apply_sos(audio: np.ndarray, sos: np.ndarray, zero_phase: bool = False) -> np.ndarray:
+    """Filter along the last axis; float32 out."""
+    x = np.asarray(audio, dtype=np.float64)
+    if x.shape[-1] == 0:
+        return x.astype(np.float32)
+    if zero_phase:
+        padlen = min(3 * (2 * len(sos) + 1), x.shape[-1] - 1)
+        y = signal.sosfiltfilt(sos, x, axis=-1, padlen=padlen)
+    else:
+        y = signal.sosfilt(sos, x, axis=-1)
+    return y.astype(np.float32)
+
+
+def response_db(sos: np.ndarray, freqs, sr: int) -> np.ndarray:
+    """Magnitude response in dB at `freqs` (Hz)."""
+    _, h = signal.sosfreqz(sos, worN=np.asarray(freqs, dtype=np.float64), fs=sr)
+    return 20 * np.log10(np.maximum(np.abs(h), 1e-12))
+
+
+# --- effect objects -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Filter:
+    _: KW_ONLY
+    zero_phase: bool = False
+
+    def sos(self, sr: int) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        return apply_sos(audio, self.sos(sr), self.zero_phase)
+
+    def _gain(self, gain_db: float) -> float:
+        return gain_db / 2.0 if self.zero_phase else gain_db
+
+
+@dataclass(frozen=True)
+class PeakFilter(_Filter):
+    freq: float = 1000.0
+    gain_db: float = 0.0
+    q: float = 1.0
+
+    def sos(self, sr):
+        return peaking_sos(self.freq, self._gain(self.gain_db), self.q, sr)
+
+
+@dataclass(frozen=True)
+class LowShelf(_Filter):
+    freq: float = 100.0
+    gain_db: float = 0.0
+    q: float = _SQRT1_2
+
+    def sos(self, sr):
+        return low_shelf_sos(self.freq, self._gain(self.gain_db), sr, self.q)
+
+
+@dataclass(frozen=True)
+class HighShelf(_Filter):
+    freq: float = 10000.0
+    gain_db: float = 0.0
+    q: float = _SQRT1_2
+
+    def sos(self, sr):
+        return high_shelf_sos(self.freq, self._gain(self.gain_db), sr, self.q)
+
+
+@dataclass(frozen=True)
+class HighPass(_Filter):
+    freq: float = 80.0
+    order: int = 2
+
+    def sos(self, sr):
+        return butter_sos("highpass", self.freq, sr, self.order)
+
+
+@dataclass(frozen=True)
+class LowPass(_Filter):
+    freq: float = 16000.0
+    order: int = 2
+
+    def sos(self, sr):
+        return butter_sos("lowpass", self.freq, sr, self.order)
+
+
+def bandpass_filter(audio: np.ndarray, sr: int, low: float = 150.0, high: float = 16000.0,
+                    order: int = 2, zero_phase: bool = True) -> np.ndarray:
+    """Step 7.7: band-limit a vocal stem before it meets the other song.
+
+    150 Hz - 16 kHz when per-stem EQ (step 7.75) is on, 150 Hz - 8 kHz when it
+    is off (the caller passes `high`); Butterworth, zero-phase so the vocal's
+    transients stay where the beat grid says they are.
+    """
+    sos = np.concatenate([butter_sos("highpass", low, sr, order),
+                          butter_sos("lowpass", high, sr, order)])
+    return apply_sos(audio, sos, zero_phase)
+
+
+def vocal_bandpass(audio: np.ndarray, sr: int, per_stem_eq: bool) -> np.ndarray:
+    """Step 7.7 as the pipeline calls it: the top edge depends on `ab_per_stem_eq_v1`."""
+    return bandpass_filter(audio, sr, low=150.0, high=16000.0 if per_stem_eq else 8000.0)
