@@ -43,3 +43,7 @@ class StemValidationError(SeparationError):
             + ", ".join(parts)
             + f" (expected {sorted(self.expected)})"
         )
+
+
+class AnalysisError(MusicMixerError):
+    """The audio cannot be analysed: silent, too short to hold a few bars, or without a beat."""

@@ -1,0 +1,240 @@
+"""The analyze stage (steps 2 and 3.5): a song and its stems in, a `SongAnalysis` out.
+
+`analyze_song` works on arrays; `analyze_file` loads a mix and whatever stem
+WAVs sit next to it. Stems sharpen every estimate but none is required: beats
+read the drum stem alongside the mix, key and bar phase read the harmonic
+stems (everything but the drums), the vocal analysis reads the lead vocal in
+7-stem mode (spec step 3.5), and structure reads which stems play where.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..audio import load_audio
+from ..errors import AnalysisError
+from ..stems import (
+    ALL_STEMS,
+    LEAD_VOCAL_STEM,
+    MIXED_VOCAL_STEM,
+    SEVEN_STEMS,
+    VOCAL_STEM_NAMES,
+)
+from . import beats as beatmod
+from .character import all_characters
+from .features import FPS, compute_chroma, compute_features, to_mono
+from .key import estimate_key
+from .model import SongAnalysis
+from .structure import (
+    bar_edges,
+    bar_features,
+    bar_rms,
+    build_sections,
+    stem_active,
+    stem_bar_energy,
+    to_db,
+    vocal_regions,
+)
+
+DRUM_STEM = "drums"
+BASS_STEM = "bass"
+MIN_DURATION_S = 6.0  # two bars at 80 BPM: less than this has no bar grid to find
+MIN_BARS = 2
+SILENT_DBFS = -60.0
+
+
+def vocal_stem_file(stem_dir: str | os.PathLike, vocal_sub_separation: bool) -> Path | None:
+    """Step 3.5: the WAV the vocal analysis reads.
+
+    7-stem mode (`vocal_sub_separation`) reads `lead_vocals.wav`, falling back to
+    `vocals.wav` (the karaoke pass failed and kept the mixed vocals); 4/6-stem
+    mode reads `vocals.wav`, falling back to `lead_vocals.wav`. None when neither exists.
+    """
+    order = ([LEAD_VOCAL_STEM, MIXED_VOCAL_STEM] if vocal_sub_separation
+             else [MIXED_VOCAL_STEM, LEAD_VOCAL_STEM])
+    for name in order:
+        path = Path(stem_dir) / f"{name}.wav"
+        if path.is_file():
+            return path
+    return None
+
+
+def _known_stem_names() -> list[str]:
+    names: list[str] = []
+    for name in [*SEVEN_STEMS, *ALL_STEMS]:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def analyze_file(path: str | os.PathLike, stem_dir: Path | None = None, *,
+                 vocal_sub_separation: bool = False) -> SongAnalysis:
+    """Analyse a song file, with the stem WAVs found in `stem_dir` if given."""
+    path = Path(path)
+    audio = load_audio(path)
+    stems: dict[str, np.ndarray] = {}
+    vocal_name = None
+    if stem_dir is not None:
+        for name in _known_stem_names():
+            f = Path(stem_dir) / f"{name}.wav"
+            if f.is_file():
+                stems[name] = load_audio(f)
+        vfile = vocal_stem_file(stem_dir, vocal_sub_separation)
+        vocal_name = vfile.stem if vfile is not None else None
+    title, artist = _tags(path)
+    return analyze_song(audio, 44100, stems or None, title=title or path.stem, artist=artist,
+                        vocal_stem=vocal_name)
+
+
+def _tags(path: Path) -> tuple[str | None, str | None]:
+    """Title and artist from the file's metadata where libsndfile can read them."""
+    try:
+        import soundfile as sf
+
+        with sf.SoundFile(str(path)) as f:
+            return (f.title or None), (f.artist or None)
+    except Exception:
+        return None, None
+
+
+def _pick_vocal(stems: Mapping[str, np.ndarray], vocal_stem: str | None) -> str | None:
+    if vocal_stem is not None and vocal_stem in stems:
+        return vocal_stem
+    for name in (LEAD_VOCAL_STEM, MIXED_VOCAL_STEM):
+        if name in stems:
+            return name
+    return next((n for n in stems if n in VOCAL_STEM_NAMES), None)
+
+
+def _validate(audio: np.ndarray, sr: int) -> np.ndarray:
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim not in (1, 2) or audio.size == 0:
+        raise AnalysisError("cannot analyse: the audio is empty")
+    if not np.all(np.isfinite(audio)):
+        raise AnalysisError("cannot analyse: the audio holds NaN or infinite samples")
+    duration = audio.shape[-1] / sr
+    if duration < MIN_DURATION_S:
+        raise AnalysisError(
+            f"cannot analyse a {duration:.1f} s clip: a song needs at least "
+            f"{MIN_DURATION_S:.0f} s (a few bars) to find its tempo and bars")
+    mono = to_mono(audio)
+    rms = float(np.sqrt(np.mean(np.square(mono, dtype=np.float64))))
+    if 20 * np.log10(max(rms, 1e-12)) < SILENT_DBFS:
+        raise AnalysisError(
+            f"cannot analyse: the audio is silent (level {20 * np.log10(max(rms, 1e-12)):.0f} dBFS)")
+    return audio
+
+
+def analyze_song(audio: np.ndarray, sr: int = 44100,
+                 stems: Mapping[str, np.ndarray] | None = None, *, title: str | None = None,
+                 artist: str | None = None, vocal_stem: str | None = None) -> SongAnalysis:
+    """Beats, downbeats, tempo, key, sections, per-stem energy and character.
+
+    `stems` maps stem names (any of the vocabularies in `musicmixer.stems`) to
+    arrays at `sr`; `vocal_stem` names the one the vocal analysis reads (default:
+    lead_vocals, else vocals).
+    """
+    audio = _validate(audio, sr)
+    stems = {k: np.asarray(v, dtype=np.float32) for k, v in (stems or {}).items()}
+    duration = audio.shape[-1] / sr
+    harmonic_names = [n for n in stems if n != DRUM_STEM]
+    mix = compute_features(audio, sr, with_chroma=not harmonic_names)
+
+    # beats: the mix's onsets, sharpened by the drum stem's where there is one
+    stem_feats = {n: compute_features(stems[n], sr, with_chroma=False) for n in stems}
+    env = beatmod.normalise(mix.onset)
+    if DRUM_STEM in stems:
+        drums = stem_feats[DRUM_STEM]
+        m = min(len(env), drums.n_frames)
+        env = 0.5 * env[:m] + 0.5 * beatmod.normalise(drums.onset[:m])
+    # harmony (key, bar phase, structure): everything but the drums
+    if harmonic_names:
+        chroma, bass_chroma = compute_chroma(sum(to_mono(stems[n]) for n in harmonic_names), sr)
+    else:
+        chroma, bass_chroma = mix.chroma, mix.bass_chroma
+    low_env = mix.low_onset
+    if BASS_STEM in stems:
+        bass = stem_feats[BASS_STEM]
+        m = min(len(low_env), bass.n_frames)
+        low_env = 0.5 * beatmod.normalise(low_env[:m]) + 0.5 * beatmod.normalise(bass.onset[:m])
+
+    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env)
+    beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
+    beat_times = np.maximum(beat_times, 0.0)
+    if len(beat_times) < MIN_BARS * 4:
+        raise AnalysisError(
+            f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
+            "the audio needs a steady pulse over at least a few bars")
+    phase = beatmod.bar_phase(beat_times, low_env, chroma)
+    downbeats = beat_times[phase::4]
+
+    key, mode, key_conf = estimate_key(chroma, bass_chroma)
+
+    # step 3.5: the bar grid, per-bar energies, sections, vocal activity
+    bar_s = 4 * 60.0 / tempo
+    edges = bar_edges(downbeats, duration, bar_s)
+    mix_rms = bar_rms(audio, sr, edges)
+    stem_rms = {n: bar_rms(stems[n], sr, edges) for n in stems}
+    band_db = _bar_mean(np.log10(mix.bands + 1e-10).T * 10.0, edges, FPS)
+    bar_chroma = _bar_mean(_norm_cols(chroma).T, edges, beatmod.CHROMA_FPS)
+    names = list(stems)
+    stem_db = (np.stack([np.maximum(to_db(stem_rms[n]), -80.0) for n in names], axis=1)
+               if names else None)
+    feats = bar_features(band_db, stem_db, bar_chroma)
+    song_peak = max([float(v.max()) for v in stem_rms.values()] + [1e-9])
+    active_bars = {n: stem_active(stem_rms[n], song_peak) for n in names}
+    vocal_name = _pick_vocal(stems, vocal_stem)
+    vocal_bars = active_bars.get(vocal_name) if vocal_name else None
+    drum_bars = active_bars.get(DRUM_STEM)
+    sections = build_sections(edges, feats, mix_rms, vocal_bars, drum_bars, with_stems=bool(names))
+    vocals = vocal_regions(stems[vocal_name], sr) if vocal_name else []
+
+    onset_rate = {n: _onsets_per_beat(stem_feats[n], len(beat_times)) for n in names}
+    characters = all_characters(stem_rms, active_bars, onset_rate)
+
+    return SongAnalysis(
+        duration=round(duration, 4), sample_rate=sr, tempo=round(tempo, 3),
+        tempo_confidence=round(tempo_conf, 4),
+        beats=[round(float(t), 4) for t in beat_times],
+        downbeats=[round(float(t), 4) for t in downbeats], beats_per_bar=4,
+        key=key, mode=mode, key_confidence=round(key_conf, 4), sections=sections,
+        stem_bar_energy=stem_bar_energy(stem_rms),
+        bar_energy=stem_bar_energy({"mix": mix_rms})["mix"],
+        vocal_activity=vocals, vocal_stem=vocal_name, stem_character=characters,
+        title=title, artist=artist,
+    )
+
+
+def _norm_cols(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(x.sum(axis=0, keepdims=True), 1e-12)
+
+
+def _bar_mean(frames: np.ndarray, edges: np.ndarray, fps: float) -> np.ndarray:
+    """Mean of (T, d) frame features inside each bar."""
+    out = np.zeros((len(edges) - 1, frames.shape[1]))
+    for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+        fa = int(a * fps)
+        fb = max(int(b * fps), fa + 1)
+        seg = frames[fa:fb]
+        if len(seg):
+            out[i] = seg.mean(axis=0)
+    return out
+
+
+def _onsets_per_beat(f, n_beats: int) -> float:
+    """Onset peaks per beat of a stem, over the time it plays."""
+    env = f.onset
+    if env.max() <= 0 or n_beats == 0:
+        return 0.0
+    thr = env.max() * 0.1
+    peaks = (env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:]) & (env[1:-1] > thr)
+    loud = to_db(f.rms) > to_db(np.array([f.rms.max()]))[0] - 30
+    frac = max(loud.mean(), 1e-3)
+    return float(peaks.sum()) / (n_beats * frac)
+
+
+__all__ = ["analyze_song", "analyze_file", "vocal_stem_file"]

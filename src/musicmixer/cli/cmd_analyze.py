@@ -1,0 +1,61 @@
+"""`musicmixer analyze SONG [--stems DIR] [--json]`: tempo, beats, key,
+sections and stem character of one song (steps 2 and 3.5)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "analyze", help="print a song's tempo, key, sections and stem character",
+        description="Analyse one song: beat and bar grid, tempo, key, sections, "
+                    "per-stem energy and vocal activity.")
+    parser.add_argument("song", type=Path, help="audio file (wav, mp3, flac, ...)")
+    parser.add_argument("--stems", type=Path, default=None, metavar="DIR",
+                        help="folder of stem WAVs (drums.wav, bass.wav, vocals.wav, ...)")
+    parser.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction,
+                        default=None,
+                        help="read lead_vocals.wav for the vocal analysis (7-stem mode); "
+                             "default: the VOCAL_SUB_SEPARATION setting")
+    parser.add_argument("--json", action="store_true", help="print the full analysis as JSON")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from musicmixer.analysis.analyze import analyze_file
+
+    flag = args.vocal_sub_separation
+    if flag is None:
+        from musicmixer.config import get_settings
+
+        flag = get_settings().vocal_sub_separation
+    analysis = analyze_file(args.song, args.stems, vocal_sub_separation=flag)
+    if args.json:
+        print(analysis.model_dump_json(indent=2))
+    else:
+        print(format_analysis(analysis))
+    return 0
+
+
+def format_analysis(a) -> str:
+    """A few lines a person reads at a glance."""
+    lines = [
+        f"{a.title or 'song'}: {a.duration:.1f} s",
+        f"  tempo   {a.tempo:.1f} BPM (confidence {a.tempo_confidence:.2f}), "
+        f"{len(a.beats)} beats, {len(a.downbeats)} bars of {a.beats_per_bar}",
+        f"  key     {a.key} {a.mode} (confidence {a.key_confidence:.2f})",
+        "  sections:",
+    ]
+    for s in a.sections:
+        lines.append(f"    {s.label:<10} bars {s.start_bar:>3}-{s.end_bar - 1:<3} "
+                     f"{s.start_time:7.2f}-{s.end_time:7.2f} s  energy {s.energy:.2f}")
+    if a.vocal_activity:
+        sung = sum(b - e for e, b in a.vocal_activity)
+        lines.append(f"  vocals  ({a.vocal_stem}) {len(a.vocal_activity)} phrases, "
+                     f"{sung:.1f} s sung")
+    if a.stem_character:
+        lines.append("  stems:")
+        lines += [f"    {c.description}" for c in a.stem_character.values()]
+    return "\n".join(lines)
