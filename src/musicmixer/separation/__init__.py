@@ -1,0 +1,1 @@
+"""Stem separation: the local HTDemucs ONNX backend, its model store, and the dispatcher."""
