@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # --- upload limits ----------------------------------------------------
     max_upload_mb: float = Field(default=50.0, gt=0)
     max_song_minutes: float = Field(default=15.0, gt=0)
+    max_prompt_chars: int = Field(default=2000, ge=1, le=100_000)
+
+    # --- web app (`musicmixer serve`) ---------------------------------------
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=0, le=65535)
+    web_workers: int = Field(default=1, ge=1, le=32)  # remixes made at once
+    web_queue_depth: int = Field(default=10, ge=0, le=10_000)  # waiting remixes; 503 past it
+    remix_ttl_hours: float = Field(default=3.0, gt=0)  # then a remix and its files are deleted
 
     # --- mastering --------------------------------------------------------
     target_lufs: float = Field(default=-14.0, ge=-40.0, le=-5.0)
