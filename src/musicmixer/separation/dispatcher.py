@@ -1,0 +1,258 @@
+"""`separate_stems`: the one entry point to separation (spec: `separation.py`).
+
+It picks the backend from settings (local HTDemucs ONNX, or the Modal app),
+forwards `vocal_sub_separation` to the Modal call, checks that the stems that
+come back are exactly the set the configuration must produce
+(`musicmixer.stems.stems_for_settings`: 7 with the flag, 6 without, 4 for
+local, where the flag is ignored with a warning), and writes them atomically as
+float32 WAVs. Results go through the stem cache, and a `time_range` separates
+only the part of the song a plan uses (plus `RANGE_MARGIN_S` either side for
+crossfades).
+
+Backends are plain functions `backend(job) -> {stem: (2, n) float32}` looked up
+in `BACKENDS`; tests pass their own mapping, so neither the 174 MB local model
+nor a Modal account is needed to test the dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from musicmixer.audio import SAMPLE_RATE, load_audio, save_audio
+from musicmixer.errors import AudioDecodeError, SeparationError, StemValidationError
+from musicmixer.stems import ALL_STEMS, stems_for_settings
+
+from . import modal_client
+from .cache import CacheKey, StemCache, audio_digest, file_digest
+from .stem_files import KARAOKE_CKPT, MODEL_CKPT, fit_length
+
+logger = logging.getLogger(__name__)
+
+# Bump when a change here or in a backend changes the stems for the same input:
+# it is part of every cache key.
+SEPARATOR_VERSION = "1"
+RANGE_MARGIN_S = 2.0
+
+Progress = Callable[[float, str], None]
+
+
+class TimeRangeError(SeparationError, ValueError):
+    """The requested time range is empty or outside the song."""
+
+
+@dataclass(frozen=True)
+class SeparationJob:
+    """What a backend separates: `audio` is the (possibly sliced) decoded song."""
+
+    audio: np.ndarray  # (2, n) float32 at SAMPLE_RATE
+    source_path: Path
+    whole_song: bool  # False when `audio` is a slice of the file
+    settings: object
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class SeparationResult:
+    """Stem files, and the span of the song they cover (seconds from its start)."""
+
+    stems: dict[str, Path]
+    start: float
+    end: float
+    backend: str
+    stem_names: list[str]
+    cache_hit: bool
+    vocal_sub_separation: bool  # effective: False on the local backend
+    sample_rate: int = SAMPLE_RATE
+
+    def __getitem__(self, stem: str) -> Path:
+        return self.stems[stem]
+
+
+Backend = Callable[[SeparationJob], Mapping[str, np.ndarray]]
+
+
+def _separate_local(job: SeparationJob) -> dict[str, np.ndarray]:
+    """HTDemucs ONNX on the CPU: 4 stems; `vocal_sub_separation` does not apply."""
+    from .local_onnx import separate_local
+    from .model_store import ensure_model
+
+    model_path = ensure_model(job.settings.model_dir)
+    return separate_local(job.audio, model_path=model_path,
+                          threads=job.settings.separation_threads, progress=job.progress)
+
+
+def _separate_modal(job: SeparationJob, remote_fn=None) -> dict[str, np.ndarray]:
+    """One call to the deployed `separate_stems_remote`, the flag forwarded
+    (spec: "Flag propagation"). `remote_fn` replaces the Modal lookup in tests."""
+    if remote_fn is None:
+        remote_fn = modal_client.lookup_remote_function(job.settings)
+    audio_bytes, filename, gain = modal_client.payload_for(job)
+    if job.progress:
+        job.progress(0.05, f"uploading {len(audio_bytes) / 1e6:.1f} MB to Modal")
+    stem_bytes = modal_client.call_remote(remote_fn, audio_bytes, filename,
+                                          bool(job.settings.vocal_sub_separation))
+    if job.progress:
+        job.progress(0.9, "stems received")
+    return modal_client.decode_stems(stem_bytes, job.audio.shape[1], gain)
+
+
+def modal_backend(remote_fn) -> Backend:
+    """A modal backend bound to a given function (a fake, or a looked-up one)."""
+    return lambda job: _separate_modal(job, remote_fn=remote_fn)
+
+
+BACKENDS: dict[str, Backend] = {"local": _separate_local, "modal": _separate_modal}
+
+
+def model_id_for(settings) -> str:
+    """The weights that make the stems: part of the cache key."""
+    if settings.stem_backend == "modal":
+        return f"{MODEL_CKPT}+{KARAOKE_CKPT}" if settings.vocal_sub_separation else MODEL_CKPT
+    from .model_store import HTDEMUCS
+
+    return f"{HTDEMUCS.filename}:{HTDEMUCS.sha256[:16]}"
+
+
+def validate_stem_set(received, expected) -> None:
+    """Raise `StemValidationError` naming missing and unexpected stems."""
+    received, expected = set(received), set(expected)
+    if received != expected:
+        raise StemValidationError(expected - received, received - expected, expected)
+
+
+def resolve_range(time_range, n_samples: int, margin_s: float = RANGE_MARGIN_S,
+                  sr: int = SAMPLE_RATE) -> tuple[int, int]:
+    """Sample span [start - margin, end + margin], clamped to the song."""
+    if time_range is None:
+        return 0, n_samples
+    start, end = (float(t) for t in time_range)
+    duration = n_samples / sr
+    if not (np.isfinite(start) and np.isfinite(end)) or start < 0 or end <= start:
+        raise TimeRangeError(f"time range {start:g}-{end:g} s is empty or negative")
+    if start >= duration:
+        raise TimeRangeError(f"time range starts at {start:g} s, after the song ends ({duration:.1f} s)")
+    lo = max(0, int(np.floor((start - margin_s) * sr)))
+    hi = min(n_samples, int(np.ceil((end + margin_s) * sr)))
+    return lo, hi
+
+
+def separate_stems(audio_path, output_dir, progress_callback: Progress | None = None, *,
+                   settings=None, time_range: tuple[float, float] | None = None,
+                   cache: StemCache | bool = True,
+                   backends: Mapping[str, Backend] | None = None,
+                   margin_s: float = RANGE_MARGIN_S,
+                   allow_vocal_fallback: bool = False) -> SeparationResult:
+    """Separate `audio_path` into `output_dir/{stem}.wav` (float32, 44.1 kHz stereo).
+
+    settings: defaults to the process settings (entry points only).
+    time_range: (start, end) seconds; only that span plus `margin_s` either
+        side is separated; the result's `start`/`end` say what the files cover.
+    cache: True -> `settings.data_dir / "stem-cache"`; a `StemCache`; False -> none.
+    allow_vocal_fallback: with the flag on, accept the 6 stems the Modal app
+        returns when its karaoke pass failed (spec: "graceful fallback")
+        instead of raising; the result then says `vocal_sub_separation=False`
+        and lists 6 stems, and it is not cached. Off by default, because a
+        caller planning for 7 stems must not silently get 6.
+    """
+    if settings is None:
+        from musicmixer.config import get_settings
+
+        settings = get_settings()
+    audio_path, output_dir = Path(audio_path), Path(output_dir)
+    if not audio_path.is_file():
+        raise AudioDecodeError(f"{audio_path}: no such file")
+    backend_name = settings.stem_backend
+    expected = stems_for_settings(settings)  # logs the local + flag warning
+    flag = bool(settings.vocal_sub_separation) and backend_name == "modal"
+    table = BACKENDS if backends is None else backends
+    if backend_name not in table:
+        raise SeparationError(f"no separation backend {backend_name!r}")
+    backend = table[backend_name]
+    report = progress_callback or (lambda fraction, detail="": None)
+
+    if cache is True:
+        cache = StemCache(Path(settings.data_dir) / "stem-cache")
+    if not cache:
+        report(0.0, "decoding")
+        stems, meta = _compute(load_audio(audio_path), audio_path, settings, backend, expected,
+                               time_range, margin_s, report, allow_vocal_fallback)
+        report(0.97, "writing stems")
+        paths = {name: save_audio(output_dir / f"{name}.wav", audio) for name, audio in stems.items()}
+        report(1.0, "done")
+        return SeparationResult(paths, meta["start"], meta["end"], backend_name, list(stems),
+                                False, flag and not meta.get("vocal_fallback"))
+
+    report(0.0, "checking the stem cache")
+    decoded: dict[str, np.ndarray] = {}
+    file_sha = file_digest(audio_path)
+    audio_sha = cache.source_audio_digest(file_sha)
+    if audio_sha is None:
+        report(0.01, "decoding")
+        decoded["audio"] = load_audio(audio_path)
+        audio_sha = audio_digest(decoded["audio"])
+        cache.remember_source(file_sha, audio_sha)
+    key = CacheKey(audio_sha, backend_name, model_id_for(settings), flag, SEPARATOR_VERSION,
+                   None if time_range is None else (*map(float, time_range), float(margin_s)))
+
+    def compute():
+        audio = decoded.get("audio")
+        if audio is None:
+            report(0.01, "decoding")
+            audio = load_audio(audio_path)
+        return _compute(audio, audio_path, settings, backend, expected, time_range, margin_s,
+                        report, allow_vocal_fallback)
+
+    manifest, hit = cache.get_or_compute(key, output_dir, compute)
+    fallback = bool(manifest.get("vocal_fallback"))
+    names = list(ALL_STEMS) if fallback else list(expected)
+    validate_stem_set(manifest["files"], names)
+    report(1.0, "cached stems" if hit else "done")
+    return SeparationResult(
+        {n: output_dir / manifest["files"][n]["file"] for n in names},
+        float(manifest["start"]), float(manifest["end"]), backend_name, names, hit,
+        flag and not fallback)
+
+
+def _compute(audio: np.ndarray, audio_path: Path, settings, backend: Backend, expected,
+             time_range, margin_s: float, report: Progress,
+             allow_vocal_fallback: bool = False) -> tuple[dict[str, np.ndarray], dict]:
+    """Slice, run the backend, validate: stems in canonical order, and the span."""
+    lo, hi = resolve_range(time_range, audio.shape[1], margin_s)
+    whole = lo == 0 and hi == audio.shape[1]
+    part = audio if whole else np.ascontiguousarray(audio[:, lo:hi])
+
+    def scaled(fraction: float, detail: str = "") -> None:
+        report(0.02 + 0.93 * max(0.0, min(1.0, fraction)), detail)
+
+    job = SeparationJob(part, audio_path, whole, settings, scaled)
+    logger.info("separating %s (%.1f-%.1f s) with %s backend", audio_path.name,
+                lo / SAMPLE_RATE, hi / SAMPLE_RATE, settings.stem_backend)
+    raw = backend(job)
+    meta = {"start": lo / SAMPLE_RATE, "end": hi / SAMPLE_RATE,
+            "source": os.path.basename(str(audio_path))}
+    try:
+        validate_stem_set(raw, expected)
+    except StemValidationError:
+        if not (allow_vocal_fallback and set(expected) != set(ALL_STEMS)
+                and set(raw) == set(ALL_STEMS) and settings.stem_backend == "modal"):
+            raise
+        logger.warning("the karaoke pass fell back to 6 stems (see the Modal logs); "
+                       "continuing without lead/backing vocals")
+        expected = list(ALL_STEMS)
+        meta.update(vocal_fallback=True, cacheable=False)
+    stems = {}
+    for name in expected:
+        stem = np.asarray(raw[name], dtype=np.float32)
+        if stem.ndim != 2 or stem.shape[0] != 2:
+            raise SeparationError(f"backend returned {name!r} shaped {stem.shape}, expected (2, n)")
+        if stem.shape[1] != part.shape[1]:
+            logger.debug("%s: %d samples, input %d; fitting", name, stem.shape[1], part.shape[1])
+            stem = fit_length(stem, part.shape[1])
+        stems[name] = stem
+    return stems, meta
