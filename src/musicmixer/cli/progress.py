@@ -11,7 +11,7 @@ from tqdm import tqdm
 def progress_bar(description: str, enabled: bool = True):
     """Yield a callback taking (fraction 0..1, detail) that drives one bar."""
     bar = tqdm(total=1000, desc=description, disable=not enabled, unit="‰",
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}{postfix}")
 
     def update(fraction: float, detail: str = "") -> None:
         target = int(max(0.0, min(1.0, fraction)) * 1000)

@@ -1,0 +1,214 @@
+"""The main job in the spec's four configurations; prints one JSON object.
+
+    python bench/mix.py [--bars 48 | --minutes 3] [--pairs 2] [--cache build/bench-songs]
+                        [--local truth|onnx] [--reuse-stems]
+
+Song pairs are generated (tempos >= 15% apart, different keys, one vocal song
+drifting in tempo). Configurations 1 and 3 separate with the local backend
+(the real HTDemucs ONNX model with `--local onnx`, the default; ground-truth
+stems with `--local truth`), 2 and 4 through the fake Modal function (the
+real two-pass code, no account). Each run happens in a fresh process, so peak
+memory is per run. Reported per run: output LUFS and its error to the target
+(target |error| <= 0.5 LU), true peak (<= -1.0 dBTP), the vocal-to-instrumental
+downbeat offset measured on the rendered buses (median <= 20 ms, worst <= 50 ms),
+stem energy per section against the plan's gains, seconds per stage, mix
+seconds per output second (target <= 0.15 after separation) and whole-job
+seconds per output second (target <= 2, separation included), peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+CONFIGS = {
+    "1-baseline": dict(stem_backend="local", vocal_sub_separation=False, flags=False),
+    "2-vocal-sep-only": dict(stem_backend="modal", vocal_sub_separation=True, flags=False),
+    "3-sound-quality-only": dict(stem_backend="local", vocal_sub_separation=False, flags=True),
+    "4-both": dict(stem_backend="modal", vocal_sub_separation=True, flags=True),
+}
+PAIRS = [  # (vocal song, instrumental song)
+    (dict(tempo=120.0, key="C", mode="major", seed=31, title="Bench V0"),
+     dict(tempo=100.0, key="D", mode="minor", seed=32, title="Bench I0", feel="half_time")),
+    (dict(tempo=90.0, key="E", mode="minor", seed=33, title="Bench V1", tempo_drift=0.06),
+     dict(tempo=108.0, key="F", mode="major", seed=34, title="Bench I1")),
+]
+PROMPT = "vocals from song A over song B, backing vocals down in the verse, choir in the chorus"
+
+
+def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path):
+    from musicmixer.testsongs import SongSpec, generate_song
+
+    out = []
+    for spec in PAIRS[pair]:
+        n = bars or int(round(minutes * spec["tempo"] / 4))
+        out.append(generate_song(SongSpec(bars=n, voices="gm", **spec), cache))
+    return out
+
+
+def run_one(job: dict) -> dict:
+    """One configuration on one pair, in its own process."""
+    from separation_fakes import FakeModalFunction
+
+    from musicmixer.audio import load_audio
+    from musicmixer.config import AB_FLAGS, load_settings
+    from musicmixer.pipeline import MixRequest, run_mix
+    from musicmixer.separation.dispatcher import modal_backend
+
+    vocal_song, inst_song = make_songs(job["pair"], job["bars"], job["minutes"], Path(job["cache"]))
+    cfg = CONFIGS[job["config"]]
+    settings = load_settings(stem_backend=cfg["stem_backend"],
+                             vocal_sub_separation=cfg["vocal_sub_separation"],
+                             data_dir=Path(job["data_dir"]), **{f: cfg["flags"] for f in AB_FLAGS})
+    backends = {"modal": modal_backend(FakeModalFunction())}
+    if job["local"] == "truth":
+        from pipeline_helpers import TruthBackend
+
+        backends["local"] = TruthBackend(vocal_song, inst_song)
+    else:
+        from musicmixer.separation.dispatcher import BACKENDS
+
+        backends["local"] = BACKENDS["local"]
+    out = Path(job["out_dir"]) / "mashup.wav"
+    t0 = time.perf_counter()
+    result = run_mix(MixRequest(vocal_song.mix_path, inst_song.mix_path, PROMPT, out,
+                                backends=backends), settings)
+    total = time.perf_counter() - t0
+    rep = result.report
+    seconds = rep["output"]["seconds"]
+    stems = {p.stem: load_audio(p) for p in (out.parent / "stems").glob("*.wav")}
+    return {
+        "pair": job["pair"], "config": job["config"],
+        "tempo_bpm": [round(rep["tempo"]["vocal_bpm"], 1), round(rep["tempo"]["instrumental_bpm"], 1)],
+        "keys": [rep["key"]["vocal_key"], rep["key"]["instrumental_key"]],
+        "key_shift": {"vocal": rep["key"]["vocal_shift"], "instrumental": rep["key"]["instrumental_shift"]},
+        "output_seconds": seconds,
+        "lufs": rep["output"]["lufs"],
+        "lufs_error": round(rep["output"]["lufs"] - settings.target_lufs, 3),
+        "true_peak_dbtp": rep["output"]["true_peak_dbtp"],
+        "downbeat_offset_ms": downbeat_stats(result.plan, rep, stems, vocal_song, inst_song,
+                                             cfg["stem_backend"] == "modal"),
+        "section_energy": section_energy(rep["plan"]["sections"], stems),
+        "stage_seconds": rep["stage_seconds"],
+        "stage_cpu_seconds": rep["stage_cpu_seconds"],
+        "mix_seconds_per_output_second": rep["mix_seconds_per_output_second"],
+        "mix_cpu_seconds_per_output_second": rep["mix_cpu_seconds_per_output_second"],
+        "job_seconds_per_output_second": round(total / seconds, 3),
+        "separation_cache_hit": [s["cache_hit"] for s in rep["separation"].values()],
+        "peak_memory_mb": rep["peak_memory_mb"],
+        "warnings": rep["warnings"],
+    }
+
+
+def downbeat_stats(plan, rep, stems, vocal_song, inst_song, fake_modal: bool) -> dict:
+    """Vocal bus against the vocal song's true downbeats, instrumental bus against
+    the instrumental's; per bar, their difference. The vocal reference is what
+    the separator gave (the fake Modal function's vocals are a band of the mix)."""
+    from musicmixer.mix.measure import downbeat_offsets, paired_downbeats
+    from musicmixer.stems import VOCAL_STEM_NAMES
+
+    ratio = rep["tempo"]["instrumental_ratio"]
+    src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio)
+    vocal_bus = sum(a for n, a in stems.items() if n in VOCAL_STEM_NAMES)
+    if fake_modal:
+        from separation_fakes import PRIMARY_BANDS, band_split
+
+        vocal_src = band_split(vocal_song.load_mix(), 44100, {"v": PRIMARY_BANDS["Vocals"]})["v"]
+    else:
+        vocal_src = vocal_song.load_stem("lead_vocals") + vocal_song.load_stem("backing_vocals")
+    v = downbeat_offsets(vocal_bus, vocal_src, src, out, 44100)
+    _, i_out = paired_downbeats(inst_song.truth, inst_song.truth, plan, ratio)
+    i_src = np.asarray(inst_song.truth["downbeats"])
+    i0 = int(np.argmin(np.abs(i_src - plan.instrumental_range.start)))
+    drums = stems.get("drums")
+    inst = (downbeat_offsets(drums, inst_song.load_stem("drums"), i_src[i0:i0 + len(i_out)],
+                             i_out, 44100) if drums is not None else np.full(len(v), np.nan))
+    n = min(len(v), len(inst))
+    d = v[:n] - np.where(np.isfinite(inst[:n]), inst[:n], 0.0)
+    d = np.abs(d[np.isfinite(d)]) * 1000
+    if not len(d):
+        return {"bars_measured": 0}
+    return {"median": round(float(np.median(d)), 1), "worst": round(float(np.max(d)), 1),
+            "bars_measured": int(len(d)), "bars": int(len(v))}
+
+
+def section_energy(sections, stems) -> dict:
+    """Per stem: rendered level (dB) per section next to the plan's gain, and
+    whether louder plan gains came out louder (pairs of sections in agreement)."""
+    out, agree, pairs = {}, 0, 0
+    for name, audio in stems.items():
+        levels = []
+        for s in sections:
+            seg = audio[:, int(s["start_s"] * 44100):int(s["end_s"] * 44100)]
+            rms = float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))) if seg.size else 0.0
+            levels.append(round(20 * np.log10(max(rms, 1e-9)), 1))
+        gains = [s["stem_gains"].get(name, 0.0) for s in sections]
+        for i in range(len(sections)):
+            for j in range(i + 1, len(sections)):
+                if abs(gains[i] - gains[j]) >= 0.2:
+                    pairs += 1
+                    agree += (gains[i] > gains[j]) == (levels[i] > levels[j])
+        out[name] = {"plan_gain": gains, "level_db": levels}
+    return {"order_agreement": round(agree / pairs, 3) if pairs else None, "stems": out}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bars", type=int, default=48)
+    ap.add_argument("--minutes", type=float, default=None, help="song length instead of --bars")
+    ap.add_argument("--pairs", type=int, default=2)
+    ap.add_argument("--cache", type=Path, default=ROOT / "build" / "bench-songs")
+    ap.add_argument("--local", choices=["onnx", "truth"], default="onnx")
+    ap.add_argument("--reuse-stems", action="store_true", help="keep the stem cache between runs")
+    ap.add_argument("--configs", default=",".join(CONFIGS))
+    args = ap.parse_args()
+    bars = None if args.minutes else args.bars
+    data_root = ROOT / "build" / "bench-mix-data"
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for pair in range(min(args.pairs, len(PAIRS))):
+            make_songs(pair, bars, args.minutes, args.cache)
+            data_dir = data_root if args.reuse_stems else Path(tmp) / f"data-{pair}"
+            for config in args.configs.split(","):
+                job = dict(pair=pair, config=config, bars=bars, minutes=args.minutes,
+                           cache=str(args.cache), local=args.local, data_dir=str(data_dir),
+                           out_dir=str(Path(tmp) / f"out-{pair}-{config}"))
+                with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+                    runs.append(pool.submit(run_one, job).result())
+    ok = lambda key, test: all(test(r) for r in runs)  # noqa: E731
+    summary = {
+        "lufs_error_max": max(abs(r["lufs_error"]) for r in runs),
+        "true_peak_max": max(r["true_peak_dbtp"] for r in runs),
+        "downbeat_median_ms_max": max(r["downbeat_offset_ms"].get("median", np.nan) for r in runs),
+        "downbeat_worst_ms_max": max(r["downbeat_offset_ms"].get("worst", np.nan) for r in runs),
+        "mix_seconds_per_output_second_max": max(r["mix_seconds_per_output_second"] for r in runs),
+        "mix_cpu_seconds_per_output_second_max": max(r["mix_cpu_seconds_per_output_second"]
+                                                     for r in runs),
+        "targets_met": {
+            "lufs": ok("lufs", lambda r: abs(r["lufs_error"]) <= 0.5),
+            "true_peak": ok("tp", lambda r: r["true_peak_dbtp"] <= -1.0),
+            "downbeat": ok("db", lambda r: r["downbeat_offset_ms"].get("median", 1e9) <= 20
+                           and r["downbeat_offset_ms"].get("worst", 1e9) <= 50),
+            "mix_speed": ok("speed", lambda r: r["mix_seconds_per_output_second"] <= 0.15),
+        },
+    }
+    print(json.dumps({"benchmark": "mix", "songs": {"bars": bars, "minutes": args.minutes,
+                                                    "local_backend": args.local},
+                      "summary": summary, "runs": runs}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The mix stages (steps 5-16), one module each; `musicmixer.pipeline` calls them in order."""

@@ -1,0 +1,161 @@
+"""Steps 7.7-11.5: make the trimmed stems of two songs fit together.
+
+Each step is its own function over the stem dicts, so each can be tested and
+timed alone; `prepare` runs them in the spec's order. Vocal steps iterate over
+whatever vocal stems there are (`vocals`, or `lead_vocals` + `backing_vocals`):
+the spec's 7.7/9/11/11.5 fixes for 7-stem mode.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from musicmixer.audio import SAMPLE_RATE, integrated_lufs
+from musicmixer.dsp import (
+    apply_corrective_eq,
+    compress_vocal,
+    level_match_vocal_stems,
+    notch_resonances,
+    vocal_bandpass,
+)
+from musicmixer.dsp.chain import match_length
+from musicmixer.dsp.level_match import sum_stems
+from musicmixer.stems import VOCAL_STEM_NAMES
+
+from . import rubberband
+from .align import active_regions, map_time, output_beat_times, region_map, vocal_time_map
+
+NEVER_PITCH_SHIFTED = frozenset({"drums"})
+RUBBERBAND_WORKERS = 2
+
+
+@dataclass
+class Prepared:
+    """Stems on the output timeline (sample 0 = the first planned downbeat)."""
+
+    vocal: dict[str, np.ndarray]
+    instrumental: dict[str, np.ndarray]
+    beat_times: np.ndarray  # plan beat -> output seconds
+    n_samples: int
+    notes: dict = field(default_factory=dict)
+
+
+def bandpass_vocals(vocal_audio: dict, sr: int, settings) -> dict:
+    """Step 7.7: 150 Hz-16 kHz (8 kHz without per-stem EQ) on every vocal key."""
+    out = dict(vocal_audio)
+    for vk in list(out.keys()):
+        out[vk] = vocal_bandpass(out[vk], sr, per_stem_eq=settings.ab_per_stem_eq_v1)
+    return out
+
+
+def corrective_eq(stems: dict, sr: int, settings) -> dict:
+    """Step 7.75 (`ab_per_stem_eq_v1`): each stem's preset; vocal sub-stems use "vocals"."""
+    if not settings.ab_per_stem_eq_v1:
+        return dict(stems)
+    return {name: apply_corrective_eq(audio, sr, name) for name, audio in stems.items()}
+
+
+def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: np.ndarray,
+                      n_out: int, tempo, key) -> tuple[dict, dict]:
+    """Step 9: Rubber Band R3, tempo and key in one pass per stem.
+
+    Vocals (`is_vocal=(stem_name in VOCAL_STEM_NAMES)`: the vocal engine settings,
+    formants kept) are warped on the beat map and shifted by `key.vocal_shift`,
+    phrase by phrase (silence between phrases is not worth stretching). The
+    instrumental gets `tempo.instrumental_ratio` and `key.instrumental_shift`;
+    drums are never pitch-shifted.
+    """
+    jobs, places = {}, {}
+    for stem_name, audio in vocal_audio.items():
+        is_vocal = stem_name in VOCAL_STEM_NAMES
+        for lo, hi in active_regions(audio, sr):
+            local = region_map(anchors, lo / sr, hi / sr, tempo.vocal_ratio)
+            start = float(map_time(anchors, lo / sr, tempo.vocal_ratio))
+            if start * sr >= n_out:
+                continue
+            jobs[("v", stem_name, lo)] = dict(
+                audio=audio[:, lo:hi], time_map=local, semitones=key.vocal_shift,
+                out_samples=max(1, int(round(local[-1, 1] * sr))), vocal=is_vocal)
+            places[("v", stem_name, lo)] = int(round(start * sr))
+    for stem_name, audio in inst_audio.items():
+        semis = 0 if stem_name in NEVER_PITCH_SHIFTED else key.instrumental_shift
+        jobs[("i", stem_name)] = dict(audio=audio, ratio=tempo.instrumental_ratio, semitones=semis,
+                                      vocal=stem_name in VOCAL_STEM_NAMES)
+        places[("i", stem_name)] = 0
+    longest_first = sorted(jobs, key=lambda k: -jobs[k]["audio"].shape[-1])  # balances workers
+    with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool:
+        futures = {k: pool.submit(rubberband.stretch, sr=sr, **jobs[k]) for k in longest_first}
+        vocal = {n: np.zeros((a.shape[0], n_out), np.float32) for n, a in vocal_audio.items()}
+        inst = {}
+        for k, f in futures.items():
+            if k[0] == "i":
+                inst[k[1]] = match_length(f.result(), n_out)
+                continue
+            out, at = f.result(), places[k]
+            if at < 0:  # a phrase starting a hair before the first downbeat
+                out, at = out[:, -at:], 0
+            take = max(0, min(out.shape[-1], n_out - at))
+            vocal[k[1]][:, at:at + take] += out[:, :take]
+    return vocal, {n: inst[n] for n in inst_audio}
+
+
+def notch(stems: dict, sr: int, settings) -> tuple[dict, dict]:
+    """Step 9.5 (`ab_resonance_detection_v1`): up to 3 notches per stem, after the stretch."""
+    if not settings.ab_resonance_detection_v1:
+        return dict(stems), {}
+    out, cuts = {}, {}
+    for name, audio in stems.items():
+        out[name], found = notch_resonances(audio, sr)
+        if found:
+            cuts[name] = [round(float(r.freq), 1) for r in found]
+    return out, cuts
+
+
+def compress_vocals(vocal_audio: dict, sr: int) -> dict:
+    """Step 11: lead (and mixed) vocals 3.0:1, backing vocals 2.0:1."""
+    return {vk: compress_vocal(audio, sr, vk) for vk, audio in vocal_audio.items()}
+
+
+def level_match(vocal_audio: dict, inst_audio: dict, sr: int) -> tuple[dict, float]:
+    """Step 11.5: the summed vocal stems to instrumental LUFS + 2 dB, one gain for all
+    (lead/backing balance kept). Returns (stems, gain dB applied)."""
+    if not vocal_audio or not inst_audio:
+        return dict(vocal_audio), 0.0
+    before = integrated_lufs(sum_stems(vocal_audio.values()), sr)
+    matched = level_match_vocal_stems(vocal_audio, sum_stems(inst_audio.values()), sr)
+    after = integrated_lufs(sum_stems(matched.values()), sr)
+    gain = after - before if np.isfinite(before) and np.isfinite(after) else 0.0
+    return matched, float(gain)
+
+
+def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
+            sr: int = SAMPLE_RATE, progress=None) -> Prepared:
+    """Steps 7.7 -> 7.75 -> 8/8.5 (decided) -> 9 -> 9.5 -> 11 -> 11.5."""
+    report = progress or (lambda fraction, detail="": None)
+    report(0.0, "bandpass and EQ")
+    vocal = corrective_eq(bandpass_vocals(sources.vocal, sr, settings), sr, settings)
+    inst = corrective_eq(sources.instrumental, sr, settings)
+    beat_times = output_beat_times(inst_analysis, plan, tempo.instrumental_ratio)
+    end_beat = plan.sections[-1].end_beat
+    n_out = int(round(min(beat_times[end_beat],
+                          (plan.instrumental_range.end - plan.instrumental_range.start)
+                          * tempo.instrumental_ratio) * sr))
+    anchors = vocal_time_map(vocal_analysis, inst_analysis, plan, tempo.instrumental_ratio,
+                             segment_start=sources.vocal_start,
+                             segment_end=sources.vocal_start + max(
+                                 (a.shape[-1] for a in vocal.values()), default=0) / sr)
+    report(0.1, "tempo and key (Rubber Band R3)")
+    vocal, inst = stretch_and_shift(vocal, inst, sr, anchors=anchors, n_out=n_out,
+                                    tempo=tempo, key=key)
+    report(0.8, "resonances and compression")
+    vocal, v_cuts = notch(vocal, sr, settings)
+    inst, i_cuts = notch(inst, sr, settings)
+    vocal = compress_vocals(vocal, sr)
+    vocal, gain_db = level_match(vocal, inst, sr)
+    report(1.0, "stems ready")
+    notes = {"anchors": int(len(anchors)), "resonance_cuts_hz": v_cuts | i_cuts,
+             "vocal_level_match_db": round(gain_db, 2)}
+    return Prepared(vocal, inst, beat_times, n_out, notes)

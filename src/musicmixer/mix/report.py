@@ -1,0 +1,88 @@
+"""`report.json`: what the mix did and how it came out, for people and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+
+import numpy as np
+
+from musicmixer.audio import integrated_lufs, true_peak_db
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (Rubber Band runs as one)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class StageTimer:
+    """Wall and CPU seconds per stage, in the order the stages ran (on a shared
+    machine the CPU figure is the steadier one)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        t0, c0 = time.perf_counter(), _cpu()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t0, 3)
+            self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + _cpu() - c0, 3)
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024, 1)
+
+
+def _plain(value):
+    if is_dataclass(value):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return round(float(value), 4)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def build_report(*, settings, stem_mode: list[str], timer: StageTimer, tempo, key, prepared_notes,
+                 mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
+                 dropped: list[str], separation: dict) -> dict:
+    duration = audio.shape[-1] / sr
+    mix_stages = ("prepare", "render", "master", "export")
+    mix_seconds = sum(v for k, v in timer.seconds.items() if k in mix_stages)
+    mix_cpu = sum(v for k, v in timer.cpu_seconds.items() if k in mix_stages)
+    return {
+        "stem_mode": {"stem_backend": settings.stem_backend,
+                      "vocal_sub_separation": settings.vocal_sub_separation,
+                      "stems": stem_mode},
+        "flags": settings.sound_quality_flags,
+        "separation": separation,
+        "tempo": _plain(tempo),
+        "key": _plain(key),
+        "alignment": _plain(prepared_notes),
+        "dropped_stems": dropped,
+        "mastering": _plain(mastering),
+        "output": {"seconds": round(duration, 3), "lufs": round(integrated_lufs(audio, sr), 3),
+                   "true_peak_dbtp": round(true_peak_db(audio), 3),
+                   "target_lufs": settings.target_lufs},
+        "stage_seconds": dict(timer.seconds),
+        "stage_cpu_seconds": dict(timer.cpu_seconds),
+        "mix_seconds_per_output_second": round(mix_seconds / max(duration, 1e-9), 4),
+        "mix_cpu_seconds_per_output_second": round(mix_cpu / max(duration, 1e-9), 4),
+        "peak_memory_mb": peak_memory_mb(),
+        "warnings": list(dict.fromkeys(warnings)),
+    }

@@ -1,0 +1,191 @@
+"""The main job: two songs and a sentence in, a mastered mashup out.
+
+This module is only the stage order (DESIGN.md, "Data flow"), progress
+reporting, timing and the report; each stage lives in its own module:
+
+  ingest     decode and check both songs (too short / silent -> typed error)
+  separate   steps 1: `separation.dispatcher.separate_stems`, per settings
+  analyze    steps 2, 3.5: `analysis.analyze.analyze_song` (lead vocals in 7-stem mode)
+  interpret  step 4: `interpreter.interpret`
+  prepare    steps 5-11.5: `mix.sources`, `mix.keymatch`, `mix.align`, `mix.prepare`
+  render     steps 12, 12.5: `mix.master.render`
+  master     steps 13.3-15: `mix.master.master_mix`
+  export     step 16: `mix.export.export` (atomic: nothing half-written)
+
+`progress_callback(stage, fraction, detail)` is called as each stage moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from musicmixer.analysis.analyze import MIN_DURATION_S, SILENT_DBFS, analyze_song, vocal_stem_file
+from musicmixer.audio import SAMPLE_RATE, load_audio
+from musicmixer.errors import AnalysisError, AudioTooLongError
+from musicmixer.interpreter import RemixPlan, interpret
+from musicmixer.mix.export import check_output_path, export
+from musicmixer.mix.keymatch import local_bpm, plan_key, plan_tempo
+from musicmixer.mix.master import master_mix, render
+from musicmixer.mix.prepare import prepare
+from musicmixer.mix.report import StageTimer, build_report
+from musicmixer.mix.sources import gather_sources
+from musicmixer.separation.dispatcher import separate_stems
+from musicmixer.stems import stems_for_settings
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("ingest", "separate", "analyze", "interpret", "prepare", "render", "master", "export")
+Progress = Callable[[str, float, str], None]
+
+
+@dataclass
+class MixRequest:
+    song_a: Path
+    song_b: Path
+    prompt: str | None
+    output: Path
+    backends: Mapping | None = None  # separation backends by name (tests pass fakes)
+    plan: RemixPlan | None = None  # a ready plan skips step 4
+
+
+@dataclass
+class MixResult:
+    output: Path
+    files: dict[str, Path]
+    plan: RemixPlan
+    report: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_song(audio: np.ndarray, path: Path, settings) -> None:
+    seconds = audio.shape[-1] / SAMPLE_RATE
+    if seconds > settings.max_song_minutes * 60:
+        raise AudioTooLongError(f"{path.name} is {seconds / 60:.1f} min long; the limit is "
+                                f"{settings.max_song_minutes:g} min (MAX_SONG_MINUTES)")
+    if seconds < MIN_DURATION_S:
+        raise AnalysisError(f"{path.name} is too short to mix ({seconds:.1f} s): a song needs at "
+                            f"least {MIN_DURATION_S:.0f} s, a few bars")
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    if 20 * np.log10(max(rms, 1e-12)) < SILENT_DBFS:
+        raise AnalysisError(f"{path.name} is silent: there is nothing to mix")
+
+
+def run_mix(request: MixRequest, settings, progress_callback: Progress | None = None) -> MixResult:
+    """Run every stage in order; raises a `MusicMixerError` subclass on bad input,
+    before anything is written to the output folder."""
+    progress = progress_callback or (lambda stage, fraction, detail="": None)
+    timer, warnings = StageTimer(), []
+    out = check_output_path(request.output)
+    paths = {"song_a": Path(request.song_a), "song_b": Path(request.song_b)}
+    sr = SAMPLE_RATE
+
+    def step(stage):
+        return lambda fraction, detail="": progress(stage, fraction, detail)
+
+    with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work:
+        with timer.stage("ingest"):
+            progress("ingest", 0.0, "decoding")
+            mixes = {}
+            for sid, path in paths.items():
+                mixes[sid] = load_audio(path)
+                _check_song(mixes[sid], path, settings)
+            progress("ingest", 1.0, "")
+        with timer.stage("separate"):
+            seps = {}
+            for i, (sid, path) in enumerate(paths.items()):
+                name = paths_name(path)
+                seps[sid] = separate_stems(
+                    path, Path(work) / sid,
+                    lambda f, d="", i=i, name=name: progress("separate", (i + f) / 2, f"{name}: {d}"),
+                    settings=settings, backends=request.backends, allow_vocal_fallback=True)
+                if settings.vocal_sub_separation and settings.stem_backend == "modal" \
+                        and not seps[sid].vocal_sub_separation:
+                    warnings.append(f"{path.name}: the lead/backing split failed; its vocals stay "
+                                    "one stem.")
+        with timer.stage("analyze"):
+            analyses = {}
+            for i, (sid, path) in enumerate(paths.items()):
+                progress("analyze", i / 2, path.name)
+                stems = {n: load_audio(p) for n, p in seps[sid].stems.items()}
+                vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
+                analyses[sid] = analyze_song(mixes[sid], sr, stems, title=path.stem,
+                                             vocal_stem=vfile.stem if vfile else None)
+            progress("analyze", 1.0, "")
+        with timer.stage("interpret"):
+            progress("interpret", 0.0, "planning")
+            plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
+                                             request.prompt, settings=settings)
+            warnings += plan.warnings
+            progress("interpret", 1.0, plan.planner)
+        vocal_id, inst_id = plan.vocal_source, plan.instrumental_source
+        va, ia = analyses[vocal_id], analyses[inst_id]
+        with timer.stage("prepare"):
+            r = plan.instrumental_range
+            tempo = plan_tempo(local_bpm(va.beats, plan.vocal_range.start, plan.vocal_range.end,
+                                         va.tempo),
+                               local_bpm(ia.beats, r.start, r.end, ia.tempo), plan.tempo_intent)
+            key = plan_key(va, ia, plan.key_intent)
+            warnings += tempo.warnings + key.warnings
+            sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
+            prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step("prepare"))
+        with timer.stage("render"):
+            progress("render", 0.0, "sections to buses")
+            rendered = render(prepared, plan, sr)
+            progress("render", 1.0, "")
+        with timer.stage("master"):
+            progress("master", 0.0, "mastering")
+            reference = _reference_mix(mixes[inst_id], plan, sr)
+            audio, mastering = master_mix(rendered.mix, sr, settings, reference)
+            if not mastering.get("target_reached", True):
+                warnings.append(f"The mix reached {mastering.get('lufs')} LUFS, not the "
+                                f"{settings.target_lufs} LUFS target, without over-limiting.")
+            progress("master", 1.0, "")
+        with timer.stage("export"):
+            progress("export", 0.0, "writing")
+            report = build_report(
+                settings=settings, stem_mode=stems_for_settings(settings), timer=timer,
+                tempo=tempo, key=key, prepared_notes=prepared.notes, mastering=mastering,
+                audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
+                separation={sid: {"backend": s.backend, "stems": s.stem_names,
+                                  "cache_hit": s.cache_hit,
+                                  "vocal_sub_separation": s.vocal_sub_separation}
+                            for sid, s in seps.items()})
+            report["plan"] = {"planner": plan.planner, "vocal_source": vocal_id,
+                              "sections": _section_times(plan, prepared.beat_times)}
+            # plan beat -> output seconds, so a re-render can place new section gains
+            report["beat_times"] = [round(float(t), 4) for t in
+                                    prepared.beat_times[:plan.sections[-1].end_beat + 9]]
+            files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"), report)
+            progress("export", 1.0, str(out))
+        report["stage_seconds"] = dict(timer.seconds)
+        report["stage_cpu_seconds"] = dict(timer.cpu_seconds)
+    return MixResult(out, files, plan, report, report["warnings"])
+
+
+def _section_times(plan, beat_times) -> list[dict]:
+    """Each section's label and span in the output, for the report."""
+    last = len(beat_times) - 1
+
+    def at(beat: int) -> float:
+        return round(max(0.0, float(beat_times[min(beat, last)])), 3)
+
+    return [{"label": s.label, "start_s": at(s.start_beat), "end_s": at(s.end_beat),
+             "stem_gains": s.stem_gains} for s in plan.sections]
+
+
+def paths_name(path: Path) -> str:
+    """A song's name for progress lines (generated songs are all called mix.wav)."""
+    path = Path(path)
+    return path.parent.name if path.stem == "mix" else path.name
+
+
+def _reference_mix(inst_mix: np.ndarray, plan, sr: int) -> np.ndarray:
+    """Step 14.5's reference: the instrumental song's original mix over the planned span."""
+    r = plan.instrumental_range
+    return inst_mix[:, int(r.start * sr):int(r.end * sr)]
