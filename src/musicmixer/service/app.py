@@ -1,0 +1,88 @@
+"""The web app: API, progress stream and the player page, in one process.
+
+`create_app(settings, runner=None)` builds it; tests pass their own settings
+and a runner (or just `job_fn`, a fast fake mix). Errors a person can cause
+come back as `{"detail": "<a sentence>"}` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from musicmixer import __version__
+from musicmixer.errors import MusicMixerError
+
+from .jobs import JobStore
+from .remixes import ApiError
+from .routes import STATIC, router
+from .runner import AtCapacity, Runner
+from .uploads import UploadError
+
+HEARTBEAT_S = 15.0
+
+
+def store_path(settings) -> Path:
+    return Path(settings.data_dir) / "web" / "jobs.sqlite3"
+
+
+def create_app(settings=None, runner: Runner | None = None, *, job_fn=None,
+               heartbeat_s: float = HEARTBEAT_S, sweep_interval_s: float = 30.0) -> FastAPI:
+    if settings is None:
+        from musicmixer.config import get_settings
+
+        settings = get_settings()
+    if runner is None:
+        runner = Runner(settings, JobStore(store_path(settings)), job_fn,
+                        sweep_interval_s=sweep_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+
+    app = FastAPI(title="musicmixer", version=__version__, lifespan=lifespan,
+                  description="Two songs and a sentence in, an on-beat, in-key mashup out.")
+    app.state.settings, app.state.runner, app.state.store = settings, runner, runner.store
+    app.state.heartbeat_s = heartbeat_s
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _error_handlers(app)
+    return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    def answer(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError):
+        return answer(exc.status, exc.message)
+
+    @app.exception_handler(UploadError)
+    async def _upload(_: Request, exc: UploadError):
+        return answer(exc.status, str(exc))
+
+    @app.exception_handler(AtCapacity)
+    async def _capacity(_: Request, exc: AtCapacity):
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "60"})
+
+    @app.exception_handler(MusicMixerError)
+    async def _user(_: Request, exc: MusicMixerError):
+        return answer(422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return answer(422, "Invalid request: " + "; ".join(parts))

@@ -1,0 +1,58 @@
+"""Server-Sent Events for a remix's progress.
+
+A client first gets the last event (or, with `Last-Event-ID`, everything it
+missed), then each new one as the job writes it, a comment line as a
+heartbeat when nothing happens, and the stream ends after `complete`,
+`error` or `cancelled`. Leaving never touches the job: the stream only reads
+the store. The store's in-memory "latest event" number is polled, so an idle
+stream costs no database query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from .jobs import Event, JobStore
+
+TERMINAL = ("complete", "error", "cancelled")
+POLL_S = 0.1
+RESYNC_S = 2.0  # query the store now and then even without news (another process wrote)
+
+
+def format_event(event: Event) -> str:
+    return f"id: {event.seq}\ndata: {json.dumps(event.payload())}\n\n"
+
+
+async def progress_stream(store: JobStore, job_id: str, last_seen: int | None,
+                          heartbeat_s: float) -> AsyncIterator[str]:
+    """The SSE body. `last_seen`: the client's Last-Event-ID, if it sent one."""
+    yield "retry: 2000\n\n"
+    if last_seen is None:
+        first = store.last_event(job_id)
+        backlog = [first] if first else []
+    else:
+        backlog = store.events_after(job_id, last_seen)
+    sent = last_seen or 0
+    for event in backlog:
+        yield format_event(event)
+        sent = event.seq
+        if event.step in TERMINAL and not store.events_after(job_id, sent):
+            return
+    beat_at = synced_at = time.monotonic()
+    while True:
+        await asyncio.sleep(POLL_S)
+        now = time.monotonic()
+        latest = store.latest_seq(job_id)
+        if (latest is not None and latest > sent) or now - synced_at >= RESYNC_S:
+            synced_at = now
+            for event in store.events_after(job_id, sent):
+                yield format_event(event)
+                sent, beat_at = event.seq, now
+                if event.step in TERMINAL and not store.events_after(job_id, sent):
+                    return
+        if now - beat_at >= heartbeat_s:
+            beat_at = now
+            yield f": heartbeat {int(time.time())}\n\n"

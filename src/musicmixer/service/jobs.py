@@ -1,0 +1,226 @@
+"""Remix jobs and their progress events, kept in SQLite under the data folder.
+
+The reference product kept sessions in memory and lost them on restart; here
+every job and every event is a row, so a restarted server still knows each
+remix: finished ones stay playable until they expire, interrupted ones say
+why they stopped (`recover`). One connection per call keeps the store safe to
+use from the web server's event loop and the worker threads at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QUEUED, RUNNING, COMPLETE = "queued", "running", "complete"
+FAILED, CANCELLED, EXPIRED = "failed", "cancelled", "expired"
+ACTIVE = (QUEUED, RUNNING)
+FINISHED = (COMPLETE, FAILED, CANCELLED, EXPIRED)
+INTERRUPTED_REASON = ("The server restarted while this remix was being made, so it stopped. "
+                      "Please start it again.")
+RERENDER_INTERRUPTED = ("The server restarted during the re-render; the remix is as it was. "
+                        "Apply your changes again.")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'mix',
+    status TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    folder TEXT NOT NULL,
+    result TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    progress REAL NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+"""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str  # "mix" or "rerender": what the worker does next
+    status: str
+    prompt: str
+    options: dict
+    folder: Path
+    result: dict
+    error: str | None
+    created_at: float
+    updated_at: float
+    expires_at: float
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    step: str
+    detail: str
+    progress: float
+    at: float = field(default=0.0, compare=False)
+
+    def payload(self) -> dict:
+        return {"step": self.step, "detail": self.detail, "progress": round(self.progress, 4)}
+
+
+class JobStore:
+    """All reads and writes of jobs and events."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()
+        self._latest: dict[str, int] = {}  # job id -> last event seq, for cheap SSE polling
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock, self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    # --- jobs -------------------------------------------------------------
+    def create(self, job_id: str, prompt: str, options: dict, folder: Path, ttl_s: float) -> Job:
+        now = time.time()
+        with self._tx() as db:
+            db.execute("INSERT INTO jobs (id, status, prompt, options, folder, created_at, "
+                       "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (job_id, QUEUED, prompt, json.dumps(options), str(folder), now, now,
+                        now + ttl_s))
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> Job | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def update(self, job_id: str, **fields) -> None:
+        if "result" in fields:
+            fields["result"] = json.dumps(fields["result"])
+        fields["updated_at"] = time.time()
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self._tx() as db:
+            db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
+
+    def transition(self, job_id: str, from_status: tuple[str, ...], **fields) -> bool:
+        """Update only while the job is in one of `from_status`; True if it was."""
+        fields["updated_at"] = time.time()
+        if "result" in fields:
+            fields["result"] = json.dumps(fields["result"])
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        marks = ", ".join("?" for _ in from_status)
+        with self._tx() as db:
+            cur = db.execute(f"UPDATE jobs SET {cols} WHERE id = ? AND status IN ({marks})",
+                             (*fields.values(), job_id, *from_status))
+            return cur.rowcount == 1
+
+    def with_status(self, *statuses: str) -> list[Job]:
+        marks = ", ".join("?" for _ in statuses)
+        with self._connect() as db:
+            rows = db.execute(f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY created_at",
+                              statuses).fetchall()
+        return [_job(r) for r in rows]
+
+    def count(self, *statuses: str) -> int:
+        marks = ", ".join("?" for _ in statuses)
+        with self._connect() as db:
+            return db.execute(f"SELECT COUNT(*) FROM jobs WHERE status IN ({marks})",
+                              statuses).fetchone()[0]
+
+    def due_for_expiry(self, now: float) -> list[Job]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE expires_at <= ? AND status NOT IN (?, ?)",
+                              (now, RUNNING, EXPIRED)).fetchall()
+        return [_job(r) for r in rows]
+
+    def recover(self) -> tuple[list[Job], list[Job]]:
+        """After a restart: jobs that were running are failed with a reason (their
+        work is lost); queued ones are returned to be queued again."""
+        running = self.with_status(RUNNING)
+        for job in running:
+            if job.kind == "rerender":  # the remix itself is finished: it stays playable
+                if self.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
+                                   error=RERENDER_INTERRUPTED):
+                    self.add_event(job.id, "error", RERENDER_INTERRUPTED, 1.0)
+            elif self.transition(job.id, (RUNNING,), status=FAILED, error=INTERRUPTED_REASON):
+                self.add_event(job.id, "error", INTERRUPTED_REASON, self.progress_of(job.id))
+        return [j for j in running if j.kind != "rerender"], self.with_status(QUEUED)
+
+    # --- events -----------------------------------------------------------
+    def add_event(self, job_id: str, step: str, detail: str, progress: float) -> Event:
+        now = time.time()
+        with self._tx() as db:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?",
+                             (job_id,)).fetchone()[0]
+            db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                       (job_id, seq, step, detail, float(progress), now))
+        self._latest[job_id] = seq
+        return Event(seq, step, detail, float(progress), now)
+
+    def events_after(self, job_id: str, seq: int) -> list[Event]:
+        with self._connect() as db:
+            rows = db.execute("SELECT seq, step, detail, progress, at FROM events WHERE job_id = ? "
+                              "AND seq > ? ORDER BY seq", (job_id, seq)).fetchall()
+        return [Event(*r) for r in rows]
+
+    def last_event(self, job_id: str) -> Event | None:
+        with self._connect() as db:
+            row = db.execute("SELECT seq, step, detail, progress, at FROM events WHERE job_id = ? "
+                             "ORDER BY seq DESC LIMIT 1", (job_id,)).fetchone()
+        if row:
+            self._latest.setdefault(job_id, row[0])
+        return Event(*row) if row else None
+
+    def latest_seq(self, job_id: str) -> int | None:
+        """The last event number this process wrote or saw (no query: SSE polls it)."""
+        return self._latest.get(job_id)
+
+    def progress_of(self, job_id: str) -> float:
+        last = self.last_event(job_id)
+        return last.progress if last else 0.0
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(id=row["id"], kind=row["kind"], status=row["status"], prompt=row["prompt"],
+               options=json.loads(row["options"]), folder=Path(row["folder"]),
+               result=json.loads(row["result"]), error=row["error"],
+               created_at=row["created_at"], updated_at=row["updated_at"],
+               expires_at=row["expires_at"])

@@ -1,0 +1,226 @@
+"""What the routes ask for: start a remix from an upload, find one by id, say
+where it stands, hand out its files, queue a re-render, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from musicmixer.stems import is_vocal
+
+from . import results
+from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
+from .rerender import RerenderInputError, RerenderRequest, check_request
+from .runner import TERMINAL_STEPS, Runner
+from .uploads import FILE_FIELDS, StreamingForm, UploadError, check_song
+
+STEP_OF_STATUS = {"complete": "complete", "failed": "error", "cancelled": "cancelled",
+                  "expired": "error"}
+DRAIN_LIMIT_FACTOR = 3  # after a refusal, read (and drop) at most this many limits more
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class RemixOptions(BaseModel):
+    """Per-request options: the settings a person may choose for one remix."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vocal_sub_separation: bool | None = None
+    target_lufs: float | None = Field(default=None, ge=-40.0, le=-5.0)
+    ab_per_stem_eq_v1: bool | None = None
+    ab_resonance_detection_v1: bool | None = None
+    ab_multiband_comp_v1: bool | None = None
+    ab_autolvl_tune_v1: bool | None = None
+    ab_static_mastering_v1: bool | None = None
+    ab_reference_mastering_v1: bool | None = None
+
+
+def remixes_dir(settings) -> Path:
+    return Path(settings.data_dir) / "web" / "remixes"
+
+
+def parse_id(remix_id: str) -> str:
+    try:
+        value = uuid.UUID(remix_id)
+    except (ValueError, AttributeError, TypeError):
+        value = None
+    if value is None or str(value) != remix_id.lower() or len(remix_id) != 36:
+        raise ApiError(400, f"{remix_id[:60]!r} is not a valid remix id (expected a UUID such as "
+                            "3f2b6c1e-8a4d-4e2b-9c1a-2b3c4d5e6f70).")
+    return str(value)
+
+
+def find_job(store: JobStore, remix_id: str, *, allow_expired: bool = False) -> Job:
+    job = store.get(parse_id(remix_id))
+    if job is None:
+        raise ApiError(404, "There is no remix with this id. Check the link, or make a new remix.")
+    if job.status == EXPIRED and not allow_expired:
+        raise ApiError(410, "This remix has expired and its files were deleted. Remixes are kept "
+                            "for a few hours; make a new one.")
+    return job
+
+
+async def create_remix(request, settings, store: JobStore, runner: Runner) -> str:
+    """Stream the upload in, check it, store the job and queue it; returns the id."""
+    runner.check_room()
+    max_bytes = int(settings.max_upload_mb * 1_000_000)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > 2 * max_bytes + 1_000_000:
+        raise UploadError(f"The upload is {int(declared) / 1e6:.0f} MB; each song can be at most "
+                          f"{settings.max_upload_mb:g} MB.", 413)
+    job_id = str(uuid.uuid4())
+    folder = remixes_dir(settings) / job_id
+    form = StreamingForm(request.headers.get("content-type", ""), results.uploads_dir(folder),
+                         max_bytes=max_bytes, max_seconds=settings.max_song_minutes * 60,
+                         max_prompt_chars=settings.max_prompt_chars)
+    try:
+        upload = await _receive(request, form, max_bytes)
+        prompt, options = _check_fields(upload.fields, settings)
+        missing = [f for f in FILE_FIELDS if f not in upload.files]
+        if missing:
+            raise UploadError(f"Choose two songs: {' and '.join(missing)} "
+                              f"{'is' if len(missing) == 1 else 'are'} missing.", 422)
+        for name in FILE_FIELDS:
+            await asyncio.to_thread(check_song, name, upload.names[name], upload.files[name],
+                                    settings.max_song_minutes * 60)
+        runner.check_room()
+        store.create(job_id, prompt, options, folder, settings.remix_ttl_hours * 3600)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    (folder / "names.json").write_text(json.dumps(upload.names))
+    runner.enqueue(job_id)
+    return job_id
+
+
+async def _receive(request, form: StreamingForm, max_bytes: int):
+    drained = 0
+    async for chunk in request.stream():
+        if form.error is None:
+            form.feed(chunk)
+        else:
+            drained += len(chunk)
+            if drained > DRAIN_LIMIT_FACTOR * max_bytes:
+                break
+    return form.finish()
+
+
+def _check_fields(fields: dict[str, str], settings) -> tuple[str, dict]:
+    prompt = fields.pop("prompt", "").strip()
+    if not prompt:
+        raise UploadError("Type a prompt that says what the mashup should be, e.g. \"her voice "
+                          "over their groove\".", 422)
+    if len(prompt) > settings.max_prompt_chars:
+        raise UploadError(f"The prompt is {len(prompt)} characters long; please keep it under "
+                          f"{settings.max_prompt_chars}.", 413)
+    raw = fields.pop("options", None)
+    try:
+        given = json.loads(raw) if raw else {}
+        if not isinstance(given, dict):
+            raise ValueError("options must be a JSON object")
+        options = RemixOptions(**given, **fields)
+    except (ValueError, ValidationError) as exc:
+        raise UploadError(f"Invalid options: {_readable(exc)}", 422) from None
+    return prompt, options.model_dump(exclude_none=True)
+
+
+def _readable(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}"
+                         for e in exc.errors())
+    return str(exc)
+
+
+def status_of(store: JobStore, job: Job) -> dict:
+    last = store.last_event(job.id)
+    step = last.step if last else job.status
+    if job.status in FINISHED and step not in TERMINAL_STEPS:
+        step = STEP_OF_STATUS.get(job.status, step)
+    base = f"/api/remix/{job.id}"
+    ready = bool(job.result.get("mix"))
+    out = {"session_id": job.id, "status": job.status, "prompt": job.prompt,
+           "step": step, "detail": last.detail if last else "",
+           "progress": last.progress if last else 0.0, "error": job.error,
+           "created_at": job.created_at, "expires_at": job.expires_at,
+           "expires_in_s": max(0, round(job.expires_at - time.time())),
+           "share_url": f"/r/{job.id}"}
+    if ready:
+        out |= {"audio_url": f"{base}/audio", "stems_url": f"{base}/stems",
+                "plan_url": f"{base}/plan", "rerendering": job.status in ACTIVE,
+                **{k: job.result.get(k) for k in ("duration_s", "preview_gain_db", "warnings",
+                                                  "renders", "planner", "explanation")}}
+    return out
+
+
+def ready_result(job: Job) -> dict:
+    if not job.result.get("mix"):
+        if job.status in ACTIVE:
+            raise ApiError(409, "The remix is still being made; wait for the progress to reach "
+                                "complete.")
+        raise ApiError(409, f"This remix has no audio: it {job.status}"
+                            + (f" ({job.error})" if job.error else "") + ".")
+    return job.result
+
+
+def audio_file(job: Job) -> Path:
+    return _existing(job.folder / ready_result(job)["mix"])
+
+
+def stems_listing(job: Job) -> dict:
+    result = ready_result(job)
+    return {"session_id": job.id, "preview_gain_db": result.get("preview_gain_db", 0.0),
+            "stems": [{"name": n, "vocal": is_vocal(n),
+                       "url": f"/api/remix/{job.id}/stems/{n}"} for n in result["stems"]]}
+
+
+def stem_file(job: Job, name: str) -> Path:
+    result = ready_result(job)
+    if name not in result.get("web_stems", {}):
+        raise ApiError(404, f"This remix has no stem named {name[:40]!r}; its stems are "
+                            f"{', '.join(result.get('stems', []))}.")
+    return _existing(job.folder / result["web_stems"][name])
+
+
+def plan_of(job: Job) -> dict:
+    result = ready_result(job)
+    plan_path = _existing(results.current_folder(job.folder, result) / "plan.json")
+    return {"plan": json.loads(plan_path.read_text()), "sections": result.get("sections", []),
+            "duration_s": result.get("duration_s")}
+
+
+def queue_rerender(store: JobStore, runner: Runner, job: Job, body: RerenderRequest) -> None:
+    result = ready_result(job)
+    if job.status != COMPLETE:
+        raise ApiError(409, "This remix is being re-rendered already; wait for it to finish.")
+    try:
+        wanted = check_request(body, result)
+    except RerenderInputError as exc:
+        raise ApiError(422, str(exc)) from None
+    runner.check_room()
+    if not store.transition(job.id, (COMPLETE,), status=QUEUED, kind="rerender",
+                            options=json.dumps({**job.options, "rerender": wanted})):
+        raise ApiError(409, "This remix changed while the request was made; try again.")
+    runner.enqueue(job.id)
+
+
+def cancel(runner: Runner, job: Job) -> str:
+    if job.status not in ACTIVE:
+        raise ApiError(409, f"Nothing to cancel: this remix is already {job.status}.")
+    return runner.cancel(job.id)
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise ApiError(410, "The files of this remix are gone (it expired or was deleted).")
+    return path

@@ -1,0 +1,123 @@
+"""HTTP routes: each one reads its inputs, calls `remixes`, and answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, StreamingResponse
+
+from . import remixes
+from .events import progress_stream
+from .jobs import JobStore
+from .rerender import RerenderRequest
+from .runner import Runner
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter()
+
+
+def get_settings(request: Request):
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> JobStore:
+    return request.app.state.store
+
+
+def get_runner(request: Request) -> Runner:
+    return request.app.state.runner
+
+
+_UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["song_a", "song_b", "prompt"],
+    "properties": {
+        "song_a": {"type": "string", "format": "binary", "description": "Vocal song, .mp3 or .wav"},
+        "song_b": {"type": "string", "format": "binary", "description": "Instrumental song"},
+        "prompt": {"type": "string", "description": "What the mashup should be"},
+        "options": {"type": "string", "description": "JSON object of per-remix options, e.g. "
+                    "{\"vocal_sub_separation\": true, \"target_lufs\": -14}"}}}}}}}
+
+
+@router.get("/", include_in_schema=False)
+@router.get("/r/{remix_id}", include_in_schema=False)
+def page(remix_id: str | None = None):
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/health", tags=["service"])
+def health(settings=Depends(get_settings), store: JobStore = Depends(get_store)):
+    return {"status": "ok", "queued": store.count("queued"), "running": store.count("running"),
+            "workers": settings.web_workers, "queue_depth": settings.web_queue_depth,
+            "limits": {"max_upload_mb": settings.max_upload_mb,
+                       "max_song_minutes": settings.max_song_minutes,
+                       "max_prompt_chars": settings.max_prompt_chars}}
+
+
+@router.post("/api/remix", status_code=202, tags=["remix"], openapi_extra=_UPLOAD_DOC)
+async def create_remix(request: Request, settings=Depends(get_settings),
+                       store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
+    """Upload two songs and a prompt; returns the id to follow the remix with."""
+    return {"session_id": await remixes.create_remix(request, settings, store, runner)}
+
+
+@router.get("/api/remix/{remix_id}/progress", tags=["remix"])
+async def progress(remix_id: str, request: Request, store: JobStore = Depends(get_store)):
+    """Server-Sent Events `{step, detail, progress}`; the last event comes first."""
+    job = remixes.find_job(store, remix_id)
+    last = request.headers.get("last-event-id", "")
+    stream = progress_stream(store, job.id, int(last) if last.isdigit() else None,
+                             request.app.state.heartbeat_s)
+    return StreamingResponse(stream, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/api/remix/{remix_id}/status", tags=["remix"])
+def status(remix_id: str, store: JobStore = Depends(get_store)):
+    return remixes.status_of(store, remixes.find_job(store, remix_id))
+
+
+@router.get("/api/remix/{remix_id}/audio", tags=["remix"])
+def audio(remix_id: str, download: bool = False, store: JobStore = Depends(get_store)):
+    """The mastered remix (MP3); supports Range requests for seeking."""
+    job = remixes.find_job(store, remix_id)
+    path = remixes.audio_file(job)
+    name = f"musicmixer-{job.id[:8]}.mp3"
+    return FileResponse(path, media_type="audio/mpeg", filename=name if download else None,
+                        content_disposition_type="attachment" if download else "inline",
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/api/remix/{remix_id}/stems", tags=["remix"])
+def stems(remix_id: str, store: JobStore = Depends(get_store)):
+    return remixes.stems_listing(remixes.find_job(store, remix_id))
+
+
+@router.get("/api/remix/{remix_id}/stems/{name}", tags=["remix"])
+def stem(remix_id: str, name: str, store: JobStore = Depends(get_store)):
+    """One rendered stem (lossless FLAC) for the page's live mix."""
+    path = remixes.stem_file(remixes.find_job(store, remix_id), name)
+    return FileResponse(path, media_type="audio/flac")
+
+
+@router.get("/api/remix/{remix_id}/plan", tags=["remix"])
+def plan(remix_id: str, store: JobStore = Depends(get_store)):
+    """The plan of the current render, and its sections in seconds."""
+    return remixes.plan_of(remixes.find_job(store, remix_id))
+
+
+@router.post("/api/remix/{remix_id}/cancel", tags=["remix"])
+def cancel(remix_id: str, store: JobStore = Depends(get_store),
+           runner: Runner = Depends(get_runner)):
+    job = remixes.find_job(store, remix_id)
+    return {"session_id": job.id, "status": remixes.cancel(runner, job)}
+
+
+@router.post("/api/remix/{remix_id}/rerender", status_code=202, tags=["remix"])
+def rerender(remix_id: str, body: RerenderRequest, store: JobStore = Depends(get_store),
+             runner: Runner = Depends(get_runner)):
+    """Render the master again with new stem gains (no new separation)."""
+    job = remixes.find_job(store, remix_id)
+    remixes.queue_rerender(store, runner, job, body)
+    return {"session_id": job.id, "status": "queued"}

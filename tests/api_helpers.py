@@ -1,0 +1,234 @@
+"""Shared bits of the web API tests: a fast fake mix that writes real files the
+way the pipeline's export does, small valid and invalid uploads, and a real
+server process on a free loopback port."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import soundfile as sf
+
+from musicmixer.mix.export import export
+from musicmixer.pipeline import STAGES
+from musicmixer.stems import is_vocal, stems_for_settings
+
+SR = 44100
+BPM = 120.0
+
+
+class FakeMix:
+    """A `job_fn`: one tone per stem, two sections, exported like the pipeline.
+
+    `gate`: while it is clear the job waits in its "separate" stage (still
+    reporting progress, so it can be cancelled). `fail`: an exception to raise.
+    """
+
+    def __init__(self, seconds: float = 4.0, gate: threading.Event | None = None,
+                 fail: Exception | None = None):
+        self.seconds, self.gate, self.fail = seconds, gate, fail
+        self.calls: list = []
+
+    def __call__(self, request, settings, progress):
+        self.calls.append(request)
+        for stage in STAGES:
+            progress(stage, 0.0, f"{stage} starts")
+            while stage == "separate" and self.gate is not None and not self.gate.is_set():
+                progress(stage, 0.5, "waiting for the test")
+                time.sleep(0.02)
+            progress(stage, 1.0, "")
+            if self.fail is not None and stage == "analyze":
+                raise self.fail
+        stems = stems_for_settings(settings)
+        n = int(self.seconds * SR)
+        t = np.arange(n) / SR
+        per_stem = {name: np.stack([0.1 * np.sin(2 * np.pi * (110 * (i + 1)) * t)] * 2)
+                    .astype(np.float32) for i, name in enumerate(stems)}
+        half = int(self.seconds * BPM / 60 / 2) // 4 * 4
+        sections = [
+            {"label": "verse", "start_beat": 0, "end_beat": half, "transition_in": "cut",
+             "transition_beats": 0, "stem_gains": {s: (0.5 if is_vocal(s) else 1.0) for s in stems}},
+            {"label": "chorus", "start_beat": half, "end_beat": 2 * half, "transition_in": "cut",
+             "transition_beats": 0, "stem_gains": {s: 1.0 for s in stems}},
+        ]
+        for i, section in enumerate(sections):  # the per-stem files carry the section gains
+            a, b = int(section["start_beat"] * 60 / BPM * SR), int(section["end_beat"] * 60 / BPM * SR)
+            if i == len(sections) - 1:
+                b = n
+            for s in stems:
+                per_stem[s][:, a:b] *= section["stem_gains"][s]
+        mix = sum(per_stem.values()) * 0.5
+        plan = {"sections": sections, "stem_names": stems, "planner": "fake",
+                "explanation": "A test mix.", "vocal_source": "song_a"}
+        report = {"tempo": {"target_bpm": BPM}, "warnings": []}
+        export(request.output, mix, SR, per_stem, plan, report)
+        return SimpleNamespace(output=Path(request.output), warnings=[])
+
+
+def wav_bytes(seconds: float = 1.0, sr: int = 8000, subtype: str = "PCM_16") -> bytes:
+    buf = io.BytesIO()
+    t = np.arange(int(seconds * sr)) / sr
+    sf.write(buf, (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), sr, format="WAV",
+             subtype=subtype)
+    return buf.getvalue()
+
+
+def mp3_bytes(seconds: float = 2.0) -> bytes:
+    """An MP3 as encoders write it to a file (with its Info frame)."""
+    import tempfile
+
+    wav = wav_bytes(seconds, 44100)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.mp3"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "wav", "-i", "-", str(out)],
+                       input=wav, capture_output=True, check=True)
+        return out.read_bytes()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SERVER_SCRIPT = """
+import sys, threading, uvicorn
+sys.path.insert(0, {tests!r})
+from api_helpers import FakeMix
+from musicmixer.config import load_settings
+from musicmixer.service import create_app
+settings = load_settings(data_dir={data!r}, web_queue_depth={depth}, web_workers=1,
+                         stem_backend="modal", vocal_sub_separation=True)
+gate = threading.Event()
+gate.set() if {open_gate} else None
+app = create_app(settings, job_fn=FakeMix(gate=gate), heartbeat_s=0.5)
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
+"""
+
+
+class ServerProcess:
+    """`musicmixer`'s app under uvicorn in a child process, on 127.0.0.1 only."""
+
+    def __init__(self, data_dir: Path, depth: int = 10, open_gate: bool = True):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        script = SERVER_SCRIPT.format(tests=str(Path(__file__).parent), data=str(data_dir),
+                                      depth=depth, open_gate=open_gate, port=self.port)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-c", script], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, client, tries: int = 200) -> None:
+        for _ in range(tries):
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.proc.stdout.read().decode())
+            try:
+                if client.get(f"{self.base}/health").status_code == 200:
+                    return
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def settings_for(data_dir: Path, **overrides):
+    from musicmixer.config import load_settings
+
+    return load_settings(data_dir=data_dir, stem_backend="modal", vocal_sub_separation=True,
+                         **overrides)
+
+
+class Api:
+    """One way to reach the app: the in-process test client or the real server."""
+
+    def __init__(self, client, data_dir: Path, kind: str):
+        self.client, self.data_dir, self.kind = client, Path(data_dir), kind
+
+    def remix_dirs(self) -> set[str]:
+        root = self.data_dir / "web" / "remixes"
+        return {p.name for p in root.iterdir()} if root.is_dir() else set()
+
+    def post(self, a=("a.wav", None), b=("b.wav", None), prompt="her voice over their groove",
+             **data):
+        files = {}
+        for field, (name, content) in (("song_a", a), ("song_b", b)):
+            if name is not None:
+                files[field] = (name, wav_bytes() if content is None else content,
+                                "application/octet-stream")
+        if prompt is not None:
+            data["prompt"] = prompt
+        return self.client.post("/api/remix", files=files, data=data)
+
+    def wait(self, sid: str, until=("complete", "failed", "cancelled", "expired"),
+             tries: int = 600) -> dict:
+        status = {}
+        for _ in range(tries):
+            status = self.client.get(f"/api/remix/{sid}/status").json()
+            if status.get("status") in until:
+                return status
+            time.sleep(0.05)
+        raise AssertionError(f"remix {sid} stuck at {status}")
+
+    def events(self, sid: str, headers=None) -> list[dict]:
+        """The whole progress stream of a job that ends (bounded)."""
+        import json
+
+        out = []
+        with self.client.stream("GET", f"/api/remix/{sid}/progress", headers=headers or {},
+                                timeout=30) as resp:
+            assert resp.status_code == 200
+            assert resp.headers["content-type"].startswith("text/event-stream")
+            for line in resp.iter_lines():
+                if line.startswith("id: "):
+                    out.append({"id": int(line[4:])})
+                elif line.startswith("data: "):
+                    out[-1].update(json.loads(line[6:]))
+                if len(out) > 500:
+                    break
+        return out
+
+
+def open_api(kind: str, data_dir: Path, job_fn=None, open_gate: bool = True, **overrides):
+    """Context manager yielding an `Api` of the given kind ("app" or "server")."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def ctx():
+        if kind == "app":
+            from fastapi.testclient import TestClient
+
+            from musicmixer.service import create_app
+
+            app = create_app(settings_for(data_dir, **overrides), job_fn=job_fn or FakeMix(),
+                             heartbeat_s=0.5)
+            with TestClient(app) as client:
+                yield Api(client, data_dir, kind)
+        else:
+            import httpx2
+
+            server = ServerProcess(data_dir, depth=overrides.get("web_queue_depth", 10),
+                                   open_gate=open_gate)
+            try:
+                with httpx2.Client(base_url=server.base, timeout=30) as client:
+                    server.wait_ready(client)
+                    yield Api(client, data_dir, kind)
+            finally:
+                server.stop()
+
+    return ctx()

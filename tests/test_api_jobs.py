@@ -1,0 +1,161 @@
+"""Jobs that survive: the bounded queue, cancelling, heartbeats, a client
+leaving, restarts and expiry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+
+import pytest
+from api_helpers import FakeMix, open_api, settings_for, wav_bytes
+from fastapi.testclient import TestClient
+
+from musicmixer.service import create_app
+from musicmixer.service.app import store_path
+from musicmixer.service.jobs import INTERRUPTED_REASON, JobStore
+
+
+def test_queue_depth_gives_503_with_a_message(tmp_path):
+    with open_api("server", tmp_path, open_gate=False, web_queue_depth=2) as api:
+        ids = [api.post().json()["session_id"] for _ in range(3)]  # 1 running + 2 waiting
+        api.wait(ids[0], until=("running",))
+        before = api.remix_dirs()
+        r = api.post()
+        assert r.status_code == 503 and r.headers["retry-after"] == "60"
+        assert "Server is at capacity" in r.json()["detail"]
+        assert api.remix_dirs() == before  # the refused upload left nothing
+        positions = [api.client.get(f"/api/remix/{i}/status").json() for i in ids]
+        assert [p["status"] for p in positions] == ["running", "queued", "queued"]
+        assert [p["detail"] for p in positions[1:]] == ["1 remix ahead of yours",
+                                                        "2 remixes ahead of yours"]
+        assert api.client.post(f"/api/remix/{ids[1]}/cancel").json()["status"] == "cancelled"
+        assert api.post().status_code == 202  # room again
+        r = api.client.get(f"/api/remix/{ids[2]}/status").json()
+        assert r["detail"] == "1 remix ahead of yours"
+        for i in ids:
+            api.client.post(f"/api/remix/{i}/cancel")
+
+
+def test_heartbeats_and_a_leaving_client_does_not_cancel(tmp_path):
+    with open_api("server", tmp_path, open_gate=False) as api:
+        sid = api.post().json()["session_id"]
+        api.wait(sid, until=("running",))
+        seen = []
+        with api.client.stream("GET", f"/api/remix/{sid}/progress", timeout=10) as resp:
+            for line in resp.iter_lines():
+                seen.append(line)
+                if line.startswith(": heartbeat") or len(seen) > 200:
+                    break
+        assert any(line.startswith(": heartbeat") for line in seen)
+        assert any(line.startswith("data: ") for line in seen)
+        time.sleep(0.3)
+        assert api.client.get(f"/api/remix/{sid}/status").json()["status"] == "running"
+        r = api.client.post(f"/api/remix/{sid}/cancel")
+        assert r.status_code == 200
+        status = api.wait(sid)
+        assert status["status"] == "cancelled" and status["step"] == "cancelled"
+        assert sid not in api.remix_dirs()
+
+
+def test_cancel_waiting_and_running_jobs(tmp_path):
+    gate = threading.Event()
+    with open_api("app", tmp_path, job_fn=FakeMix(gate=gate)) as api:
+        first, second = (api.post().json()["session_id"] for _ in range(2))
+        api.wait(first, until=("running",))
+        assert api.client.post(f"/api/remix/{second}/cancel").json()["status"] == "cancelled"
+        assert api.events(second)[-1]["step"] == "cancelled"
+        assert api.client.post(f"/api/remix/{first}/cancel").status_code == 200
+        assert api.wait(first)["status"] == "cancelled"
+        assert api.remix_dirs() == set()
+        r = api.client.post(f"/api/remix/{first}/cancel")
+        assert r.status_code == 409 and "already cancelled" in r.json()["detail"]
+
+
+def test_restart_fails_interrupted_resumes_waiting_keeps_finished(tmp_path):
+    with open_api("app", tmp_path) as api:
+        finished = api.post().json()["session_id"]
+        api.wait(finished)
+        audio = api.client.get(f"/api/remix/{finished}/audio").content
+    # what a crash leaves: one job mid-run, one waiting with its uploads in place
+    store = JobStore(store_path(settings_for(tmp_path)))
+    root = tmp_path / "web" / "remixes"
+    rows = {}
+    for name, status in (("crashed", "running"), ("waiting", "queued")):
+        job_id = f"00000000-0000-4000-8000-00000000000{len(rows)}"
+        uploads = root / job_id / "uploads"
+        uploads.mkdir(parents=True)
+        for song in ("song_a", "song_b"):
+            (uploads / f"{song}.wav").write_bytes(wav_bytes())
+        store.create(job_id, "again", {}, root / job_id, 3600)
+        store.update(job_id, status=status)
+        rows[name] = job_id
+    with open_api("app", tmp_path) as api:
+        crashed = api.wait(rows["crashed"])
+        assert crashed["status"] == "failed" and crashed["error"] == INTERRUPTED_REASON
+        assert api.events(rows["crashed"])[-1]["detail"] == INTERRUPTED_REASON
+        assert rows["crashed"] not in api.remix_dirs()
+        assert api.wait(rows["waiting"])["status"] == "complete"
+        assert api.client.get(f"/api/remix/{finished}/audio").content == audio
+
+
+def test_shutdown_mid_mix_marks_the_job_failed_with_a_reason(tmp_path):
+    gate = threading.Event()
+    with open_api("app", tmp_path, job_fn=FakeMix(gate=gate)) as api:
+        sid = api.post().json()["session_id"]
+        api.wait(sid, until=("running",))
+    with open_api("app", tmp_path) as api:
+        status = api.client.get(f"/api/remix/{sid}/status").json()
+        assert status["status"] == "failed" and "restarted" in status["error"]
+
+
+def test_expiry_deletes_every_file(tmp_path):
+    settings = settings_for(tmp_path, remix_ttl_hours=0.0003)  # about a second
+    app = create_app(settings, job_fn=FakeMix(), sweep_interval_s=0.2)
+    with TestClient(app) as client:
+        r = client.post("/api/remix", data={"prompt": "x"},
+                        files={"song_a": ("a.wav", wav_bytes()), "song_b": ("b.wav", wav_bytes())})
+        sid = r.json()["session_id"]
+        folder = tmp_path / "web" / "remixes" / sid
+        status = {}
+        for _ in range(400):
+            status = client.get(f"/api/remix/{sid}/status")
+            if status.status_code == 410 and not folder.exists():
+                break
+            time.sleep(0.05)
+        assert status.status_code == 410 and "expired" in status.json()["detail"]
+        assert not folder.exists()
+        for suffix in ("audio", "stems", "plan", "progress"):
+            assert client.get(f"/api/remix/{sid}/{suffix}").status_code == 410
+
+
+def test_sweep_spares_young_and_running_remixes(tmp_path):
+    gate = threading.Event()
+    with open_api("app", tmp_path, job_fn=FakeMix(gate=gate)) as api:
+        running = api.post().json()["session_id"]
+        api.wait(running, until=("running",))
+        runner = api.client.app.state.runner
+        assert runner.sweep() == []
+        assert runner.sweep(now=time.time() + 10 * 3600) == []  # running: never swept
+        gate.set()
+        api.wait(running)
+        assert runner.sweep() == []
+        assert runner.sweep(now=time.time() + 3 * 3600 + 60) == [running]
+        assert api.client.get(f"/api/remix/{running}/status").status_code == 410
+
+
+@pytest.mark.parametrize("options", [{"vocal_sub_separation": False}, {"target_lufs": -16.0}])
+def test_per_request_options_reach_the_job(tmp_path, options):
+    fake = FakeMix()
+    seen = {}
+
+    def job(request, settings, progress):
+        seen.update({k: getattr(settings, k) for k in options})
+        return fake(request, settings, progress)
+
+    with open_api("app", tmp_path, job_fn=job) as api:
+        sid = api.post(options=json.dumps(options)).json()["session_id"]
+        assert api.wait(sid)["status"] == "complete"
+    assert seen == options
+    shutil.rmtree(tmp_path, ignore_errors=True)
