@@ -115,3 +115,15 @@ def test_true_peak_catches_intersample_peaks():
     sample_peak = 20 * np.log10(np.max(np.abs(x)))
     assert sample_peak == pytest.approx(-3.01, abs=0.05)
     assert audio.true_peak_db(x) == pytest.approx(0.0, abs=0.2)
+
+
+def test_saved_file_has_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = audio.save_audio(tmp_path / "o.wav", np.zeros((2, 100)))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

@@ -148,11 +148,18 @@ def save_audio(path: str | os.PathLike, audio: np.ndarray, sr: int = SAMPLE_RATE
             sf.write(tmp, audio.T, sr, subtype=subtype or "FLOAT", format="WAV")
         else:
             raise ValueError(f"cannot write {ext!r}: use .wav, .flac or .mp3")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_mp3(path: Path, audio: np.ndarray, sr: int) -> None:
