@@ -1,0 +1,122 @@
+/* musicmixer page, part 2: pick two songs, type the prompt, upload, follow progress.
+ * Classic script; shares globals ($, state, LIMITS, api, listen...) with app.js. */
+"use strict";
+
+const STEPS = [
+  ["queue_position", "Waiting in line"],
+  ["processing_started", "Reading the songs"],
+  ["separating", "Splitting the stems"],
+  ["analyzing", "Finding tempo, key and sections"],
+  ["interpreting", "Planning the mashup"],
+  ["processing", "Aligning, stretching and matching"],
+  ["rendering", "Rendering and mastering"],
+  ["complete", "Ready"],
+];
+
+/* ---------- 1. choosing songs ---------- */
+function fileProblem(file) {
+  const ext = (file.name.split(".").pop() || "").toLowerCase();
+  if (!["mp3", "wav"].includes(ext)) return `${file.name} is not an MP3 or WAV file.`;
+  if (file.size === 0) return `${file.name} is empty.`;
+  if (file.size > LIMITS.mb * 1e6) return `${file.name} is over the ${LIMITS.mb} MB limit.`;
+  return null;
+}
+
+function setFile(field, file) {
+  const nameEl = $(field === "song_a" ? "name-a" : "name-b");
+  const zone = $(field === "song_a" ? "drop-a" : "drop-b");
+  const problem = file && fileProblem(file);
+  if (problem) { showError(problem); return; }
+  state.files[field] = file;
+  nameEl.textContent = file ? `${file.name} (${(file.size / 1e6).toFixed(1)} MB)` : "";
+  zone.classList.toggle("has-file", Boolean(file));
+}
+
+function setupDrops() {
+  for (const zone of document.querySelectorAll(".drop")) {
+    const field = zone.dataset.field;
+    const input = zone.querySelector("input");
+    input.addEventListener("change", () => setFile(field, input.files[0]));
+    zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (e) => {
+      e.preventDefault();
+      zone.classList.remove("over");
+      if (e.dataTransfer.files.length) setFile(field, e.dataTransfer.files[0]);
+    });
+  }
+  const prompt = $("prompt");
+  prompt.addEventListener("input", () => { $("prompt-count").textContent = prompt.value.length; });
+}
+
+function submit(e) {
+  e.preventDefault();
+  clearError();
+  const prompt = $("prompt").value.trim();
+  if (!state.files.song_a || !state.files.song_b) return showError("Choose two songs first.");
+  if (!prompt) { $("prompt").focus(); return showError("Type a prompt that says what the mashup should be."); }
+  const form = new FormData();
+  form.append("song_a", state.files.song_a);
+  form.append("song_b", state.files.song_b);
+  form.append("prompt", prompt);
+  if ($("opt-7stem").checked) form.append("options", JSON.stringify({ vocal_sub_separation: true }));
+  const xhr = new XMLHttpRequest();
+  $("submit").disabled = true;
+  xhr.upload.onprogress = (ev) => {
+    if (ev.lengthComputable) $("upload-status").textContent = `Uploading… ${Math.round(100 * ev.loaded / ev.total)}%`;
+  };
+  xhr.onerror = () => { $("submit").disabled = false; showError("The upload failed: cannot reach the server."); };
+  xhr.onload = () => {
+    $("submit").disabled = false;
+    $("upload-status").textContent = "";
+    let body = null;
+    try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
+    if (xhr.status >= 400 || !body) {
+      return showError((body && body.detail) || `The upload failed (${xhr.status}).`);
+    }
+    history.pushState({}, "", `/r/${body.session_id}`);
+    follow(body.session_id);
+  };
+  xhr.open("POST", "/api/remix");
+  xhr.send(form);
+}
+
+/* ---------- 2. progress ---------- */
+function renderStages(step) {
+  const list = $("stages");
+  const at = STEPS.findIndex(([name]) => name === step);
+  list.innerHTML = "";
+  STEPS.forEach(([name, label], i) => {
+    const li = document.createElement("li");
+    li.textContent = label;
+    li.className = i < at ? "done" : i === at ? "current" : "";
+    if (i === at) li.setAttribute("aria-current", "step");
+    list.appendChild(li);
+  });
+}
+
+function follow(id) {
+  state.id = id;
+  show("progress");
+  renderStages("queue_position");
+  $("cancel").disabled = false;
+  listen(id, (event) => {
+    renderStages(event.step);
+    setProgress("progress-fill", "progress-bar", event.progress);
+    $("progress-detail").textContent = event.detail || "";
+    if (event.step === "complete" || event.status === "complete") loadPlayer(id);
+    else if (event.step === "error" || event.status === "failed") {
+      showError(event.detail || event.error || "The remix failed.");
+      $("cancel").disabled = true;
+    } else if (event.step === "cancelled" || event.status === "cancelled") {
+      $("progress-detail").textContent = "Cancelled.";
+      $("cancel").disabled = true;
+    }
+  });
+}
+
+async function cancel() {
+  try {
+    await api(`/api/remix/${state.id}/cancel`, { method: "POST" });
+  } catch (e) { showError(e.message); }
+}
