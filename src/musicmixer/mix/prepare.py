@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from musicmixer.audio import SAMPLE_RATE, integrated_lufs
+from musicmixer.audio import SAMPLE_RATE
 from musicmixer.dsp import (
     apply_corrective_eq,
     compress_vocal,
@@ -30,6 +30,9 @@ from .align import active_regions, map_time, output_beat_times, region_map, voca
 
 NEVER_PITCH_SHIFTED = frozenset({"drums"})
 RUBBERBAND_WORKERS = 2
+SPLIT_MIN_S = 20.0  # vocal regions longer than this are cut in two at a pause
+SPLIT_OVERLAP_S = 0.05  # each side of the cut; crossfaded
+SPLIT_QUIET_DB = 20.0  # the cut point must be this far under the region's peak
 
 
 @dataclass
@@ -68,10 +71,10 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     instrumental gets `tempo.instrumental_ratio` and `key.instrumental_shift`;
     drums are never pitch-shifted.
     """
-    jobs, places = {}, {}
+    jobs, places, fades = {}, {}, {}
     for stem_name, audio in vocal_audio.items():
         is_vocal = stem_name in VOCAL_STEM_NAMES
-        for lo, hi in active_regions(audio, sr):
+        for lo, hi, fade_in, fade_out in split_regions(audio, sr, active_regions(audio, sr)):
             local = region_map(anchors, lo / sr, hi / sr, tempo.vocal_ratio)
             start = float(map_time(anchors, lo / sr, tempo.vocal_ratio))
             if start * sr >= n_out:
@@ -80,6 +83,7 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
                 audio=audio[:, lo:hi], time_map=local, semitones=key.vocal_shift,
                 out_samples=max(1, int(round(local[-1, 1] * sr))), vocal=is_vocal)
             places[("v", stem_name, lo)] = int(round(start * sr))
+            fades[("v", stem_name, lo)] = (fade_in, fade_out, local)
     for stem_name, audio in inst_audio.items():
         semis = 0 if stem_name in NEVER_PITCH_SHIFTED else key.instrumental_shift
         jobs[("i", stem_name)] = dict(audio=audio, ratio=tempo.instrumental_ratio, semitones=semis,
@@ -94,12 +98,71 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
             if k[0] == "i":
                 inst[k[1]] = match_length(f.result(), n_out)
                 continue
-            out, at = f.result(), places[k]
+            out, at = _crossfade_edges(f.result(), sr, *fades[k]), places[k]
             if at < 0:  # a phrase starting a hair before the first downbeat
                 out, at = out[:, -at:], 0
             take = max(0, min(out.shape[-1], n_out - at))
             vocal[k[1]][:, at:at + take] += out[:, :take]
     return vocal, {n: inst[n] for n in inst_audio}
+
+
+def split_regions(audio: np.ndarray, sr: int, regions, *, min_split_s: float = SPLIT_MIN_S,
+                  overlap_s: float = SPLIT_OVERLAP_S, quiet_db: float = SPLIT_QUIET_DB
+                  ) -> list[tuple[int, int, float, float]]:
+    """Long vocal phrases cut in two at a pause, so Rubber Band runs on both cores.
+
+    One vocal region is often most of the song (phrase gaps under a second are
+    bridged) and would be the whole critical path of step 9 while the other
+    worker idles. A region over `min_split_s` is cut at its quietest 50 ms
+    block in the middle half, only if that block is `quiet_db` under the
+    region's peak (a breath or pause, not a sung note); the two pieces overlap
+    by `overlap_s` each side of the cut and are crossfaded there (fade seconds
+    in source time, see `_crossfade_edges`), so the quality of the stretch is
+    unchanged. Returns (lo, hi, fade_in_s, fade_out_s) per piece.
+    """
+    out = []
+    pending = [(lo, hi, 0.0, 0.0) for lo, hi in regions]
+    block, ov = int(0.05 * sr), int(overlap_s * sr)
+    while pending:
+        lo, hi, fin, fout = pending.pop(0)
+        cut = None
+        if hi - lo > min_split_s * sr:
+            a, b = lo + (hi - lo) // 4, lo + 3 * (hi - lo) // 4
+            nb = (b - a) // block
+            env = np.abs(audio[:, a:a + nb * block]).max(axis=0).reshape(nb, block).max(axis=1)
+            peak = float(np.abs(audio[:, lo:hi]).max())
+            i = int(np.argmin(env))
+            if peak > 0 and env[i] <= peak * 10 ** (-quiet_db / 20):
+                cut = a + i * block + block // 2
+        if cut is None:
+            out.append((lo, hi, fin, fout))
+            continue
+        pending[:0] = [(lo, cut + ov, fin, 2 * overlap_s), (cut - ov, hi, 2 * overlap_s, fout)]
+    return out
+
+
+def _crossfade_edges(out: np.ndarray, sr: int, fade_in_s: float, fade_out_s: float,
+                     local: np.ndarray) -> np.ndarray:
+    """Complementary sine-squared fades over a split piece's overlap (source seconds
+    mapped through the piece's own time map, so both sides fade over the same span)."""
+    n = out.shape[-1]
+    for secs, rising in ((fade_in_s, True), (fade_out_s, False)):
+        if secs <= 0:
+            continue
+        if rising:
+            m = int(round(float(np.interp(secs, local[:, 0], local[:, 1])) * sr))
+        else:
+            end = local[-1, 0]
+            m = n - int(round(float(np.interp(end - secs, local[:, 0], local[:, 1])) * sr))
+        m = max(1, min(m, n))
+        ramp = np.sin(0.5 * np.pi * (np.arange(m) + 0.5) / m) ** 2
+        gain = np.ones(n, np.float32)
+        if rising:
+            gain[:m] = ramp
+        else:
+            gain[n - m:] = ramp[::-1]
+        out = out * gain  # a new array: never scales the caller's audio
+    return out
 
 
 def notch(stems: dict, sr: int, settings) -> tuple[dict, dict]:
@@ -124,10 +187,13 @@ def level_match(vocal_audio: dict, inst_audio: dict, sr: int) -> tuple[dict, flo
     (lead/backing balance kept). Returns (stems, gain dB applied)."""
     if not vocal_audio or not inst_audio:
         return dict(vocal_audio), 0.0
-    before = integrated_lufs(sum_stems(vocal_audio.values()), sr)
+    vocal_sum = sum_stems(vocal_audio.values())
     matched = level_match_vocal_stems(vocal_audio, sum_stems(inst_audio.values()), sr)
-    after = integrated_lufs(sum_stems(matched.values()), sr)
-    gain = after - before if np.isfinite(before) and np.isfinite(after) else 0.0
+    # One linear gain on every stem, so its size is the sums' level ratio: two
+    # fewer loudness measurements (each a second or so on a whole song).
+    before = float(np.sqrt(np.sum(np.square(vocal_sum, dtype=np.float64))))
+    after = float(np.sqrt(np.sum(np.square(sum_stems(matched.values()), dtype=np.float64))))
+    gain = 20 * np.log10(after / before) if before > 0 and after > 0 else 0.0
     return matched, float(gain)
 
 
