@@ -46,22 +46,29 @@ def sum_stems(stems) -> np.ndarray:
 
 def level_match_vocal_stems(vocal_audio: dict[str, np.ndarray], inst_sum: np.ndarray,
                             sr: int) -> dict[str, np.ndarray]:
-    """Step 11.5 for one or more vocal stems (`vocals`, or `lead_vocals` + `backing_vocals`).
+    """Step 11.5 for one or more vocal stems (`vocals`, or `lead_vocals` + `backing_vocals`);
+    see `level_match_vocal_stems_with_gain`. Returns a new dict."""
+    return level_match_vocal_stems_with_gain(vocal_audio, inst_sum, sr)[0]
+
+
+def level_match_vocal_stems_with_gain(vocal_audio: dict[str, np.ndarray], inst_sum: np.ndarray,
+                                      sr: int) -> tuple[dict[str, np.ndarray], float]:
+    """Step 11.5, also returning the gain (dB) applied, for the report.
 
     The spec's six steps: (1) sum the sub-stems, (2) pre_lufs of the sum,
     (3) `cross_song_level_match` on the sum, (4) post_lufs of the result,
     (5) gain_db = post_lufs - pre_lufs, (6) the same linear gain on every sub-stem.
-    Returns a new dict; the input is not modified.
+    The input is not modified.
     """
     if not vocal_audio:
-        return {}
+        return {}, 0.0
     vocal_sum = sum_stems(vocal_audio.values())                   # (1)
     pre_lufs = measure_lufs(vocal_sum, sr)                        # (2)
     gained_sum = cross_song_level_match(vocal_sum, inst_sum, sr)  # (3)
     post_lufs = measure_lufs(gained_sum, sr)                      # (4)
     if not (np.isfinite(pre_lufs) and np.isfinite(post_lufs)):
-        return {name: np.asarray(a, dtype=np.float32) for name, a in vocal_audio.items()}
+        return {name: np.asarray(a, dtype=np.float32) for name, a in vocal_audio.items()}, 0.0
     gain_db = post_lufs - pre_lufs                                # (5)
     gain_linear = np.float32(10.0 ** (gain_db / 20.0))            # (6)
-    return {name: (np.asarray(a) * gain_linear).astype(np.float32)
-            for name, a in vocal_audio.items()}
+    return ({name: (np.asarray(a) * gain_linear).astype(np.float32)
+             for name, a in vocal_audio.items()}, float(gain_db))

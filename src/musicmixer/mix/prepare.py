@@ -17,7 +17,7 @@ from musicmixer.audio import SAMPLE_RATE
 from musicmixer.dsp import (
     apply_corrective_eq,
     compress_vocal,
-    level_match_vocal_stems,
+    level_match_vocal_stems_with_gain,
     notch_resonances,
     vocal_bandpass,
 )
@@ -187,14 +187,7 @@ def level_match(vocal_audio: dict, inst_audio: dict, sr: int) -> tuple[dict, flo
     (lead/backing balance kept). Returns (stems, gain dB applied)."""
     if not vocal_audio or not inst_audio:
         return dict(vocal_audio), 0.0
-    vocal_sum = sum_stems(vocal_audio.values())
-    matched = level_match_vocal_stems(vocal_audio, sum_stems(inst_audio.values()), sr)
-    # One linear gain on every stem, so its size is the sums' level ratio: two
-    # fewer loudness measurements (each a second or so on a whole song).
-    before = float(np.sqrt(np.sum(np.square(vocal_sum, dtype=np.float64))))
-    after = float(np.sqrt(np.sum(np.square(sum_stems(matched.values()), dtype=np.float64))))
-    gain = 20 * np.log10(after / before) if before > 0 and after > 0 else 0.0
-    return matched, float(gain)
+    return level_match_vocal_stems_with_gain(vocal_audio, sum_stems(inst_audio.values()), sr)
 
 
 def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
