@@ -127,3 +127,24 @@ def test_saved_file_has_normal_permissions(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("sr", [44100, 48000, 32000])
+@pytest.mark.parametrize("shape", ["noise", "quiet_half", "gap", "mono", "short"])
+def test_lufs_agrees_with_pyloudnorm(sr, shape):
+    """The vectorised meter reads what pyloudnorm reads, gates included."""
+    import pyloudnorm
+
+    rng = np.random.default_rng(sr + len(shape))
+    n = int(sr * (0.45 if shape == "short" else 7.3))
+    x = rng.standard_normal((1 if shape == "mono" else 2, n)) * 0.2
+    if shape == "quiet_half":  # blocks under the relative gate
+        x[:, : n // 2] *= 1e-3
+    if shape == "gap":  # blocks under the absolute gate
+        x[:, n // 3 : 2 * n // 3] = 0.0
+    expected = pyloudnorm.Meter(sr).integrated_loudness(x.T.copy())
+    assert audio.integrated_lufs(x, sr) == pytest.approx(expected, abs=1e-4)
+
+
+def test_lufs_of_audio_under_the_absolute_gate_is_minus_infinity():
+    assert audio.integrated_lufs(np.full((2, SR), 1e-5)) == float("-inf")

@@ -27,8 +27,9 @@ RELEASE_BLOCK = 32
 
 
 def sample_true_peaks_db(audio: np.ndarray, oversample: int = OVERSAMPLE) -> np.ndarray:
-    """Per sample, the highest oversampled peak between it and the next one (dBFS)."""
-    x = as_2d(np.asarray(audio, dtype=np.float64))
+    """Per sample, the highest oversampled peak between it and the next one (dBFS).
+    In float32, as the audio is: the interpolation error is far under 0.001 dB."""
+    x = as_2d(np.asarray(audio, dtype=np.float32))
     n = x.shape[-1]
     up = np.abs(resample_poly(x, oversample, 1, axis=-1))[:, : n * oversample]
     peaks = up.reshape(x.shape[0], n, oversample).max(axis=(0, 2))
