@@ -5,6 +5,14 @@ stretch (`ratio`), or a piecewise one given as a time map of (source second,
 target second) anchors, which is how vocals are warped onto the other song's
 beat grid (`align.py`). Vocal stems get the vocal engine settings (formant
 preservation); drums are never pitch-shifted (the caller decides).
+
+R3 costs by channel and by sample rate: above 32 kHz it doubles its FFT sizes,
+and a stereo pass costs about 2.5 mono ones. So each stem is stretched in the
+cheapest form that loses nothing audible (`working_form`): one channel when
+the two sides are the same to within -50 dB, and at 32 kHz when what that
+rate cannot carry (above ~14 kHz) is under -50 dB of the stem's energy, as it
+is for vocals after step 7.7's low-pass and for most bass stems. The result
+is returned at the caller's rate and channel count.
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ VOCAL_OPTIONS = ["--formant"]  # keep the voice's timbre when its pitch moves
 # key change, see keymatch.py); R3's short window does that at half the cost
 # and keeps drum transients tight when a whole instrumental is stretched.
 INSTRUMENT_OPTIONS = ["--window-short"]
+CHEAP_RATE = 32000         # the highest rate at which R3 keeps its smaller FFTs
+CHEAP_RATE_BAND_HZ = 14000.0  # what survives a round trip through CHEAP_RATE (soxr HQ)
+NEGLIGIBLE_DB = -40.0      # energy this far under the stem's is inaudible in the mix
 
 
 class RubberBandError(MusicMixerError):
@@ -53,6 +64,63 @@ def stretch(audio: np.ndarray, sr: int, *, ratio: float = 1.0, semitones: float 
         return audio
     if out_samples is None:
         out_samples = int(round(n * ratio))
+    work, rate, mono = working_form(audio, sr)
+    out = _run(work, rate, semitones=semitones, time_map=time_map,
+               seconds=out_samples / sr, vocal=vocal)
+    if rate != sr:
+        out = _resample(out, rate, sr)
+    if mono:
+        out = np.repeat(out, audio.shape[0], axis=0)
+    if out.shape[-1] >= out_samples:
+        return out[:, :out_samples]
+    return np.pad(out, ((0, 0), (0, out_samples - out.shape[-1])))
+
+
+def working_form(audio: np.ndarray, sr: int) -> tuple[np.ndarray, int, bool]:
+    """(audio to stretch, its rate, whether it is the mono fold): the cheapest
+    form of `audio` whose difference from it is under NEGLIGIBLE_DB."""
+    x = audio.astype(np.float64)
+    total = float(np.sum(x * x))
+    if total == 0.0:
+        return audio, sr, False
+    floor = total * 10 ** (NEGLIGIBLE_DB / 10)
+    mono = False
+    if x.shape[0] == 2:
+        side = 0.5 * (x[0] - x[1])
+        mono = 2.0 * float(np.sum(side * side)) <= floor
+    work = (0.5 * (audio[0] + audio[1]))[None] if mono else audio
+    if sr > CHEAP_RATE and _energy_above(work, sr, CHEAP_RATE_BAND_HZ) <= floor / total:
+        return _resample(work, sr, CHEAP_RATE), CHEAP_RATE, mono
+    return work, sr, mono
+
+
+def _energy_above(audio: np.ndarray, sr: int, hz: float, frame: int = 2048) -> float:
+    """Fraction of the energy above `hz`: Hann-windowed spectra of every other
+    `frame`-sample block, channels summed (a coarse, cheap Welch estimate)."""
+    m = audio.shape[-1] // frame
+    if m == 0:
+        blocks = np.pad(audio, ((0, 0), (0, frame - audio.shape[-1])))[:, None, :]
+    else:
+        blocks = audio[:, : m * frame].reshape(audio.shape[0], m, frame)[:, ::2]
+    power = np.abs(np.fft.rfft(blocks * np.hanning(frame).astype(np.float32), axis=-1)) ** 2
+    power = power.sum(axis=(0, 1))
+    whole = float(power.sum())
+    above = float(power[np.fft.rfftfreq(frame, 1.0 / sr) >= hz].sum())
+    return above / whole if whole > 0 else 0.0
+
+
+def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    import soxr
+
+    return np.ascontiguousarray(soxr.resample(audio.T, sr_in, sr_out, quality="HQ").T,
+                                dtype=np.float32)
+
+
+def _run(audio: np.ndarray, sr: int, *, semitones: float,
+         time_map: np.ndarray | None, seconds: float, vocal: bool) -> np.ndarray:
+    """One rubberband process over `audio` at `sr`, `seconds` long out."""
+    n = audio.shape[-1]
+    out_samples = int(round(seconds * sr))
     cmd = [rubberband_path(), "-q", *R3]
     cmd += VOCAL_OPTIONS if vocal else INSTRUMENT_OPTIONS
     if abs(semitones) >= 1e-6:
@@ -67,13 +135,10 @@ def stretch(audio: np.ndarray, sr: int, *, ratio: float = 1.0, semitones: float 
             mapfile = Path(tmp) / "map.txt"
             mapfile.write_text("".join(f"{a} {b}\n" for a, b in frames))
             cmd += ["--timemap", str(mapfile)]
-        cmd += ["--duration", f"{out_samples / sr:.6f}", str(src), str(dst)]
+        cmd += ["--duration", f"{seconds:.6f}", str(src), str(dst)]
         proc = subprocess.run(cmd, capture_output=True)
         if proc.returncode != 0 or not dst.exists():
             detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]  # last line
             raise RubberBandError(f"rubberband failed: {' '.join(detail) or proc.returncode}")
         out, _ = sf.read(str(dst), dtype="float32", always_2d=True)
-    out = np.ascontiguousarray(out.T)
-    if out.shape[-1] >= out_samples:
-        return out[:, :out_samples]
-    return np.pad(out, ((0, 0), (0, out_samples - out.shape[-1])))
+    return np.ascontiguousarray(out.T)
