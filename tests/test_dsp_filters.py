@@ -87,3 +87,12 @@ def test_lr4_band_slopes():
     assert low_db[at(1000)] == pytest.approx(-6.0, abs=0.2)  # LR4: -6 dB at crossover
     assert high_db[at(1000)] == pytest.approx(-6.0, abs=0.2)
     assert low_db[at(4000)] < -45  # 24 dB/octave, two octaves up
+
+
+@pytest.mark.parametrize("zero_phase", [True, False])
+def test_one_band_alone_is_that_band_of_the_split(zero_phase):
+    x = np.random.default_rng(3).standard_normal((2, SR)).astype(np.float32)
+    xo = Crossover((300.0, 3000.0), zero_phase=zero_phase)
+    bands = xo.split(x, SR)
+    for i, band in enumerate(bands):
+        assert np.allclose(xo.band(x, SR, i), band, atol=1e-6)

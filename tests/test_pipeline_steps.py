@@ -213,6 +213,22 @@ def test_steps13_to_15_reach_target_under_ceiling(flags):
     assert np.abs(out[:, :100]).max() < np.abs(out[:, 4 * SR:4 * SR + 100]).max() + 1e-6  # faded in
 
 
+def test_step16_stems_written_ahead_are_taken_back_when_a_later_step_fails(tmp_path):
+    from musicmixer.mix.export import StemWriter
+
+    writer = StemWriter(tmp_path / "new" / "deeper" / "m.wav", {"vocals": noise(1.0)}, SR)
+    staged = writer.staged()
+    assert staged["stem:vocals"].exists() and staged["stem:vocals"].parent.parent == writer.folder
+    writer.discard()  # as the pipeline does when mastering raises
+    assert not (tmp_path / "new").exists()
+    kept = tmp_path / "kept"
+    (kept / "old.txt").parent.mkdir()
+    (kept / "old.txt").write_text("mine")
+    writer = StemWriter(kept / "m.wav", {"vocals": noise(1.0)}, SR)
+    writer.discard()
+    assert [p.name for p in kept.iterdir()] == ["old.txt"]
+
+
 def test_step16_nothing_half_written_on_failure(tmp_path, monkeypatch):
     from musicmixer.mix import export as export_mod
 
@@ -226,10 +242,46 @@ def test_step16_nothing_half_written_on_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(export_mod, "save_audio", failing)
     with pytest.raises(OSError):
         export(tmp_path / "out" / "m.wav", noise(1.0), SR, {"vocals": noise(1.0)}, {}, {})
-    assert not any((tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists()  # not even the folder export made
     monkeypatch.setattr(export_mod, "save_audio", real_save)
     files = export(tmp_path / "out" / "m.mp3", noise(1.0), SR, {"vocals": noise(1.0)},
                    {"a": 1}, {"b": 2})
     assert files["mix"].exists() and files["plan"].exists() and files["stem:vocals"].exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["m.mp3", "plan.json",
                                                                      "report.json", "stems"]
+
+
+def harmonic(freq, seconds=2.0, top_hz=6000.0, stereo=(1.0, 1.0)):
+    """A note with harmonics up to `top_hz`, each channel scaled as given."""
+    t = np.arange(int(seconds * SR)) / SR
+    x = sum(np.sin(2 * np.pi * k * freq * t) / k for k in range(1, int(top_hz // freq) + 1))
+    return (0.2 * np.stack([stereo[0] * x, stereo[1] * x])).astype(np.float32)
+
+
+def test_rubberband_working_form_is_the_cheapest_that_loses_nothing():
+    same = harmonic(220.0)
+    work, rate, mono = rubberband.working_form(same, SR)
+    assert mono and work.shape[0] == 1 and rate == rubberband.CHEAP_RATE
+    wide = harmonic(220.0, stereo=(1.0, 0.9))  # side at -26 dB: a real stereo image
+    _, rate, mono = rubberband.working_form(wide, SR)
+    assert not mono and rate == rubberband.CHEAP_RATE
+    bright = same + noise(2.0, amp=0.05)  # full-band noise: air above 14 kHz
+    _, rate, mono = rubberband.working_form(bright, SR)
+    assert rate == SR and not mono
+
+
+def test_rubberband_cheap_form_sounds_like_the_full_one(monkeypatch):
+    """Band levels of a stretched, shifted band-limited note agree within 1 dB
+    whether R3 ran on one channel at 32 kHz or on both at 44.1 kHz."""
+    x = harmonic(220.0, 3.0, stereo=(1.0, 0.999))  # side at -66 dB
+    kw = dict(ratio=1.25, semitones=2.0, vocal=True)
+    cheap = rubberband.stretch(x, SR, **kw)
+    monkeypatch.setattr(rubberband, "NEGLIGIBLE_DB", -1000.0)
+    assert rubberband.working_form(x, SR)[1:] == (SR, False)
+    full = rubberband.stretch(x, SR, **kw)
+    assert cheap.shape == full.shape == (2, int(round(x.shape[-1] * 1.25)))
+    assert np.array_equal(cheap[0], cheap[1])
+    middle = slice(SR // 2, cheap.shape[-1] - SR // 2)
+    for lo in (200, 400, 800, 1600, 3200):
+        assert band_level_db(cheap[:, middle], lo, 2 * lo) == pytest.approx(
+            band_level_db(full[:, middle], lo, 2 * lo), abs=1.0)

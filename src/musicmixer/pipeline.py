@@ -29,11 +29,11 @@ from musicmixer.analysis.analyze import MIN_DURATION_S, SILENT_DBFS, analyze_son
 from musicmixer.audio import SAMPLE_RATE, load_audio
 from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
-from musicmixer.mix.export import check_output_path, export
+from musicmixer.mix.export import StemWriter, check_output_path, export
 from musicmixer.mix.keymatch import local_bpm, plan_key, plan_tempo
 from musicmixer.mix.master import master_mix, render
 from musicmixer.mix.prepare import prepare
-from musicmixer.mix.report import StageTimer, build_report
+from musicmixer.mix.report import StageTimer, build_report, stage_timing
 from musicmixer.mix.sources import gather_sources
 from musicmixer.separation.dispatcher import separate_stems
 from musicmixer.stems import stems_for_settings
@@ -137,34 +137,39 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
         with timer.stage("render"):
             progress("render", 0.0, "sections to buses")
             rendered = render(prepared, plan, sr)
+            stem_files = StemWriter(out, rendered.per_stem, sr)  # on a thread, while 13-15 run
             progress("render", 1.0, "")
-        with timer.stage("master"):
-            progress("master", 0.0, "mastering")
-            reference = _reference_mix(mixes[inst_id], plan, sr)
-            audio, mastering = master_mix(rendered.mix, sr, settings, reference)
-            if not mastering.get("target_reached", True):
-                warnings.append(f"The mix reached {mastering.get('lufs')} LUFS, not the "
-                                f"{settings.target_lufs} LUFS target, without over-limiting.")
-            progress("master", 1.0, "")
-        with timer.stage("export"):
-            progress("export", 0.0, "writing")
-            report = build_report(
-                settings=settings, stem_mode=stems_for_settings(settings), timer=timer,
-                tempo=tempo, key=key, prepared_notes=prepared.notes, mastering=mastering,
-                audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
-                separation={sid: {"backend": s.backend, "stems": s.stem_names,
-                                  "cache_hit": s.cache_hit,
-                                  "vocal_sub_separation": s.vocal_sub_separation}
-                            for sid, s in seps.items()})
-            report["plan"] = {"planner": plan.planner, "vocal_source": vocal_id,
-                              "sections": _section_times(plan, prepared.beat_times)}
-            # plan beat -> output seconds, so a re-render can place new section gains
-            report["beat_times"] = [round(float(t), 4) for t in
-                                    prepared.beat_times[:plan.sections[-1].end_beat + 9]]
-            files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"), report)
-            progress("export", 1.0, str(out))
-        report["stage_seconds"] = dict(timer.seconds)
-        report["stage_cpu_seconds"] = dict(timer.cpu_seconds)
+        try:  # the stems are being written meanwhile: on a failure, take them back
+            with timer.stage("master"):
+                progress("master", 0.0, "mastering")
+                reference = _reference_mix(mixes[inst_id], plan, sr)
+                audio, mastering = master_mix(rendered.mix, sr, settings, reference)
+                if not mastering.get("target_reached", True):
+                    warnings.append(f"The mix reached {mastering.get('lufs')} LUFS, not the "
+                                    f"{settings.target_lufs} LUFS target, without over-limiting.")
+                progress("master", 1.0, "")
+            with timer.stage("export"):
+                progress("export", 0.0, "writing")
+                report = build_report(
+                    settings=settings, stem_mode=stems_for_settings(settings), timer=timer,
+                    tempo=tempo, key=key, prepared_notes=prepared.notes, mastering=mastering,
+                    audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
+                    separation={sid: {"backend": s.backend, "stems": s.stem_names,
+                                      "cache_hit": s.cache_hit,
+                                      "vocal_sub_separation": s.vocal_sub_separation}
+                                for sid, s in seps.items()})
+                report["plan"] = {"planner": plan.planner, "vocal_source": vocal_id,
+                                  "sections": _section_times(plan, prepared.beat_times)}
+                # plan beat -> output seconds, so a re-render can place new section gains
+                report["beat_times"] = [round(float(t), 4) for t in
+                                        prepared.beat_times[:plan.sections[-1].end_beat + 9]]
+                files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"),
+                               report, stems=stem_files)
+                progress("export", 1.0, str(out))
+        except BaseException:
+            stem_files.discard()
+            raise
+        report.update(stage_timing(timer, audio.shape[-1] / sr))
     return MixResult(out, files, plan, report, report["warnings"])
 
 

@@ -68,8 +68,10 @@ class SpectralDucker:
         if n == 0 or not np.any(vocal):
             return inst
         gain = 10.0 ** (self.mid_gain_db(match_length(as_2d(vocal), n), sr, n) / 20.0)
-        low, mid, high = Crossover((self.low_hz, self.high_hz)).split(inst, sr)
-        return (low + mid * gain + high).astype(np.float32)
+        # The zero-phase bands add back to the input, so low + g*mid + high is
+        # the input plus (g - 1) * mid: only the mid band is filtered out.
+        mid = Crossover((self.low_hz, self.high_hz)).band(inst, sr, 1)
+        return (inst + mid * (gain - 1.0)).astype(np.float32)
 
 
 def duck_instrumental(instrumental: np.ndarray, vocal: np.ndarray, sr: int,

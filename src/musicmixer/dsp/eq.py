@@ -13,7 +13,7 @@ import numpy as np
 from musicmixer.stems import VOCAL_STEM_NAMES
 
 from .chain import Chain
-from .filters import HighPass, HighShelf, LowPass, PeakFilter
+from .filters import HighPass, HighShelf, LowPass, PeakFilter, apply_sos
 
 PEAK_Q = 1.4  # about one octave wide: broad corrective moves, little overlap
 MAX_BOOST_DB = 0.75
@@ -59,5 +59,6 @@ def preset_sos(preset: dict, sr: int) -> np.ndarray:
 
 
 def apply_corrective_eq(audio: np.ndarray, sr: int, stem_type: str) -> np.ndarray:
-    """Step 7.75: clean a stem up before it is mixed with the other song's stems."""
-    return preset_chain(_get_eq_preset(stem_type))(audio, sr)
+    """Step 7.75: clean a stem up before it is mixed with the other song's stems.
+    The preset's filters run as one cascade: one pass over the audio, not one per filter."""
+    return apply_sos(audio, preset_sos(_get_eq_preset(stem_type), sr))

@@ -26,7 +26,8 @@ FIR_TAPS = 4097  # ~11 Hz resolution at 44.1 kHz: enough for the 31.5 Hz band
 def long_term_spectrum(audio: np.ndarray, sr: int, nperseg: int = 8192):
     """(freqs, power) of the mid channel, Welch-averaged over the whole track."""
     mid = as_2d(np.asarray(audio, dtype=np.float64)).mean(axis=0)
-    return signal.welch(mid, fs=sr, nperseg=min(nperseg, len(mid)))
+    # no per-segment detrending: it only touches the DC bin and costs a Python call per segment
+    return signal.welch(mid, fs=sr, nperseg=min(nperseg, len(mid)), detrend=False)
 
 
 def band_levels_db(freqs: np.ndarray, power: np.ndarray,

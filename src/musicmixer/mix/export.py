@@ -42,17 +42,55 @@ def companion_paths(out: Path, stem_names) -> dict[str, Path]:
     return paths
 
 
+class StemWriter:
+    """Writes the rendered stems into a staging folder next to the output on a
+    thread, from the moment they exist: the disk works while steps 13-15 compute,
+    and `export` later moves them into place with the rest. `discard` removes
+    everything it wrote (and the output folder, if it made it and it is empty).
+    """
+
+    def __init__(self, out: Path, per_stem: dict[str, np.ndarray], sr: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.out = check_output_path(out)
+        self.names = list(per_stem)
+        self._made = [p for p in [self.out.parent, *self.out.parent.parents] if not p.exists()]
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=".musicmixer-", dir=self.out.parent))
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="stem-writer")
+        self._future = self._pool.submit(self._write, per_stem, sr)
+
+    def _write(self, per_stem: dict[str, np.ndarray], sr: int) -> dict[str, Path]:
+        return {f"stem:{name}": save_audio(self.folder / "stems" / f"{name}.wav", stem, sr)
+                for name, stem in per_stem.items()}
+
+    def staged(self) -> dict[str, Path]:
+        """Wait for the stems; re-raises a write error."""
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown()
+
+    def discard(self) -> None:
+        self._future.cancel()
+        self._pool.shutdown(wait=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        for folder in self._made:  # deepest first; only the empty ones this made
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
 def export(out: Path, audio: np.ndarray, sr: int, per_stem: dict[str, np.ndarray],
-           plan_json: dict, report: dict) -> dict[str, Path]:
-    """Write everything atomically; returns the final paths (mix under "mix")."""
-    out = check_output_path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".musicmixer-", dir=out.parent))
+           plan_json: dict, report: dict, *, stems: StemWriter | None = None) -> dict[str, Path]:
+    """Write everything atomically; returns the final paths (mix under "mix").
+    `stems`, when given, already holds `per_stem` being written (see StemWriter)."""
+    writer = stems or StemWriter(out, per_stem, sr)
+    out, tmp = writer.out, writer.folder
     try:
-        final = companion_paths(out, per_stem)
-        staged: dict[str, Path] = {}
-        for name, stem in per_stem.items():
-            staged[f"stem:{name}"] = save_audio(tmp / "stems" / f"{name}.wav", stem, sr)
+        final = companion_paths(out, writer.names)
+        staged = writer.staged()
         staged["plan"] = _write_json(tmp / "plan.json", plan_json)
         staged["report"] = _write_json(tmp / "report.json", report)
         staged["mix"] = save_audio(tmp / f"mix{out.suffix.lower()}", audio, sr)
@@ -61,6 +99,9 @@ def export(out: Path, audio: np.ndarray, sr: int, per_stem: dict[str, np.ndarray
             final[key].parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged[key], final[key])
         return final
+    except BaseException:
+        writer.discard()
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

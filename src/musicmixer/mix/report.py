@@ -58,13 +58,34 @@ def _plain(value):
     return value
 
 
+MIX_STAGES = ("prepare", "render", "master", "export")  # "the mix stages after separation"
+
+
+def stage_timing(timer: StageTimer, duration: float) -> dict:
+    """Seconds per stage and the mix stages' seconds per output second.
+
+    The report written during export cannot hold export's own time, so the
+    pipeline calls this again once export is done and the returned report
+    carries the complete figures."""
+    mix_seconds = sum(v for k, v in timer.seconds.items() if k in MIX_STAGES)
+    mix_cpu = sum(v for k, v in timer.cpu_seconds.items() if k in MIX_STAGES)
+    return {
+        "stage_seconds": dict(timer.seconds),
+        "stage_cpu_seconds": dict(timer.cpu_seconds),
+        "mix_seconds_per_output_second": round(mix_seconds / max(duration, 1e-9), 4),
+        "mix_cpu_seconds_per_output_second": round(mix_cpu / max(duration, 1e-9), 4),
+    }
+
+
 def build_report(*, settings, stem_mode: list[str], timer: StageTimer, tempo, key, prepared_notes,
                  mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
                  dropped: list[str], separation: dict) -> dict:
+    """Everything report.json says; `output` reuses mastering's own final
+    measurements of this same audio when it has them."""
     duration = audio.shape[-1] / sr
-    mix_stages = ("prepare", "render", "master", "export")
-    mix_seconds = sum(v for k, v in timer.seconds.items() if k in mix_stages)
-    mix_cpu = sum(v for k, v in timer.cpu_seconds.items() if k in mix_stages)
+    lufs, true_peak = mastering.get("lufs"), mastering.get("true_peak")
+    if lufs is None or true_peak is None:
+        lufs, true_peak = integrated_lufs(audio, sr), true_peak_db(audio)
     return {
         "stem_mode": {"stem_backend": settings.stem_backend,
                       "vocal_sub_separation": settings.vocal_sub_separation,
@@ -76,13 +97,10 @@ def build_report(*, settings, stem_mode: list[str], timer: StageTimer, tempo, ke
         "alignment": _plain(prepared_notes),
         "dropped_stems": dropped,
         "mastering": _plain(mastering),
-        "output": {"seconds": round(duration, 3), "lufs": round(integrated_lufs(audio, sr), 3),
-                   "true_peak_dbtp": round(true_peak_db(audio), 3),
+        "output": {"seconds": round(duration, 3),
+                   "lufs": round(lufs, 3), "true_peak_dbtp": round(true_peak, 3),
                    "target_lufs": settings.target_lufs},
-        "stage_seconds": dict(timer.seconds),
-        "stage_cpu_seconds": dict(timer.cpu_seconds),
-        "mix_seconds_per_output_second": round(mix_seconds / max(duration, 1e-9), 4),
-        "mix_cpu_seconds_per_output_second": round(mix_cpu / max(duration, 1e-9), 4),
+        **stage_timing(timer, duration),
         "peak_memory_mb": peak_memory_mb(),
         "warnings": list(dict.fromkeys(warnings)),
     }
