@@ -184,7 +184,26 @@ def measure_cache_hit(songs: list[dict[str, np.ndarray]], model_path: Path, thre
     return _in_child(_cache_hit_child, *_long_song(songs), threads)
 
 
-MEASUREMENTS = [measure_separation, measure_time_range, measure_cache_hit]
+def measure_bass_interference(songs: list[dict[str, np.ndarray]], model_path: Path,
+                              threads: int) -> dict:
+    """Why bass misses its target: the first song's bass SDR when the model hears
+    the full mix, the mix without the voices, without piano and guitar
+    ("other"), and drums and bass alone. If the bass recovers only as parts are
+    taken away, the loss is the model confusing those parts with bass, not the
+    segmenting or the STFT around it (those are the same in every row)."""
+    first = songs[0]
+    rows = {"full_mix": FOUR_STEMS, "without_vocals": ("drums", "bass", "other"),
+            "without_other": ("drums", "bass", "vocals"), "drums_and_bass": ("drums", "bass")}
+    out = {}
+    for label, parts in rows.items():
+        mix = sum(first[p] for p in parts).astype(np.float32)
+        est = local_onnx.separate_local(mix, model_path=model_path, threads=threads)
+        out[label] = round(sdr(first["bass"], est["bass"]), 2)
+    return {"bass_sdr_db_by_arrangement": out}
+
+
+MEASUREMENTS = [measure_separation, measure_bass_interference, measure_time_range,
+                measure_cache_hit]
 
 
 def environment(threads: int) -> dict:

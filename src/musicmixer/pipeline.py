@@ -154,15 +154,8 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
                     settings=settings, stem_mode=stems_for_settings(settings), timer=timer,
                     tempo=tempo, key=key, prepared_notes=prepared.notes, mastering=mastering,
                     audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
-                    separation={sid: {"backend": s.backend, "stems": s.stem_names,
-                                      "cache_hit": s.cache_hit,
-                                      "vocal_sub_separation": s.vocal_sub_separation}
-                                for sid, s in seps.items()})
-                report["plan"] = {"planner": plan.planner, "vocal_source": vocal_id,
-                                  "sections": _section_times(plan, prepared.beat_times)}
-                # plan beat -> output seconds, so a re-render can place new section gains
-                report["beat_times"] = [round(float(t), 4) for t in
-                                        prepared.beat_times[:plan.sections[-1].end_beat + 9]]
+                    separation=_separation_summary(seps))
+                report |= _plan_summary(plan, prepared.beat_times)
                 files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"),
                                report, stems=stem_files)
                 progress("export", 1.0, str(out))
@@ -171,6 +164,19 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
             raise
         report.update(stage_timing(timer, audio.shape[-1] / sr))
     return MixResult(out, files, plan, report, report["warnings"])
+
+
+def _separation_summary(seps: dict) -> dict:
+    return {sid: {"backend": s.backend, "stems": s.stem_names, "cache_hit": s.cache_hit,
+                  "vocal_sub_separation": s.vocal_sub_separation} for sid, s in seps.items()}
+
+
+def _plan_summary(plan, beat_times) -> dict:
+    """The plan's sections in output seconds, and plan beat -> output seconds,
+    so that a re-render can place new section gains."""
+    return {"plan": {"planner": plan.planner, "vocal_source": plan.vocal_source,
+                     "sections": _section_times(plan, beat_times)},
+            "beat_times": [round(float(t), 4) for t in beat_times[:plan.sections[-1].end_beat + 9]]}
 
 
 def _section_times(plan, beat_times) -> list[dict]:

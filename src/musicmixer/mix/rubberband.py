@@ -35,6 +35,7 @@ VOCAL_OPTIONS = ["--formant"]  # keep the voice's timbre when its pitch moves
 INSTRUMENT_OPTIONS = ["--window-short"]
 CHEAP_RATE = 32000         # the highest rate at which R3 keeps its smaller FFTs
 CHEAP_RATE_BAND_HZ = 14000.0  # what survives a round trip through CHEAP_RATE (soxr HQ)
+HEADROOM_PEAK = 0.25       # input peak for the tool: room for a shift's overshoot
 NEGLIGIBLE_DB = -40.0      # energy this far under the stem's is inaudible in the mix
 
 
@@ -65,8 +66,14 @@ def stretch(audio: np.ndarray, sr: int, *, ratio: float = 1.0, semitones: float 
     if out_samples is None:
         out_samples = int(round(n * ratio))
     work, rate, mono = working_form(audio, sr)
-    out = _run(work, rate, semitones=semitones, time_map=time_map,
+    # The tool clamps its output at full scale, or restarts at up to 2.5 dB less
+    # gain when it sees clipping: give it headroom and take it back afterwards.
+    peak = float(np.abs(work).max())
+    scale = HEADROOM_PEAK / peak if peak > HEADROOM_PEAK else 1.0
+    out = _run(work * np.float32(scale), rate, semitones=semitones, time_map=time_map,
                seconds=out_samples / sr, vocal=vocal)
+    if scale != 1.0:
+        out *= np.float32(1.0 / scale)
     if rate != sr:
         out = _resample(out, rate, sr)
     if mono:
@@ -121,7 +128,7 @@ def _run(audio: np.ndarray, sr: int, *, semitones: float,
     """One rubberband process over `audio` at `sr`, `seconds` long out."""
     n = audio.shape[-1]
     out_samples = int(round(seconds * sr))
-    cmd = [rubberband_path(), "-q", *R3]
+    cmd = [rubberband_path(), "-q", "--ignore-clipping", *R3]
     cmd += VOCAL_OPTIONS if vocal else INSTRUMENT_OPTIONS
     if abs(semitones) >= 1e-6:
         cmd += ["--pitch", f"{semitones:.6f}"]
