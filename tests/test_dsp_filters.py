@@ -96,3 +96,15 @@ def test_one_band_alone_is_that_band_of_the_split(zero_phase):
     bands = xo.split(x, SR)
     for i, band in enumerate(bands):
         assert np.allclose(xo.band(x, SR, i), band, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [SR * 3, 8191, 5000])
+def test_long_term_spectrum_is_scipys_welch(n):
+    from scipy.signal import welch
+
+    from musicmixer.dsp.reference import long_term_spectrum
+
+    x = np.random.default_rng(n).standard_normal((2, n))
+    freqs, power = long_term_spectrum(x, SR)
+    ref_f, ref_p = welch(x.mean(axis=0), SR, nperseg=min(8192, n), detrend=False)
+    assert np.allclose(freqs, ref_f) and np.allclose(power, ref_p, rtol=1e-9, atol=0)

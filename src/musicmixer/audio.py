@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from .channels import per_channel
 from .errors import AudioDecodeError
 
 SAMPLE_RATE = 44100
@@ -206,9 +207,6 @@ def integrated_lufs(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float:
     if x.shape[1] < int(BLOCK_S * sr) or not np.any(x):
         return float("-inf")
     sos, gain = _k_weighting(sr)
-    y = sosfilt(sos.astype(np.float32), x, axis=-1).astype(np.float64)
-    y *= gain
-    np.square(y, out=y)
     n_blocks = int(np.round((x.shape[1] / sr - BLOCK_S) / (BLOCK_S * BLOCK_STEP))) + 1
     j = np.arange(n_blocks, dtype=np.float64)
     lo = (BLOCK_S * (j * BLOCK_STEP) * sr).astype(np.int64)
@@ -217,7 +215,13 @@ def integrated_lufs(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float:
     # their running total: each sample is squared and added once.
     edges = np.unique(np.concatenate([lo, hi]))
     edges = edges[edges < x.shape[1]]
-    pieces = np.add.reduceat(y, edges, axis=-1)
+
+    def piece_energy(c: np.ndarray) -> np.ndarray:
+        y = sosfilt(sos.astype(np.float32), c, axis=-1).astype(np.float64)
+        y *= gain
+        return np.add.reduceat(np.square(y, out=y), edges, axis=-1)
+
+    pieces = per_channel(piece_energy, x)
     running = np.zeros((x.shape[0], len(edges) + 1))
     np.cumsum(pieces, axis=-1, out=running[:, 1:])
     bounds = np.append(edges, x.shape[1])
@@ -245,6 +249,6 @@ def true_peak_db(audio: np.ndarray, oversample: int = 4) -> float:
     x = x[None, :] if x.ndim == 1 else x
     if x.size == 0 or not np.any(x):
         return float("-inf")
-    up = resample_poly(x, oversample, 1, axis=-1)
-    peak = max(float(np.max(np.abs(up))), float(np.max(np.abs(x))))
-    return 20.0 * np.log10(peak)
+    peaks = per_channel(lambda c: np.abs(resample_poly(c, oversample, 1, axis=-1)).max(
+        axis=-1, keepdims=True), x)
+    return 20.0 * np.log10(max(float(peaks.max()), float(np.max(np.abs(x)))))

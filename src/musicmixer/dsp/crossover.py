@@ -9,6 +9,9 @@ carries the same phase and the sum is flat.
 `zero_phase=True` instead runs one Butterworth 2nd-order pass forwards and
 backwards: the same LR4 magnitude per band, no phase shift, and bands that add
 back to the input exactly. Offline that is the better choice, and the default.
+Zero-phase Butterworth low and high passes are power-complementary
+(|L|^2 + |H|^2 = 1), so the high side is computed as the input minus the low
+side: half the filtering, and the sum is exact by construction.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ class Crossover:
         rest = np.asarray(audio, dtype=np.float32)
         for freq in freqs:
             bands.append(self._lowpass(rest, freq, sr))
-            rest = self._highpass(rest, freq, sr)
+            rest = rest - bands[-1] if self.zero_phase else self._highpass(rest, freq, sr)
         bands.append(rest)
         if not self.zero_phase:
             # band i has seen crossovers 0..i; align it with the later ones
@@ -51,7 +54,7 @@ class Crossover:
         freqs = sorted(self.freqs)
         x = np.asarray(audio, dtype=np.float32)
         for freq in freqs[:index]:
-            x = self._highpass(x, freq, sr)
+            x = x - self._lowpass(x, freq, sr)
         return self._lowpass(x, freqs[index], sr) if index < len(freqs) else x
 
     def _lowpass(self, x, freq, sr):

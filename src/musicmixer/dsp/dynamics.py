@@ -72,18 +72,25 @@ class Compressor:
     def block_size(self, sr: int) -> int:
         return int(np.clip(sr * self.attack_ms * 1e-3 / 4, 1, 64))
 
-    def gain_db(self, audio: np.ndarray, sr: int) -> np.ndarray:
+    def _block_gain_db(self, audio: np.ndarray, sr: int) -> tuple[np.ndarray, int]:
         block = self.block_size(sr)
         level = block_peak_db(audio, block)
         target = static_gain_db(level, self.threshold_db, self.ratio, self.knee_db)
-        smoothed = smooth_gain_db(target, sr / block, self.attack_ms, self.release_ms)
+        return smooth_gain_db(target, sr / block, self.attack_ms, self.release_ms), block
+
+    def gain_db(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        smoothed, block = self._block_gain_db(audio, sr)
         return blocks_to_samples(smoothed, block, np.shape(audio)[-1]) + self.makeup_db
 
     def __call__(self, audio: np.ndarray, sr: int) -> np.ndarray:
+        """The gain goes to linear per block, then to every sample in float32:
+        the same curve within 0.01 dB, at a fraction of the per-sample work."""
         if np.shape(audio)[-1] == 0:
             return np.asarray(audio, dtype=np.float32)
-        gain = 10.0 ** (self.gain_db(audio, sr) / 20.0)
-        return (np.asarray(audio) * gain).astype(np.float32)
+        smoothed, block = self._block_gain_db(audio, sr)
+        linear = 10.0 ** ((smoothed + self.makeup_db) / 20.0)
+        gain = blocks_to_samples(linear, block, np.shape(audio)[-1]).astype(np.float32)
+        return np.asarray(audio, dtype=np.float32) * gain
 
 
 # Step 11 ratios by stem: backing vocals lighter, because step 13.3's multiband

@@ -14,6 +14,8 @@ from dataclasses import KW_ONLY, dataclass
 import numpy as np
 from scipy import signal
 
+from musicmixer.channels import per_channel
+
 _SQRT1_2 = 1.0 / np.sqrt(2.0)
 
 
@@ -78,16 +80,18 @@ def butter_sos(kind: str, freq: float, sr: int, order: int = 2) -> np.ndarray:
 
 
 def apply_sos(audio: np.ndarray, sos: np.ndarray, zero_phase: bool = False) -> np.ndarray:
-    """Filter along the last axis; float32 out."""
-    x = np.asarray(audio, dtype=np.float64)
-    if x.shape[-1] == 0:
-        return x.astype(np.float32)
-    if zero_phase:
-        padlen = min(3 * (2 * len(sos) + 1), x.shape[-1] - 1)
-        y = signal.sosfiltfilt(sos, x, axis=-1, padlen=padlen)
-    else:
-        y = signal.sosfilt(sos, x, axis=-1)
-    return y.astype(np.float32)
+    """Filter along the last axis, in float64, a thread per channel; float32 out."""
+    if np.shape(audio)[-1] == 0:
+        return np.asarray(audio, dtype=np.float32)
+
+    def run(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if zero_phase:
+            padlen = min(3 * (2 * len(sos) + 1), x.shape[-1] - 1)
+            return signal.sosfiltfilt(sos, x, axis=-1, padlen=padlen).astype(np.float32)
+        return signal.sosfilt(sos, x, axis=-1).astype(np.float32)
+
+    return per_channel(run, audio)
 
 
 def response_db(sos: np.ndarray, freqs, sr: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from scipy.ndimage import minimum_filter1d
 from scipy.signal import resample_poly
 
 from musicmixer.audio import true_peak_db
+from musicmixer.channels import per_channel
 
 from .chain import amp_to_db, as_2d
 from .dynamics import smooth_gain_db
@@ -31,8 +32,12 @@ def sample_true_peaks_db(audio: np.ndarray, oversample: int = OVERSAMPLE) -> np.
     In float32, as the audio is: the interpolation error is far under 0.001 dB."""
     x = as_2d(np.asarray(audio, dtype=np.float32))
     n = x.shape[-1]
-    up = np.abs(resample_poly(x, oversample, 1, axis=-1))[:, : n * oversample]
-    peaks = up.reshape(x.shape[0], n, oversample).max(axis=(0, 2))
+
+    def channel(c: np.ndarray) -> np.ndarray:
+        up = np.abs(resample_poly(c, oversample, 1, axis=-1))[:, : n * oversample]
+        return up.reshape(c.shape[0], n, oversample).max(axis=2)
+
+    peaks = per_channel(channel, x).max(axis=0)
     return amp_to_db(np.maximum(peaks, np.abs(x).max(axis=0)))
 
 

@@ -24,10 +24,22 @@ FIR_TAPS = 4097  # ~11 Hz resolution at 44.1 kHz: enough for the 31.5 Hz band
 
 
 def long_term_spectrum(audio: np.ndarray, sr: int, nperseg: int = 8192):
-    """(freqs, power) of the mid channel, Welch-averaged over the whole track."""
+    """(freqs, power) of the mid channel, Welch-averaged over the whole track.
+
+    `scipy.signal.welch(mid, sr, nperseg=nperseg, detrend=False)` (Hann, half
+    overlap, density scaling), with every segment's FFT in one batched call per
+    256 segments instead of one Python-level call each (tested equal)."""
     mid = as_2d(np.asarray(audio, dtype=np.float64)).mean(axis=0)
-    # no per-segment detrending: it only touches the DC bin and costs a Python call per segment
-    return signal.welch(mid, fs=sr, nperseg=min(nperseg, len(mid)), detrend=False)
+    nperseg = min(nperseg, len(mid))
+    step = nperseg - nperseg // 2
+    window = signal.get_window("hann", nperseg)
+    frames = np.lib.stride_tricks.sliding_window_view(mid, nperseg)[::step]
+    power = np.zeros(nperseg // 2 + 1)
+    for start in range(0, len(frames), 256):
+        power += (np.abs(np.fft.rfft(frames[start:start + 256] * window, axis=-1)) ** 2).sum(axis=0)
+    power /= len(frames) * sr * float(np.sum(window ** 2))
+    power[1:-1 if nperseg % 2 == 0 else None] *= 2.0  # one-sided: fold the negative frequencies
+    return np.fft.rfftfreq(nperseg, 1.0 / sr), power
 
 
 def band_levels_db(freqs: np.ndarray, power: np.ndarray,
