@@ -14,6 +14,7 @@ import numpy as np
 from scipy import signal
 
 from musicmixer.audio import integrated_lufs
+from musicmixer.channels import per_channel
 
 from .chain import as_2d
 from .mastering import master
@@ -79,11 +80,16 @@ def curve_fir(centres: np.ndarray, gains_db: np.ndarray, sr: int,
 
 
 def apply_fir(audio: np.ndarray, taps: np.ndarray) -> np.ndarray:
-    """Zero-delay linear-phase filtering (the FIR's group delay is removed)."""
-    out = signal.oaconvolve(as_2d(np.asarray(audio, dtype=np.float64)), taps[None, :],
-                            mode="full", axes=-1)
-    delay = (len(taps) - 1) // 2
-    return out[:, delay: delay + np.shape(audio)[-1]].astype(np.float32)
+    """Zero-delay linear-phase filtering (the FIR's group delay is removed), a
+    thread per channel."""
+    delay, n = (len(taps) - 1) // 2, np.shape(audio)[-1]
+
+    def run(x: np.ndarray) -> np.ndarray:
+        out = signal.oaconvolve(np.asarray(x, dtype=np.float64), taps[None, :], mode="full",
+                                axes=-1)
+        return out[:, delay: delay + n].astype(np.float32)
+
+    return per_channel(run, as_2d(np.asarray(audio)))
 
 
 def reference_master(mix: np.ndarray, reference: np.ndarray, sr: int,
