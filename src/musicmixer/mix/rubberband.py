@@ -9,8 +9,8 @@ preservation); drums are never pitch-shifted (the caller decides).
 R3 costs by channel and by sample rate: above 32 kHz it doubles its FFT sizes,
 and a stereo pass costs about 2.5 mono ones. So each stem is stretched in the
 cheapest form that loses nothing audible (`working_form`): one channel when
-the two sides are the same to within -50 dB, and at 32 kHz when what that
-rate cannot carry (above ~14 kHz) is under -50 dB of the stem's energy, as it
+the two sides are the same to within -40 dB, and at 32 kHz when what that
+rate cannot carry (above ~14 kHz) is under -40 dB of the stem's energy, as it
 is for vocals after step 7.7's low-pass and for most bass stems. The result
 is returned at the caller's rate and channel count.
 """
