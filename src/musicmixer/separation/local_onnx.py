@@ -217,6 +217,7 @@ def _segment_audio(out_spec: np.ndarray, out_wave: np.ndarray) -> np.ndarray:
     """(sources, 2, SEGMENT): the frequency branch inverted and added to the time
     branch, as HTDemucs' forward does; one source at a time, so the inverse
     transform's temporaries (running beside the next graph run) stay small."""
-    return np.concatenate([dsp.ispec(dsp.mask(out_spec[:, k:k + 1]), SEGMENT) + out_wave[:, k:k + 1]
-                           for k in range(out_wave.shape[1])], axis=1)[0]
+    per_source = [dsp.ispec(dsp.mask(out_spec[:, k:k + 1]), SEGMENT) + out_wave[:, k:k + 1]
+                  for k in range(out_wave.shape[1])]
+    return np.concatenate(per_source, axis=1)[0]
 
