@@ -137,6 +137,36 @@ def test_step9_vocal_engine_for_every_vocal_stem_and_drums_never_shifted(mode, m
     assert all(a.shape[-1] == int(2.4 * SR) for a in [*v.values(), *i.values()])
 
 
+def test_step9_instrumental_silence_is_not_stretched_and_music_lands_at_ratio_times():
+    calls = []
+    real = rubberband.stretch
+
+    def counting_stretch(audio, sr, **kw):
+        calls.append(audio.shape[-1])
+        return real(audio, sr, **kw)
+
+    burst = np.concatenate([tone(220.0, 1.0, amp=0.3), np.zeros((2, 3 * SR), np.float32),
+                            tone(220.0, 1.0, amp=0.3)], axis=1)  # sound, 3 s gap, sound
+    ratio, n_out = 1.25, int(5.0 * 1.25 * SR)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(rubberband, "stretch", counting_stretch)
+        _, inst = prep.stretch_and_shift({}, {"guitar": burst, "drums": burst}, SR,
+                                         anchors=np.zeros((0, 2)), n_out=n_out,
+                                         tempo=TempoDecision(100, 125, 1.0, ratio),
+                                         key=KeyDecision("C", "D", 2, 0, 2))
+    assert sum(calls) < 0.6 * 2 * burst.shape[-1]  # the 3 s gaps never reach Rubber Band
+    for name, out in inst.items():
+        assert out.shape == (2, n_out)
+        env = np.abs(out[0]).reshape(-1, SR // 100).max(axis=1)  # 10 ms blocks
+        on = np.flatnonzero(env > 0.05)
+        second = on[on > 200][0] / 100  # first sounding block of the second burst, seconds
+        assert abs(second - 4.0 * ratio) < 0.03
+        assert np.abs(out[0, int(1.4 * ratio * SR):int(3.8 * ratio * SR)]).max() < 1e-3
+    spec = np.abs(np.fft.rfft(inst["guitar"][0, :SR]))
+    peak = np.fft.rfftfreq(SR, 1 / SR)[np.argmax(spec)]
+    assert abs(peak - 220.0 * 2 ** (2 / 12)) < 3.0  # shifted; drums would not be
+
+
 def test_rubberband_shifts_pitch_and_follows_the_time_map():
     x = tone(440.0, 2.0, amp=0.3)
     y = rubberband.stretch(x, SR, time_map=np.array([[0.0, 0.0], [1.0, 1.3], [2.0, 2.4]]),

@@ -21,7 +21,6 @@ from musicmixer.dsp import (
     notch_resonances,
     vocal_bandpass,
 )
-from musicmixer.dsp.chain import match_length
 from musicmixer.dsp.level_match import sum_stems
 from musicmixer.stems import VOCAL_STEM_NAMES
 
@@ -66,12 +65,13 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     """Step 9: Rubber Band R3, tempo and key in one pass per stem.
 
     Vocals (`is_vocal=(stem_name in VOCAL_STEM_NAMES)`: the vocal engine settings,
-    formants kept) are warped on the beat map and shifted by `key.vocal_shift`,
-    phrase by phrase (silence between phrases is not worth stretching). The
-    instrumental gets `tempo.instrumental_ratio` and `key.instrumental_shift`;
-    drums are never pitch-shifted.
+    formants kept) are warped on the beat map and shifted by `key.vocal_shift`.
+    The instrumental gets `tempo.instrumental_ratio` and `key.instrumental_shift`;
+    drums are never pitch-shifted. Every stem is stretched sounding region by
+    region (`active_regions`): silence costs Rubber Band as much as music does,
+    and a guitar or a backing vocal is often out for whole sections.
     """
-    jobs, places, fades = {}, {}, {}
+    jobs: dict = {}
     for stem_name, audio in vocal_audio.items():
         is_vocal = stem_name in VOCAL_STEM_NAMES
         for lo, hi, fade_in, fade_out in split_regions(audio, sr, active_regions(audio, sr)):
@@ -79,31 +79,48 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
             start = float(map_time(anchors, lo / sr, tempo.vocal_ratio))
             if start * sr >= n_out:
                 continue
-            jobs[("v", stem_name, lo)] = dict(
+            jobs[("v", stem_name, lo)] = (dict(
                 audio=audio[:, lo:hi], time_map=local, semitones=key.vocal_shift,
-                out_samples=max(1, int(round(local[-1, 1] * sr))), vocal=is_vocal)
-            places[("v", stem_name, lo)] = int(round(start * sr))
-            fades[("v", stem_name, lo)] = (fade_in, fade_out, local)
+                out_samples=max(1, int(round(local[-1, 1] * sr))), vocal=is_vocal),
+                int(round(start * sr)), (fade_in, fade_out, local))
     for stem_name, audio in inst_audio.items():
         semis = 0 if stem_name in NEVER_PITCH_SHIFTED else key.instrumental_shift
-        jobs[("i", stem_name)] = dict(audio=audio, ratio=tempo.instrumental_ratio, semitones=semis,
-                                      vocal=stem_name in VOCAL_STEM_NAMES)
-        places[("i", stem_name)] = 0
-    longest_first = sorted(jobs, key=lambda k: -jobs[k]["audio"].shape[-1])  # balances workers
+        jobs.update(_instrument_jobs(stem_name, audio, sr, tempo.instrumental_ratio, semis,
+                                     n_out))
+    longest_first = sorted(jobs, key=lambda k: -jobs[k][0]["audio"].shape[-1])  # balances workers
+    out = {("v", n): np.zeros((a.shape[0], n_out), np.float32) for n, a in vocal_audio.items()}
+    out |= {("i", n): np.zeros((a.shape[0], n_out), np.float32) for n, a in inst_audio.items()}
     with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool:
-        futures = {k: pool.submit(rubberband.stretch, sr=sr, **jobs[k]) for k in longest_first}
-        vocal = {n: np.zeros((a.shape[0], n_out), np.float32) for n, a in vocal_audio.items()}
-        inst = {}
+        futures = {k: pool.submit(rubberband.stretch, sr=sr, **jobs[k][0]) for k in longest_first}
         for k, f in futures.items():
-            if k[0] == "i":
-                inst[k[1]] = match_length(f.result(), n_out)
-                continue
-            out, at = _crossfade_edges(f.result(), sr, *fades[k]), places[k]
+            piece, at, fades = f.result(), jobs[k][1], jobs[k][2]
+            if fades is not None:
+                piece = _crossfade_edges(piece, sr, *fades)
             if at < 0:  # a phrase starting a hair before the first downbeat
-                out, at = out[:, -at:], 0
-            take = max(0, min(out.shape[-1], n_out - at))
-            vocal[k[1]][:, at:at + take] += out[:, :take]
-    return vocal, {n: inst[n] for n in inst_audio}
+                piece, at = piece[:, -at:], 0
+            take = max(0, min(piece.shape[-1], n_out - at))
+            out[k[:2]][:, at:at + take] += piece[:, :take]
+    return ({n: out[("v", n)] for n in vocal_audio}, {n: out[("i", n)] for n in inst_audio})
+
+
+def _instrument_jobs(stem_name: str, audio: np.ndarray, sr: int, ratio: float, semitones: float,
+                     n_out: int) -> dict:
+    """One constant-ratio job per sounding region of an instrumental stem, placed at
+    its start times the ratio (the whole stem as is when nothing changes)."""
+    vocal = stem_name in VOCAL_STEM_NAMES
+    if abs(ratio - 1.0) < 1e-6 and abs(semitones) < 1e-6:
+        regions = [(0, audio.shape[-1])]
+    else:
+        regions = active_regions(audio, sr)
+    jobs = {}
+    for lo, hi in regions:
+        at = int(round(lo * ratio))
+        if at >= n_out:
+            continue
+        jobs[("i", stem_name, lo)] = (dict(
+            audio=audio[:, lo:hi], ratio=ratio, semitones=semitones,
+            out_samples=max(1, int(round(hi * ratio)) - at), vocal=vocal), at, None)
+    return jobs
 
 
 def split_regions(audio: np.ndarray, sr: int, regions, *, min_split_s: float = SPLIT_MIN_S,
