@@ -1,13 +1,16 @@
 """The main job in the spec's four configurations; prints one JSON object.
 
     python bench/mix.py [--bars 48 | --minutes 3] [--pairs 2] [--cache build/bench-songs]
-                        [--local truth|onnx] [--reuse-stems]
+                        [--local truth|onnx] [--modal truth|bands] [--reuse-stems]
 
 Song pairs are generated (tempos >= 15% apart, different keys, one vocal song
 drifting in tempo). Configurations 1 and 3 separate with the local backend
 (the real HTDemucs ONNX model with `--local onnx`, the default; ground-truth
-stems with `--local truth`), 2 and 4 through the fake Modal function (the
-real two-pass code, no account). Each run happens in a fresh process, so peak
+stems with `--local truth`), 2 and 4 through a fake Modal function (the
+real two-pass code, no account) whose models return the songs' ground-truth
+stems (`--modal truth`, the default: what a good separator gives, so the mix
+stages see realistic stems) or exact band splits of the mix (`--modal bands`:
+every "stem" broadband-ish, stereo and never silent). Each run happens in a fresh process, so peak
 memory is per run. Reported per run: output LUFS and its error to the target
 (target |error| <= 0.5 LU), true peak (<= -1.0 dBTP), the vocal-to-instrumental
 downbeat offset measured on the rendered buses (median <= 20 ms, worst <= 50 ms),
@@ -60,8 +63,6 @@ def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path):
 
 def run_one(job: dict) -> dict:
     """One configuration on one pair, in its own process."""
-    from separation_fakes import FakeModalFunction
-
     from musicmixer.audio import load_audio
     from musicmixer.config import AB_FLAGS, load_settings
     from musicmixer.pipeline import MixRequest, run_mix
@@ -72,7 +73,15 @@ def run_one(job: dict) -> dict:
     settings = load_settings(stem_backend=cfg["stem_backend"],
                              vocal_sub_separation=cfg["vocal_sub_separation"],
                              data_dir=Path(job["data_dir"]), **{f: cfg["flags"] for f in AB_FLAGS})
-    backends = {"modal": modal_backend(FakeModalFunction())}
+    if job["modal"] == "truth":
+        from pipeline_helpers import TruthModalFunction
+
+        modal_fn = TruthModalFunction(vocal_song, inst_song)
+    else:
+        from separation_fakes import FakeModalFunction
+
+        modal_fn = FakeModalFunction()
+    backends = {"modal": modal_backend(modal_fn)}
     if job["local"] == "truth":
         from pipeline_helpers import TruthBackend
 
@@ -99,7 +108,8 @@ def run_one(job: dict) -> dict:
         "lufs_error": round(rep["output"]["lufs"] - settings.target_lufs, 3),
         "true_peak_dbtp": rep["output"]["true_peak_dbtp"],
         "downbeat_offset_ms": downbeat_stats(result.plan, rep, stems, vocal_song, inst_song,
-                                             cfg["stem_backend"] == "modal"),
+                                             cfg["stem_backend"] == "modal"
+                                             and job["modal"] == "bands"),
         "section_energy": section_energy(rep["plan"]["sections"], stems),
         "stage_seconds": rep["stage_seconds"],
         "stage_cpu_seconds": rep["stage_cpu_seconds"],
@@ -112,17 +122,17 @@ def run_one(job: dict) -> dict:
     }
 
 
-def downbeat_stats(plan, rep, stems, vocal_song, inst_song, fake_modal: bool) -> dict:
+def downbeat_stats(plan, rep, stems, vocal_song, inst_song, band_vocals: bool) -> dict:
     """Vocal bus against the vocal song's true downbeats, instrumental bus against
     the instrumental's; per bar, their difference. The vocal reference is what
-    the separator gave (the fake Modal function's vocals are a band of the mix)."""
+    the separator gave (with `--modal bands`, the vocals are a band of the mix)."""
     from musicmixer.mix.measure import downbeat_offsets, paired_downbeats
     from musicmixer.stems import VOCAL_STEM_NAMES
 
     ratio = rep["tempo"]["instrumental_ratio"]
     src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio)
     vocal_bus = sum(a for n, a in stems.items() if n in VOCAL_STEM_NAMES)
-    if fake_modal:
+    if band_vocals:
         from separation_fakes import PRIMARY_BANDS, band_split
 
         vocal_src = band_split(vocal_song.load_mix(), 44100, {"v": PRIMARY_BANDS["Vocals"]})["v"]
@@ -171,6 +181,7 @@ def main() -> int:
     ap.add_argument("--pairs", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=ROOT / "build" / "bench-songs")
     ap.add_argument("--local", choices=["onnx", "truth"], default="onnx")
+    ap.add_argument("--modal", choices=["truth", "bands"], default="truth")
     ap.add_argument("--reuse-stems", action="store_true", help="keep the stem cache between runs")
     ap.add_argument("--configs", default=",".join(CONFIGS))
     args = ap.parse_args()
@@ -183,7 +194,8 @@ def main() -> int:
             data_dir = data_root if args.reuse_stems else Path(tmp) / f"data-{pair}"
             for config in args.configs.split(","):
                 job = dict(pair=pair, config=config, bars=bars, minutes=args.minutes,
-                           cache=str(args.cache), local=args.local, data_dir=str(data_dir),
+                           cache=str(args.cache), local=args.local, modal=args.modal,
+                           data_dir=str(data_dir),
                            out_dir=str(Path(tmp) / f"out-{pair}-{config}"))
                 with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
                     runs.append(pool.submit(run_one, job).result())
@@ -205,7 +217,8 @@ def main() -> int:
         },
     }
     print(json.dumps({"benchmark": "mix", "songs": {"bars": bars, "minutes": args.minutes,
-                                                    "local_backend": args.local},
+                                                    "local_backend": args.local,
+                                                    "modal_fake": args.modal},
                       "summary": summary, "runs": runs}, indent=1))
     return 0
 

@@ -71,8 +71,10 @@ class FakeSeparatorPass:
     """A `karaoke.Runner` standing in for audio-separator with one model."""
 
     def __init__(self, model: str, bands: dict, *, out_rate: int | None = None,
-                 normalise_peak: float | None = 0.9, behaviour: str = "ok", events=None):
+                 normalise_peak: float | None = 0.9, behaviour: str = "ok", events=None,
+                 split=None):
         self.model, self.bands, self.out_rate = model, bands, out_rate
+        self.split = split or (lambda audio, sr: band_split(audio, sr, bands))
         self.normalise_peak, self.behaviour = normalise_peak, behaviour
         self.events = events if events is not None else []
         self.calls = 0
@@ -83,7 +85,7 @@ class FakeSeparatorPass:
         if self.behaviour == "raise":
             raise RuntimeError("CUDA out of memory (fake)")
         data, sr = sf.read(str(input_path), dtype="float32", always_2d=True)
-        stems = band_split(data.T, sr, self.bands)
+        stems = self.split(data.T, sr)
         written = []
         model_tag = Path(self.model).stem
         for name, audio in stems.items():
@@ -112,21 +114,26 @@ class FakeSeparatorPass:
 
 class FakeModalFunction:
     """Stands in for `modal.Function.from_name(...)`: `.remote(**kwargs)` runs
-    the real two-pass logic over `FakeSeparatorPass` runners."""
+    the real two-pass logic over `FakeSeparatorPass` runners (band splits, or
+    the given `primary_split`/`karaoke_split`: audio, sr -> model stem names)."""
 
     def __init__(self, karaoke_behaviour: str = "ok", karaoke_rate: int = 32000,
-                 drop: tuple[str, ...] = (), add: dict | None = None):
+                 drop: tuple[str, ...] = (), add: dict | None = None,
+                 primary_split=None, karaoke_split=None):
         self.calls: list[dict] = []
         self.events: list[str] = []
         self.karaoke_behaviour, self.karaoke_rate = karaoke_behaviour, karaoke_rate
         self.drop, self.add = drop, add or {}
+        self.primary_split, self.karaoke_split = primary_split, karaoke_split
 
     def remote(self, *, audio_bytes: bytes, filename: str, vocal_sub_separation: bool) -> dict:
         self.calls.append({"filename": filename, "vocal_sub_separation": vocal_sub_separation,
                            "n_bytes": len(audio_bytes)})
-        primary = FakeSeparatorPass(MODEL_CKPT, PRIMARY_BANDS, events=self.events)
+        primary = FakeSeparatorPass(MODEL_CKPT, PRIMARY_BANDS, events=self.events,
+                                    split=self.primary_split)
         karaoke = FakeSeparatorPass(KARAOKE_CKPT, KARAOKE_BANDS, out_rate=self.karaoke_rate,
-                                    behaviour=self.karaoke_behaviour, events=self.events)
+                                    behaviour=self.karaoke_behaviour, events=self.events,
+                                    split=self.karaoke_split)
         with tempfile.TemporaryDirectory() as tmp:
             stems = separate_two_pass(audio_bytes, filename, vocal_sub_separation,
                                       primary=primary, karaoke=karaoke,
