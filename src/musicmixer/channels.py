@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 MIN_SAMPLES = 1 << 16  # below this, a thread hand-off costs more than it saves
+CACHE_CHUNK = 1 << 16  # samples per piece in song-long loops, so float64 temporaries stay in cache
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()

@@ -16,7 +16,7 @@ from scipy.ndimage import median_filter
 from scipy.signal import find_peaks
 
 from .chain import Chain
-from .filters import PeakFilter
+from .filters import PeakFilter, apply_sos
 from .reference import long_term_spectrum
 
 SEARCH_BANDS = ((200.0, 600.0), (2000.0, 4000.0))
@@ -81,8 +81,9 @@ def notch_chain(resonances: list[Resonance], max_cut_db: float = MAX_CUT_DB) -> 
 
 
 def notch_resonances(audio: np.ndarray, sr: int) -> tuple[np.ndarray, list[Resonance]]:
-    """Step 9.5: find and cut resonances; returns (audio, what was cut)."""
+    """Step 9.5: find and cut resonances; returns (audio, what was cut). The notches
+    run as one cascade of sections: one pass over the stem, not one per notch."""
     found = find_resonances(audio, sr)
     if not found:
         return np.asarray(audio, dtype=np.float32), []
-    return notch_chain(found)(audio, sr), found
+    return apply_sos(audio, np.concatenate([f.sos(sr) for f in notch_chain(found)])), found
