@@ -200,3 +200,24 @@ def test_local_backend_ignores_flag_with_warning(tmp_path, song, caplog):
     assert any("VOCAL_SUB_SEPARATION is ignored" in r.getMessage() for r in caplog.records)
     total = sum(sf.read(str(p), dtype="float32")[0].T for p in result.stems.values())
     assert np.max(np.abs(total - mix)) < 1e-3
+
+
+def test_modal_two_pass_on_a_generated_song_gives_back_its_stems(tmp_path):
+    """With a perfect separator behind the fake Modal function (the one bench/mix.py
+    uses for configurations 2 and 4), the real two-pass code returns the song's own
+    seven stems: file names, peak normalisation and the karaoke pass all undone."""
+    from pipeline_helpers import TruthModalFunction, short_pair
+
+    from musicmixer.audio import load_audio
+
+    song, other = short_pair(bars=4)
+    settings = load_settings(stem_backend="modal", vocal_sub_separation=True, data_dir=tmp_path)
+    result = separate_stems(song.mix_path, tmp_path / "out", settings=settings, cache=False,
+                            backends={"modal": modal_backend(TruthModalFunction(other, song))})
+    assert result.stem_names == SEVEN_STEMS
+    truth = song.truth_stems(SEVEN_STEMS)
+    for name, path in result.stems.items():
+        got, want = load_audio(path), truth[name]
+        n = min(got.shape[-1], want.shape[-1])
+        err = np.abs(got[:, :n] - want[:, :n]).max()
+        assert err <= 1e-4 * max(1.0, float(np.abs(want).max())), name
