@@ -107,9 +107,10 @@ def run_one(job: dict) -> dict:
         "lufs": rep["output"]["lufs"],
         "lufs_error": round(rep["output"]["lufs"] - settings.target_lufs, 3),
         "true_peak_dbtp": rep["output"]["true_peak_dbtp"],
-        "downbeat_offset_ms": downbeat_stats(result.plan, rep, stems, vocal_song, inst_song,
-                                             cfg["stem_backend"] == "modal"
-                                             and job["modal"] == "bands"),
+        "downbeat_offset_ms": downbeat_stats(
+            result.plan, rep, without_section_gains(stems, result.plan, rep), vocal_song,
+            inst_song, separated(vocal_song, settings, backends, Path(job["out_dir"]), vocal=True),
+            separated(inst_song, settings, backends, Path(job["out_dir"]), vocal=False)),
         "section_energy": section_energy(rep["plan"]["sections"], stems),
         "stage_seconds": rep["stage_seconds"],
         "stage_cpu_seconds": rep["stage_cpu_seconds"],
@@ -122,28 +123,52 @@ def run_one(job: dict) -> dict:
     }
 
 
-def downbeat_stats(plan, rep, stems, vocal_song, inst_song, band_vocals: bool) -> dict:
-    """Vocal bus against the vocal song's true downbeats, instrumental bus against
-    the instrumental's; per bar, their difference. The vocal reference is what
-    the separator gave (with `--modal bands`, the vocals are a band of the mix)."""
+def without_section_gains(stems: dict, plan, rep, floor: float = 0.05) -> dict:
+    """The rendered stems with the plan's gain curves divided back out (where they are
+    over `floor`): a planned fade-in reshapes a bar's envelope, and the envelope
+    match would read that as the vocals arriving tens of milliseconds late."""
+    from musicmixer.renderer import render_sections
+
+    n = max(a.shape[-1] for a in stems.values())
+    ones = {name: np.ones((1, n), np.float32) for name in stems}
+    curves = render_sections(ones, plan.sections, 44100, np.asarray(rep["beat_times"]),
+                             ducker=None).gain_curves
+    return {name: np.where(curves[name] > floor, a / np.maximum(curves[name], floor), 0.0)
+            for name, a in stems.items()}
+
+
+def separated(song, settings, backends, work: Path, *, vocal: bool) -> np.ndarray:
+    """A song's vocal stems (summed) or its drums as the separator gave them (a cache
+    hit: the job just separated it): the material the mix stages placed."""
+    from musicmixer.audio import load_audio
+    from musicmixer.separation.dispatcher import separate_stems
+    from musicmixer.stems import VOCAL_STEM_NAMES
+
+    sep = separate_stems(song.mix_path, work / "reference-stems", settings=settings,
+                         backends=backends, allow_vocal_fallback=True)
+    names = VOCAL_STEM_NAMES if vocal else {"drums"}
+    return sum(load_audio(p) for name, p in sep.stems.items() if name in names)
+
+
+def downbeat_stats(plan, rep, stems, vocal_song, inst_song, vocal_src: np.ndarray,
+                   drums_src: np.ndarray) -> dict:
+    """Vocal bus against the vocal song's true downbeats, instrumental bus (drums)
+    against the instrumental's; per bar, their difference. The references are what
+    the separator gave (`separated`), so a bar whose onset the separator softened is
+    not read as a late bar: this measures placement; bench/separation.py measures
+    the separation."""
     from musicmixer.mix.measure import downbeat_offsets, paired_downbeats
     from musicmixer.stems import VOCAL_STEM_NAMES
 
     ratio = rep["tempo"]["instrumental_ratio"]
     src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio)
     vocal_bus = sum(a for n, a in stems.items() if n in VOCAL_STEM_NAMES)
-    if band_vocals:
-        from separation_fakes import PRIMARY_BANDS, band_split
-
-        vocal_src = band_split(vocal_song.load_mix(), 44100, {"v": PRIMARY_BANDS["Vocals"]})["v"]
-    else:
-        vocal_src = vocal_song.load_stem("lead_vocals") + vocal_song.load_stem("backing_vocals")
     v = downbeat_offsets(vocal_bus, vocal_src, src, out, 44100)
     _, i_out = paired_downbeats(inst_song.truth, inst_song.truth, plan, ratio)
     i_src = np.asarray(inst_song.truth["downbeats"])
     i0 = int(np.argmin(np.abs(i_src - plan.instrumental_range.start)))
     drums = stems.get("drums")
-    inst = (downbeat_offsets(drums, inst_song.load_stem("drums"), i_src[i0:i0 + len(i_out)],
+    inst = (downbeat_offsets(drums, drums_src, i_src[i0:i0 + len(i_out)],
                              i_out, 44100) if drums is not None else np.full(len(v), np.nan))
     n = min(len(v), len(inst))
     d = v[:n] - np.where(np.isfinite(inst[:n]), inst[:n], 0.0)

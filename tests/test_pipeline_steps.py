@@ -17,6 +17,7 @@ from musicmixer.mix import master as master_mod
 from musicmixer.mix import prepare as prep
 from musicmixer.mix import rubberband, sources
 from musicmixer.mix.export import export
+from musicmixer.mix.align import active_regions
 from musicmixer.mix.keymatch import KeyDecision, TempoDecision
 from musicmixer.stems import ALL_STEMS, SEVEN_STEMS, VOCAL_STEM_NAMES, vocal_stems
 
@@ -165,6 +166,30 @@ def test_step9_instrumental_silence_is_not_stretched_and_music_lands_at_ratio_ti
     spec = np.abs(np.fft.rfft(inst["guitar"][0, :SR]))
     peak = np.fft.rfftfreq(SR, 1 / SR)[np.argmax(spec)]
     assert abs(peak - 220.0 * 2 ** (2 / 12)) < 3.0  # shifted; drums would not be
+
+
+def test_step9_a_long_phrase_cut_in_two_keeps_every_attack():
+    """A long vocal region is stretched as two pieces cut at a pause; a note starting
+    right after that pause must come out with its attack, not faded in."""
+    note = tone(300.0, 0.45, amp=0.3)
+    note[:, :220] *= np.linspace(0, 1, 220, dtype=np.float32)  # 5 ms attack
+    breath = tone(1200.0, 0.05, amp=0.01)  # a pause 30 dB down, not silence (bleed, breath)
+    beat = np.concatenate([note, breath], axis=1)
+    phrase = np.tile(beat, (1, 48))  # 24 s, one sounding region with 50 ms pauses
+    assert len(prep.split_regions(phrase, SR, active_regions(phrase, SR))) == 2
+    ratio = 1.2
+    beats = np.arange(0.0, 24.01, 0.5)  # the time map has an anchor on every beat
+    anchors = np.stack([beats, beats * ratio], axis=1)
+    v, _ = prep.stretch_and_shift({"lead_vocals": phrase}, {}, SR, anchors=anchors,
+                                  n_out=int(24.0 * ratio * SR),
+                                  tempo=TempoDecision(120, 100, ratio),
+                                  key=KeyDecision("C", "C", 0, 0, 0))
+    out = v["lead_vocals"][0]
+    for k in range(1, 47):
+        onset = int(k * 0.5 * ratio * SR)
+        attack = np.abs(out[onset + int(0.01 * SR):onset + int(0.03 * SR)]).max()
+        body = np.abs(out[onset + int(0.15 * SR):onset + int(0.35 * SR)]).max()
+        assert attack > 0.6 * body, f"note {k}: attack {attack:.3f} vs body {body:.3f}"
 
 
 def test_rubberband_shifts_pitch_and_follows_the_time_map():
