@@ -168,6 +168,41 @@ def test_step9_instrumental_silence_is_not_stretched_and_music_lands_at_ratio_ti
     assert abs(peak - 220.0 * 2 ** (2 / 12)) < 3.0  # shifted; drums would not be
 
 
+def test_step9_a_stem_is_finished_while_others_still_stretch(monkeypatch):
+    """`before` runs on each stem before its pieces are queued, `after` on each as soon
+    as its own pieces are in: a short stem is finished (9.5/11) while a long one is
+    still in Rubber Band."""
+    import threading
+
+    bass_finished, calls = threading.Event(), []
+
+    def fake_stretch(audio, sr, **kw):
+        if audio.shape[-1] > 3 * SR:  # the long stem waits for the short one's `after`
+            calls.append(("waited", bass_finished.wait(timeout=10)))
+        return np.ones((audio.shape[0], kw["out_samples"]), np.float32)
+
+    def before(bus, name, audio):
+        calls.append(("before", name))
+        return audio
+
+    def after(bus, name, audio):
+        calls.append(("after", name, audio.shape[-1]))
+        if name == "bass":
+            bass_finished.set()
+        return audio * 0.5
+
+    monkeypatch.setattr(rubberband, "stretch", fake_stretch)
+    inst = {"piano": noise(4.0), "bass": noise(1.0, seed=1)}
+    n_out = int(4.4 * SR)
+    _, out = prep.stretch_and_shift({}, inst, SR, anchors=np.zeros((0, 2)), n_out=n_out,
+                                    tempo=TempoDecision(100, 110, 1.0, 1.1),
+                                    key=KeyDecision("C", "C", 0, 0, 0), before=before, after=after)
+    assert ("waited", True) in calls
+    assert [c[1] for c in calls if c[0] == "before"] == ["piano", "bass"]  # longest first
+    assert sorted(c[1:] for c in calls if c[0] == "after") == [("bass", n_out), ("piano", n_out)]
+    assert np.abs(out["piano"]).max() == pytest.approx(0.5)  # what `after` returned
+
+
 def test_step9_a_long_phrase_cut_in_two_keeps_every_attack():
     """A long vocal region is stretched as two pieces cut at a pause; a note starting
     right after that pause must come out with its attack, not faded in."""

@@ -8,7 +8,8 @@ the spec's 7.7/9/11/11.5 fixes for 7-stem mode.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,7 @@ RUBBERBAND_WORKERS = 2
 SPLIT_MIN_S = 20.0  # vocal regions longer than this are cut in two at a pause
 SPLIT_OVERLAP_S = 0.05  # each side of the cut; crossfaded
 SPLIT_QUIET_DB = 20.0  # the cut point must be this far under the region's peak
+StemStep = Callable[[str, str, np.ndarray], np.ndarray]  # (bus "v"/"i", stem name, audio)
 
 
 @dataclass
@@ -61,7 +63,8 @@ def corrective_eq(stems: dict, sr: int, settings) -> dict:
 
 
 def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: np.ndarray,
-                      n_out: int, tempo, key) -> tuple[dict, dict]:
+                      n_out: int, tempo, key, before: StemStep | None = None,
+                      after: StemStep | None = None) -> tuple[dict, dict]:
     """Step 9: Rubber Band R3, tempo and key in one pass per stem.
 
     Vocals (`is_vocal=(stem_name in VOCAL_STEM_NAMES)`: the vocal engine settings,
@@ -70,37 +73,61 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     drums are never pitch-shifted. Every stem is stretched sounding region by
     region (`active_regions`): silence costs Rubber Band as much as music does,
     and a guitar or a backing vocal is often out for whole sections.
+
+    `before(bus, name, audio)` runs on each stem just before its pieces are queued
+    and `after(...)` as soon as its last piece is in (bus "v" or "i"), so the
+    per-stem steps either side of 9 run while Rubber Band works on other stems.
     """
-    jobs: dict = {}
-    for stem_name, audio in vocal_audio.items():
-        is_vocal = stem_name in VOCAL_STEM_NAMES
-        for lo, hi, fade_in, fade_out in split_regions(audio, sr, active_regions(audio, sr)):
-            local = region_map(anchors, lo / sr, hi / sr, tempo.vocal_ratio)
-            start = float(map_time(anchors, lo / sr, tempo.vocal_ratio))
-            if start * sr >= n_out:
-                continue
-            jobs[("v", stem_name, lo)] = (dict(
-                audio=audio[:, lo:hi], time_map=local, semitones=key.vocal_shift,
-                out_samples=max(1, int(round(local[-1, 1] * sr))), vocal=is_vocal),
-                int(round(start * sr)), (fade_in, fade_out, local))
-    for stem_name, audio in inst_audio.items():
-        semis = 0 if stem_name in NEVER_PITCH_SHIFTED else key.instrumental_shift
-        jobs.update(_instrument_jobs(stem_name, audio, sr, tempo.instrumental_ratio, semis,
-                                     n_out))
-    longest_first = sorted(jobs, key=lambda k: -jobs[k][0]["audio"].shape[-1])  # balances workers
-    out = {("v", n): np.zeros((a.shape[0], n_out), np.float32) for n, a in vocal_audio.items()}
-    out |= {("i", n): np.zeros((a.shape[0], n_out), np.float32) for n, a in inst_audio.items()}
-    with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool:
-        futures = {k: pool.submit(rubberband.stretch, sr=sr, **jobs[k][0]) for k in longest_first}
-        for k, f in futures.items():
-            piece, at, fades = f.result(), jobs[k][1], jobs[k][2]
+    stems = sorted([("v", n, a) for n, a in vocal_audio.items()]
+                   + [("i", n, a) for n, a in inst_audio.items()], key=lambda s: -s[2].size)
+    out = {(bus, n): np.zeros((a.shape[0], n_out), np.float32) for bus, n, a in stems}
+    remaining: dict = {}
+    with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool, ThreadPoolExecutor(1) as finisher:
+        finish = (lambda stem: finisher.submit(after, *stem, out[stem])) if after else None
+        futures, finished = {}, {}
+        for bus, name, audio in stems:
+            audio = before(bus, name, audio) if before else audio
+            if bus == "v":
+                jobs = _vocal_jobs(name, audio, sr, anchors, tempo, key, n_out)
+            else:
+                semis = 0 if name in NEVER_PITCH_SHIFTED else key.instrumental_shift
+                jobs = _instrument_jobs(name, audio, sr, tempo.instrumental_ratio, semis, n_out)
+            remaining[(bus, name)] = len(jobs)
+            for k in sorted(jobs, key=lambda k: -jobs[k][0]["audio"].shape[-1]):
+                futures[pool.submit(rubberband.stretch, sr=sr, **jobs[k][0])] = (k, jobs[k])
+            if not jobs and finish:
+                finished[(bus, name)] = finish((bus, name))
+        for f in as_completed(futures):
+            k, (_, at, fades) = futures[f]
+            piece = f.result()
             if fades is not None:
                 piece = _crossfade_edges(piece, sr, *fades)
             if at < 0:  # a phrase starting a hair before the first downbeat
                 piece, at = piece[:, -at:], 0
             take = max(0, min(piece.shape[-1], n_out - at))
             out[k[:2]][:, at:at + take] += piece[:, :take]
+            remaining[k[:2]] -= 1
+            if remaining[k[:2]] == 0 and finish:
+                finished[k[:2]] = finish(k[:2])
+        out |= {stem: f.result() for stem, f in finished.items()}
     return ({n: out[("v", n)] for n in vocal_audio}, {n: out[("i", n)] for n in inst_audio})
+
+
+def _vocal_jobs(stem_name: str, audio: np.ndarray, sr: int, anchors: np.ndarray, tempo, key,
+                n_out: int) -> dict:
+    """One time-mapped job per phrase (long ones cut in two), placed at its mapped start."""
+    jobs = {}
+    for lo, hi, fade_in, fade_out in split_regions(audio, sr, active_regions(audio, sr)):
+        local = region_map(anchors, lo / sr, hi / sr, tempo.vocal_ratio)
+        start = float(map_time(anchors, lo / sr, tempo.vocal_ratio))
+        if start * sr >= n_out:
+            continue
+        jobs[("v", stem_name, lo)] = (dict(
+            audio=audio[:, lo:hi], time_map=local, semitones=key.vocal_shift,
+            out_samples=max(1, int(round(local[-1, 1] * sr))),
+            vocal=stem_name in VOCAL_STEM_NAMES), int(round(start * sr)),
+            (fade_in, fade_out, local))
+    return jobs
 
 
 def _instrument_jobs(stem_name: str, audio: np.ndarray, sr: int, ratio: float, semitones: float,
@@ -209,11 +236,10 @@ def level_match(vocal_audio: dict, inst_audio: dict, sr: int) -> tuple[dict, flo
 
 def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
             sr: int = SAMPLE_RATE, progress=None) -> Prepared:
-    """Steps 7.7 -> 7.75 -> 8/8.5 (decided) -> 9 -> 9.5 -> 11 -> 11.5."""
+    """Steps 7.7 -> 7.75 -> 8/8.5 (decided) -> 9 -> 9.5 -> 11 -> 11.5; per stem, 7.7-11
+    run in a pipeline around Rubber Band (`stretch_and_shift`'s before/after)."""
     report = progress or (lambda fraction, detail="": None)
-    report(0.0, "bandpass and EQ")
-    vocal = corrective_eq(bandpass_vocals(sources.vocal, sr, settings), sr, settings)
-    inst = corrective_eq(sources.instrumental, sr, settings)
+    report(0.0, "tempo and key (Rubber Band R3)")
     beat_times = output_beat_times(inst_analysis, plan, tempo.instrumental_ratio)
     end_beat = plan.sections[-1].end_beat
     n_out = int(round(min(beat_times[end_beat],
@@ -222,16 +248,23 @@ def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
     anchors = vocal_time_map(vocal_analysis, inst_analysis, plan, tempo.instrumental_ratio,
                              segment_start=sources.vocal_start,
                              segment_end=sources.vocal_start + max(
-                                 (a.shape[-1] for a in vocal.values()), default=0) / sr)
-    report(0.1, "tempo and key (Rubber Band R3)")
-    vocal, inst = stretch_and_shift(vocal, inst, sr, anchors=anchors, n_out=n_out,
-                                    tempo=tempo, key=key)
-    report(0.8, "resonances and compression")
-    vocal, v_cuts = notch(vocal, sr, settings)
-    inst, i_cuts = notch(inst, sr, settings)
-    vocal = compress_vocals(vocal, sr)
+                                 (a.shape[-1] for a in sources.vocal.values()), default=0) / sr)
+    cuts: dict = {}
+
+    def before(bus: str, name: str, audio: np.ndarray) -> np.ndarray:  # 7.7, 7.75
+        stem = bandpass_vocals({name: audio}, sr, settings) if bus == "v" else {name: audio}
+        return corrective_eq(stem, sr, settings)[name]
+
+    def after(bus: str, name: str, audio: np.ndarray) -> np.ndarray:  # 9.5, 11
+        stem, found = notch({name: audio}, sr, settings)
+        cuts.update(found)
+        return compress_vocals(stem, sr)[name] if bus == "v" else stem[name]
+
+    vocal, inst = stretch_and_shift(sources.vocal, sources.instrumental, sr, anchors=anchors,
+                                    n_out=n_out, tempo=tempo, key=key, before=before, after=after)
+    report(0.9, "vocal level")
     vocal, gain_db = level_match(vocal, inst, sr)
     report(1.0, "stems ready")
-    notes = {"anchors": int(len(anchors)), "resonance_cuts_hz": v_cuts | i_cuts,
+    notes = {"anchors": int(len(anchors)), "resonance_cuts_hz": dict(sorted(cuts.items())),
              "vocal_level_match_db": round(gain_db, 2)}
     return Prepared(vocal, inst, beat_times, n_out, notes)
