@@ -144,8 +144,8 @@ def separated(song, settings, backends, work: Path, *, vocal: bool) -> np.ndarra
     from musicmixer.separation.dispatcher import separate_stems
     from musicmixer.stems import VOCAL_STEM_NAMES
 
-    sep = separate_stems(song.mix_path, work / "reference-stems", settings=settings,
-                         backends=backends, allow_vocal_fallback=True)
+    sep = separate_stems(song.mix_path, work / ("vocal-stems" if vocal else "drum-stems"),
+                         settings=settings, backends=backends, allow_vocal_fallback=True)
     names = VOCAL_STEM_NAMES if vocal else {"drums"}
     return sum(load_audio(p) for name, p in sep.stems.items() if name in names)
 
