@@ -127,12 +127,12 @@ def without_section_gains(stems: dict, plan, rep, floor: float = 0.05) -> dict:
     """The rendered stems with the plan's gain curves divided back out (where they are
     over `floor`): a planned fade-in reshapes a bar's envelope, and the envelope
     match would read that as the vocals arriving tens of milliseconds late."""
-    from musicmixer.renderer import render_sections
+    from musicmixer.renderer import section_gain_curve
 
     n = max(a.shape[-1] for a in stems.values())
-    ones = {name: np.ones((1, n), np.float32) for name in stems}
-    curves = render_sections(ones, plan.sections, 44100, np.asarray(rep["beat_times"]),
-                             ducker=None).gain_curves
+    beat_times = np.asarray(rep["beat_times"])
+    curves = {name: section_gain_curve(name, plan.sections, 44100, beat_times, n)
+              for name in stems}
     return {name: np.where(curves[name] > floor, a / np.maximum(curves[name], floor), 0.0)
             for name, a in stems.items()}
 

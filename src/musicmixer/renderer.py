@@ -137,6 +137,11 @@ def gain_curve(stem_name: str, spans: list[_Span], sr: int, beat_times, n: int) 
     return curve.astype(np.float32)
 
 
+def section_gain_curve(stem_name: str, sections, sr: int, beat_times, n: int) -> np.ndarray:
+    """What `render_sections` multiplies one stem by under these sections (n samples)."""
+    return gain_curve(stem_name, _spans(sections), sr, beat_times, n)
+
+
 def render_sections(stems: dict[str, np.ndarray], sections, sr: int, beat_times, *,
                     ducker: SpectralDucker | None = DEFAULT_DUCKER) -> RenderResult:
     """Steps 12 and 12.5: sections -> per-stem gain curves -> vocal and

@@ -25,7 +25,7 @@ import numpy as np
 from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio, true_peak_db
 from musicmixer.mix.export import export
 from musicmixer.mix.master import master_mix
-from musicmixer.renderer import DEFAULT_DUCKER, render_sections
+from musicmixer.renderer import DEFAULT_DUCKER, section_gain_curve
 from musicmixer.stems import is_vocal
 
 MAX_GAIN = 2.0  # +6 dB over the plan's full level
@@ -105,9 +105,8 @@ def regain(name: str, audio: np.ndarray, old: list[dict], new: list[dict], beat_
     ratios = {round(b / a, 6) for a, b in zip(olds, news) if a > _AUDIBLE}
     if len(ratios) <= 1:  # one factor for the whole stem: exact, no beat grid needed
         return (audio * (ratios.pop() if ratios else 0.0)).astype(np.float32), warnings
-    ones = {name: np.ones((1, audio.shape[-1]), dtype=np.float32)}
-    old_curve = render_sections(ones, old, sr, beat_times, ducker=None).gain_curves[name]
-    new_curve = render_sections(ones, new, sr, beat_times, ducker=None).gain_curves[name]
+    old_curve = section_gain_curve(name, old, sr, beat_times, audio.shape[-1])
+    new_curve = section_gain_curve(name, new, sr, beat_times, audio.shape[-1])
     ratio = np.where(old_curve > _AUDIBLE, new_curve / np.maximum(old_curve, _AUDIBLE), 0.0)
     return (audio * ratio.astype(np.float32)).astype(np.float32), warnings
 
