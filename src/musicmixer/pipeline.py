@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from musicmixer.allocator import retained_memory
 from musicmixer.analysis.analyze import MIN_DURATION_S, SILENT_DBFS, analyze_song, vocal_stem_file
 from musicmixer.audio import SAMPLE_RATE, load_audio
 from musicmixer.errors import AnalysisError, AudioTooLongError
@@ -78,7 +79,13 @@ def _check_song(audio: np.ndarray, path: Path, settings) -> None:
 
 def run_mix(request: MixRequest, settings, progress_callback: Progress | None = None) -> MixResult:
     """Run every stage in order; raises a `MusicMixerError` subclass on bad input,
-    before anything is written to the output folder."""
+    before anything is written to the output folder. Freed arrays' memory is kept
+    for the next ones meanwhile (`allocator.retained_memory`)."""
+    with retained_memory():
+        return _run_stages(request, settings, progress_callback)
+
+
+def _run_stages(request: MixRequest, settings, progress_callback: Progress | None) -> MixResult:
     progress = progress_callback or (lambda stage, fraction, detail="": None)
     timer, warnings = StageTimer(), []
     out = check_output_path(request.output)
