@@ -117,6 +117,35 @@ def test_true_peak_catches_intersample_peaks():
     assert audio.true_peak_db(x) == pytest.approx(0.0, abs=0.2)
 
 
+@pytest.mark.parametrize("n", [3000, 300_000])  # under and over the threaded size
+def test_true_peak_reads_every_channel(n):
+    from musicmixer.dsp.limiter import sample_true_peaks_db
+
+    # Channel 0: a click at 0.25. Channel 1, from n/2 on: the fs/4 sine at 45
+    # degrees, whose crests (0 dBTP) fall between its samples (-3 dBFS).
+    x = np.zeros((2, n), np.float32)
+    x[0, 100] = 0.25
+    k = np.arange(n - n // 2)
+    x[1, n // 2:] = 0.5 * np.sin(2 * np.pi * k / 4 + np.pi / 4)
+    assert audio.true_peak_db(x) == pytest.approx(-6.02, abs=0.2)
+    per_sample = sample_true_peaks_db(x)
+    assert per_sample.shape == (n,)
+    assert per_sample[n // 2 + 200] == pytest.approx(-6.02, abs=0.2)
+    assert per_sample[100] == pytest.approx(-12.04, abs=0.05)
+
+
+def test_true_peak_agrees_with_a_polyphase_meter():
+    # Band-limited noise bursts: the meter reads what scipy's 4x FIR reads.
+    from scipy.signal import butter, resample_poly, sosfilt
+
+    rng = np.random.default_rng(5)
+    x = sosfilt(butter(4, 16000, fs=SR, output="sos"), rng.standard_normal((2, 3 * SR)))
+    x = (x * np.repeat(rng.uniform(0.1, 0.6, (2, 30)), SR // 10, axis=1)).astype(np.float32)
+    polyphase = 20 * np.log10(np.abs(resample_poly(x, 4, 1, axis=-1)).max())
+    assert audio.true_peak_db(x) == pytest.approx(polyphase, abs=0.05)
+    assert audio.true_peak_db(x) > 20 * np.log10(np.abs(x).max())
+
+
 def test_saved_file_has_normal_permissions(tmp_path):
     import os
     import stat

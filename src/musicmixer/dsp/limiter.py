@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d
-from scipy.signal import resample_poly
 
-from musicmixer.audio import true_peak_db
+from musicmixer.audio import oversampled, true_peak_db
 from musicmixer.channels import per_channel
 
 from .chain import amp_to_db, as_2d
@@ -34,8 +33,8 @@ def sample_true_peaks_db(audio: np.ndarray, oversample: int = OVERSAMPLE) -> np.
     n = x.shape[-1]
 
     def channel(c: np.ndarray) -> np.ndarray:
-        up = np.abs(resample_poly(c, oversample, 1, axis=-1))[:, : n * oversample]
-        return up.reshape(c.shape[0], n, oversample).max(axis=2)
+        return np.stack([np.abs(oversampled(row, oversample)).reshape(n, oversample).max(axis=1)
+                         for row in c])
 
     peaks = per_channel(channel, x).max(axis=0)
     return amp_to_db(np.maximum(peaks, np.abs(x).max(axis=0)))
