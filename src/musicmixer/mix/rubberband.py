@@ -6,13 +6,18 @@ target second) anchors, which is how vocals are warped onto the other song's
 beat grid (`align.py`). Vocal stems get the vocal engine settings (formant
 preservation); drums are never pitch-shifted (the caller decides).
 
-R3 costs by channel and by sample rate: above 32 kHz it doubles its FFT sizes,
-and a stereo pass costs about 2.5 mono ones. So each stem is stretched in the
-cheapest form that loses nothing audible (`working_form`): one channel when
-the two sides are the same to within -40 dB, and at 32 kHz when what that
-rate cannot carry (above ~14 kHz) is under -40 dB of the stem's energy, as it
-is for vocals after step 7.7's low-pass and for most bass stems. The result
-is returned at the caller's rate and channel count.
+R3 costs by channel and by sample rate: its FFT sizes step up with the rate
+(a second of audio costs about half as much at 22.05 kHz as at 32 kHz, and
+half again as much above 32 kHz), and a stereo pass costs about 2.5 mono
+ones. So each stem is stretched in the cheapest form that loses nothing
+audible (`working_form`): one channel when the two sides are the same to within
+-40 dB, and at the lowest of `CHEAP_RATES` whose lost band (above ~9.6 or
+~14 kHz) holds under -40 dB of the stem's energy, as it does for bass stems
+after their 8 kHz low-pass, and often for pianos and dull vocals. R3 keeps its
+windows the same length in time across these rates: stretched at 22.05 kHz,
+a voice's spectrum under 9 kHz is as close to the 44.1 kHz result as at
+32 kHz (2.0-3.9 dB against 2.4-4.5 dB log-spectral distance on three bench
+stems). The result is returned at the caller's rate and channel count.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ VOCAL_OPTIONS = ["--formant"]  # keep the voice's timbre when its pitch moves
 # key change, see keymatch.py); R3's short window does that at half the cost
 # and keeps drum transients tight when a whole instrumental is stretched.
 INSTRUMENT_OPTIONS = ["--window-short"]
-CHEAP_RATE = 32000         # the highest rate at which R3 keeps its smaller FFTs
-CHEAP_RATE_BAND_HZ = 14000.0  # what survives a round trip through CHEAP_RATE (soxr HQ)
+# (rate, what survives a round trip through it with soxr HQ), cheapest first;
+# 32 kHz is the highest rate at which R3 keeps its smaller FFTs
+CHEAP_RATES = ((22050, 9600.0), (32000, 14000.0))
 HEADROOM_PEAK = 0.25       # input peak for the tool: room for a shift's overshoot
 NEGLIGIBLE_DB = -40.0      # energy this far under the stem's is inaudible in the mix
 
@@ -96,14 +102,18 @@ def working_form(audio: np.ndarray, sr: int) -> tuple[np.ndarray, int, bool]:
         side = 0.5 * (x[0] - x[1])
         mono = 2.0 * float(np.sum(side * side)) <= floor
     work = (0.5 * (audio[0] + audio[1]))[None] if mono else audio
-    if sr > CHEAP_RATE and _energy_above(work, sr, CHEAP_RATE_BAND_HZ) <= floor / total:
-        return _resample(work, sr, CHEAP_RATE), CHEAP_RATE, mono
+    lower = [(rate, band_hz) for rate, band_hz in CHEAP_RATES if rate < sr]
+    for (rate, _), lost in zip(lower, _energy_above(work, sr, [hz for _, hz in lower])):
+        if lost <= floor / total:
+            return _resample(work, sr, rate), rate, mono
     return work, sr, mono
 
 
-def _energy_above(audio: np.ndarray, sr: int, hz: float, frame: int = 2048) -> float:
-    """Fraction of the energy above `hz`: Hann-windowed spectra of every other
-    `frame`-sample block, channels summed (a coarse, cheap Welch estimate)."""
+def _energy_above(audio: np.ndarray, sr: int, hz: list[float], frame: int = 2048) -> list[float]:
+    """Fraction of the energy above each of `hz`: Hann-windowed spectra of every
+    other `frame`-sample block, channels summed (a coarse, cheap Welch estimate)."""
+    if not hz:
+        return []
     m = audio.shape[-1] // frame
     if m == 0:
         blocks = np.pad(audio, ((0, 0), (0, frame - audio.shape[-1])))[:, None, :]
@@ -112,8 +122,8 @@ def _energy_above(audio: np.ndarray, sr: int, hz: float, frame: int = 2048) -> f
     power = np.abs(np.fft.rfft(blocks * np.hanning(frame).astype(np.float32), axis=-1)) ** 2
     power = power.sum(axis=(0, 1))
     whole = float(power.sum())
-    above = float(power[np.fft.rfftfreq(frame, 1.0 / sr) >= hz].sum())
-    return above / whole if whole > 0 else 0.0
+    freqs = np.fft.rfftfreq(frame, 1.0 / sr)
+    return [float(power[freqs >= f].sum()) / whole if whole > 0 else 0.0 for f in hz]
 
 
 def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
