@@ -11,7 +11,10 @@ kept). Inside `retained_memory()` malloc serves large blocks from one heap
 the last job leaves, the free pages are handed back (`malloc_trim`), so a
 long-running server holds no more between jobs than before.
 
-Elsewhere than glibc (macOS, musl) this does nothing.
+The main job enters it once the stems are separated: ONNX Runtime's
+separation ran 4-6% slower on heap memory than on mapped pages (40 s of audio,
+two runs each way), where the mix stages gained. Elsewhere than glibc (macOS,
+musl) this does nothing.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,13 +80,7 @@ def _check_song(audio: np.ndarray, path: Path, settings) -> None:
 
 def run_mix(request: MixRequest, settings, progress_callback: Progress | None = None) -> MixResult:
     """Run every stage in order; raises a `MusicMixerError` subclass on bad input,
-    before anything is written to the output folder. Freed arrays' memory is kept
-    for the next ones meanwhile (`allocator.retained_memory`)."""
-    with retained_memory():
-        return _run_stages(request, settings, progress_callback)
-
-
-def _run_stages(request: MixRequest, settings, progress_callback: Progress | None) -> MixResult:
+    before anything is written to the output folder."""
     progress = progress_callback or (lambda stage, fraction, detail="": None)
     timer, warnings = StageTimer(), []
     out = check_output_path(request.output)
@@ -95,7 +90,7 @@ def _run_stages(request: MixRequest, settings, progress_callback: Progress | Non
     def step(stage):
         return lambda fraction, detail="": progress(stage, fraction, detail)
 
-    with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work:
+    with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work, ExitStack() as stack:
         with timer.stage("ingest"):
             progress("ingest", 0.0, "decoding")
             mixes = {}
@@ -115,6 +110,9 @@ def _run_stages(request: MixRequest, settings, progress_callback: Progress | Non
                         and not seps[sid].vocal_sub_separation:
                     warnings.append(f"{path.name}: the lead/backing split failed; its vocals stay "
                                     "one stem.")
+        # From here on, freed arrays' memory serves the next ones (not during
+        # separation: ONNX Runtime's kernels ran ~5% slower on that memory).
+        stack.enter_context(retained_memory())
         with timer.stage("analyze"):
             analyses = {}
             for i, (sid, path) in enumerate(paths.items()):
