@@ -381,6 +381,21 @@ def test_rubberband_cheap_form_sounds_like_the_full_one(monkeypatch, top_hz, che
             band_level_db(full[:, middle], lo, 2 * lo), abs=1.0)
 
 
+def test_rubberband_rate_leaves_room_for_an_upward_shift(monkeypatch):
+    """A note whose top harmonics sit just under what 22.05 kHz carries is shifted up
+    past it by +3 semitones: the rate must carry the shifted band, not only the input."""
+    x = harmonic(300.0, 3.0, top_hz=9000.0, stereo=(1.0, 1.0))  # up to 9 kHz -> 10.7 kHz
+    assert rubberband.working_form(x, SR)[1] == 22050
+    assert rubberband.working_form(x, SR, semitones=-3.0)[1] == 22050
+    assert rubberband.working_form(x, SR, semitones=3.0)[1] == 32000
+    shifted = rubberband.stretch(x, SR, semitones=3.0, vocal=False)
+    monkeypatch.setattr(rubberband, "NEGLIGIBLE_DB", -1000.0)
+    full = rubberband.stretch(x, SR, semitones=3.0, vocal=False)
+    middle = slice(SR // 2, x.shape[-1] - SR // 2)
+    assert band_level_db(shifted[:, middle], 9800, 11000) == pytest.approx(
+        band_level_db(full[:, middle], 9800, 11000), abs=1.0)
+
+
 def test_rubberband_keeps_the_level_of_a_stem_near_full_scale():
     """The rubberband tool clamps its output at full scale or restarts at a lower
     gain; a loud stem must come back as loud as it went in, peaks over 1.0 kept."""

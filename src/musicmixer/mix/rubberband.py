@@ -12,8 +12,9 @@ half again as much above 32 kHz), and a stereo pass costs about 2.5 mono
 ones. So each stem is stretched in the cheapest form that loses nothing
 audible (`working_form`): one channel when the two sides are the same to within
 -40 dB, and at the lowest of `CHEAP_RATES` whose lost band (above ~9.6 or
-~14 kHz) holds under -40 dB of the stem's energy, as it does for bass stems
-after their 8 kHz low-pass, and often for pianos and dull vocals. R3 keeps its
+~14 kHz, less by the shift when it is upward) holds under -40 dB of the stem's
+energy, as it does for bass stems after their 8 kHz low-pass, and often for
+pianos and dull vocals. R3 keeps its
 windows the same length in time across these rates: stretched at 22.05 kHz,
 a voice's spectrum under 9 kHz is as close to the 44.1 kHz result as at
 32 kHz (2.0-3.9 dB against 2.4-4.5 dB log-spectral distance on three bench
@@ -71,7 +72,7 @@ def stretch(audio: np.ndarray, sr: int, *, ratio: float = 1.0, semitones: float 
         return audio
     if out_samples is None:
         out_samples = int(round(n * ratio))
-    work, rate, mono = working_form(audio, sr)
+    work, rate, mono = working_form(audio, sr, semitones)
     # The tool clamps its output at full scale, or restarts at up to 2.5 dB less
     # gain when it sees clipping: give it headroom and take it back afterwards.
     peak = float(np.abs(work).max())
@@ -89,9 +90,14 @@ def stretch(audio: np.ndarray, sr: int, *, ratio: float = 1.0, semitones: float 
     return np.pad(out, ((0, 0), (0, out_samples - out.shape[-1])))
 
 
-def working_form(audio: np.ndarray, sr: int) -> tuple[np.ndarray, int, bool]:
+def working_form(audio: np.ndarray, sr: int, semitones: float = 0.0
+                 ) -> tuple[np.ndarray, int, bool]:
     """(audio to stretch, its rate, whether it is the mono fold): the cheapest
-    form of `audio` whose difference from it is under NEGLIGIBLE_DB."""
+    form of `audio` whose difference from it is under NEGLIGIBLE_DB.
+
+    A rate must carry the band after the shift as well as before it: shifted up
+    by `semitones`, input above band / 2^(semitones/12) lands beyond what the
+    rate carries, so that is where the lost band starts."""
     x = audio.astype(np.float64)
     total = float(np.sum(x * x))
     if total == 0.0:
@@ -102,7 +108,8 @@ def working_form(audio: np.ndarray, sr: int) -> tuple[np.ndarray, int, bool]:
         side = 0.5 * (x[0] - x[1])
         mono = 2.0 * float(np.sum(side * side)) <= floor
     work = (0.5 * (audio[0] + audio[1]))[None] if mono else audio
-    lower = [(rate, band_hz) for rate, band_hz in CHEAP_RATES if rate < sr]
+    headroom = 2.0 ** (max(semitones, 0.0) / 12.0)
+    lower = [(rate, band_hz / headroom) for rate, band_hz in CHEAP_RATES if rate < sr]
     for (rate, _), lost in zip(lower, _energy_above(work, sr, [hz for _, hz in lower])):
         if lost <= floor / total:
             return _resample(work, sr, rate), rate, mono
