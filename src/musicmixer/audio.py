@@ -200,7 +200,7 @@ def integrated_lufs(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float:
     a mastering pass measures the mix several times, and pyloudnorm's Python
     loops cost a quarter of a second per minute of audio each time.
     """
-    from scipy.signal import sosfilt
+    from musicmixer.dsp.filters import sosfilt_in_place
 
     x = np.asarray(audio, dtype=np.float32)
     x = x[None, :] if x.ndim == 1 else x
@@ -224,10 +224,11 @@ def integrated_lufs(audio: np.ndarray, sr: int = SAMPLE_RATE) -> float:
 
     def piece_energy(c: np.ndarray) -> np.ndarray:
         out = np.empty((c.shape[0], len(edges)))
-        zi = np.zeros((len(sos), c.shape[0], 2), np.float32)
+        state = np.zeros((c.shape[0], len(sos), 2), np.float32)
         for i, j in zip(groups, [*groups[1:], len(edges)]):
             a, b = edges[i], (edges[j] if j < len(edges) else c.shape[1])
-            y, zi = sosfilt(sos32, c[:, a:b], axis=-1, zi=zi)
+            y = np.array(c[:, a:b], dtype=np.float32)  # filtered in place
+            sosfilt_in_place(sos32, y, state)
             y = y.astype(np.float64)
             y *= gain
             out[:, i:j] = np.add.reduceat(np.square(y, out=y), edges[i:j] - a, axis=-1)

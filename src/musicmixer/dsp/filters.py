@@ -16,6 +16,11 @@ from scipy import signal
 
 from musicmixer.channels import CACHE_CHUNK, per_channel
 
+try:  # the loop inside scipy's sosfilt (see `sosfilt_in_place`)
+    from scipy.signal._sosfilt import _sosfilt as _sosfilt_core
+except ImportError:  # pragma: no cover - other scipy layouts
+    _sosfilt_core = None
+
 _SQRT1_2 = 1.0 / np.sqrt(2.0)
 
 
@@ -102,11 +107,35 @@ def apply_sos(audio: np.ndarray, sos: np.ndarray, zero_phase: bool = False) -> n
 
 
 def _filter_into(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """`sosfilt` of `x` into `out`, CACHE_CHUNK samples at a time; returns the final state."""
-    for a in range(0, x.shape[-1], CACHE_CHUNK):
-        out[..., a:a + CACHE_CHUNK], zi = signal.sosfilt(sos, x[..., a:a + CACHE_CHUNK], axis=-1,
-                                                         zi=zi)
-    return zi
+    """`sosfilt` of `x` into `out` (C-contiguous, same shape), CACHE_CHUNK samples at
+    a time through one reused float64 buffer; returns the final state (sosfilt's layout)."""
+    n, lead = x.shape[-1], x.shape[:-1]
+    rows = int(np.prod(lead))
+    x2, out2 = x.reshape(rows, n), out.reshape(rows, n)
+    state = np.ascontiguousarray(np.moveaxis(zi, 0, -2).reshape(rows, len(sos), 2),
+                                 dtype=np.float64)
+    buf = np.empty((rows, min(CACHE_CHUNK, n)))
+    for a in range(0, n, CACHE_CHUNK):
+        m = min(CACHE_CHUNK, n - a)
+        piece = buf if m == buf.shape[1] else np.empty((rows, m))
+        piece[...] = x2[:, a:a + m]
+        sosfilt_in_place(sos, piece, state)
+        out2[:, a:a + m] = piece
+    return np.moveaxis(state.reshape(*lead, len(sos), 2), -2, 0)
+
+
+def sosfilt_in_place(sos: np.ndarray, x: np.ndarray, state: np.ndarray) -> None:
+    """scipy's compiled second-order-section loop on a C-contiguous (rows, n) array,
+    state (rows, sections, 2) carried in place, all of one float dtype.
+
+    The public `sosfilt` checks, moves axes and copies on every call (~0.2 ms):
+    a song filtered in cache-sized pieces paid 20-40% over the filtering itself.
+    """
+    if _sosfilt_core is None:  # a scipy without the private loop: the public call
+        y, z = signal.sosfilt(sos, x, axis=-1, zi=np.moveaxis(state, 1, 0))
+        x[...], state[...] = y, np.moveaxis(z, 0, 1)
+        return
+    _sosfilt_core(np.ascontiguousarray(sos, dtype=x.dtype), x, state)
 
 
 def _filtfilt(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
