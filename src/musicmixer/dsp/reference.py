@@ -11,6 +11,7 @@ to the reference's loudness with the same true-peak limiter as step 14.
 from __future__ import annotations
 
 import numpy as np
+from scipy import fft as sp_fft
 from scipy import signal
 
 from musicmixer.audio import integrated_lufs
@@ -28,16 +29,20 @@ def long_term_spectrum(audio: np.ndarray, sr: int, nperseg: int = 8192):
     """(freqs, power) of the mid channel, Welch-averaged over the whole track.
 
     `scipy.signal.welch(mid, sr, nperseg=nperseg, detrend=False)` (Hann, half
-    overlap, density scaling), with every segment's FFT in one batched call per
-    256 segments instead of one Python-level call each (tested equal)."""
-    mid = as_2d(np.asarray(audio, dtype=np.float64)).mean(axis=0)
+    overlap, density scaling), computed in single precision a batch of segments
+    per FFT call and summed in double: within 1e-4 of welch's float64 numbers on
+    broadband input and 0.1 dB in bins 95 dB under a tone (tested), at a third
+    of the time; the callers read it in dB."""
+    mid = as_2d(np.asarray(audio, dtype=np.float32)).mean(axis=0, dtype=np.float32)
     nperseg = min(nperseg, len(mid))
     step = nperseg - nperseg // 2
     window = signal.get_window("hann", nperseg)
+    window32 = window.astype(np.float32)
     frames = np.lib.stride_tricks.sliding_window_view(mid, nperseg)[::step]
     power = np.zeros(nperseg // 2 + 1)
-    for start in range(0, len(frames), 256):
-        power += (np.abs(np.fft.rfft(frames[start:start + 256] * window, axis=-1)) ** 2).sum(axis=0)
+    for start in range(0, len(frames), 128):
+        spectrum = sp_fft.rfft(frames[start:start + 128] * window32, axis=-1)
+        power += (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=0, dtype=np.float64)
     power /= len(frames) * sr * float(np.sum(window ** 2))
     power[1:-1 if nperseg % 2 == 0 else None] *= 2.0  # one-sided: fold the negative frequencies
     return np.fft.rfftfreq(nperseg, 1.0 / sr), power
