@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from scipy import fft as sp_fft
 
 from musicmixer.errors import MusicMixerError
 
@@ -98,15 +99,11 @@ def working_form(audio: np.ndarray, sr: int, semitones: float = 0.0
     A rate must carry the band after the shift as well as before it: shifted up
     by `semitones`, input above band / 2^(semitones/12) lands beyond what the
     rate carries, so that is where the lost band starts."""
-    x = audio.astype(np.float64)
-    total = float(np.sum(x * x))
+    total = _energy(audio)
     if total == 0.0:
         return audio, sr, False
     floor = total * 10 ** (NEGLIGIBLE_DB / 10)
-    mono = False
-    if x.shape[0] == 2:
-        side = 0.5 * (x[0] - x[1])
-        mono = 2.0 * float(np.sum(side * side)) <= floor
+    mono = audio.shape[0] == 2 and 2.0 * _energy(0.5 * (audio[0] - audio[1])) <= floor
     work = (0.5 * (audio[0] + audio[1]))[None] if mono else audio
     headroom = 2.0 ** (max(semitones, 0.0) / 12.0)
     lower = [(rate, band_hz / headroom) for rate, band_hz in CHEAP_RATES if rate < sr]
@@ -126,11 +123,18 @@ def _energy_above(audio: np.ndarray, sr: int, hz: list[float], frame: int = 2048
         blocks = np.pad(audio, ((0, 0), (0, frame - audio.shape[-1])))[:, None, :]
     else:
         blocks = audio[:, : m * frame].reshape(audio.shape[0], m, frame)[:, ::2]
-    power = np.abs(np.fft.rfft(blocks * np.hanning(frame).astype(np.float32), axis=-1)) ** 2
-    power = power.sum(axis=(0, 1))
+    spectrum = sp_fft.rfft(blocks * np.hanning(frame).astype(np.float32), axis=-1)
+    power = (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=(0, 1), dtype=np.float64)
     whole = float(power.sum())
     freqs = np.fft.rfftfreq(frame, 1.0 / sr)
     return [float(power[freqs >= f].sum()) / whole if whole > 0 else 0.0 for f in hz]
+
+
+def _energy(x: np.ndarray) -> float:
+    """Sum of squares without a song-long float64 copy (BLAS dot per row: single
+    precision, relative error ~1e-4 on a song, far finer than the -40 dB test)."""
+    x = np.asarray(x, dtype=np.float32)
+    return float(sum(np.dot(row, row) for row in x.reshape(-1, x.shape[-1])))
 
 
 def _resample(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
