@@ -49,3 +49,21 @@ def per_channel(fn: Callable[[np.ndarray], np.ndarray], audio: np.ndarray) -> np
             _inside.on = False
 
     return np.concatenate(list(_executor().map(one, range(x.shape[0]))), axis=0)
+
+
+_task_pool: ThreadPoolExecutor | None = None
+
+
+def in_parallel(fn: Callable, items) -> list:
+    """`[fn(item) for item in items]`, the items on the cores at once (for numpy
+    work that releases the GIL, such as the bands of a multiband compressor).
+    Its own pool, so `fn` may itself call `per_channel`."""
+    global _task_pool
+    items = list(items)
+    if len(items) < 2:
+        return [fn(item) for item in items]
+    with _pool_lock:
+        if _task_pool is None:
+            _task_pool = ThreadPoolExecutor(max(2, min(8, os.cpu_count() or 2)),
+                                            thread_name_prefix="task")
+    return list(_task_pool.map(fn, items))

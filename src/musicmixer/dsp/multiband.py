@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from musicmixer.audio import integrated_lufs
+from musicmixer.channels import in_parallel
 
 from .crossover import Crossover
 from .dynamics import Compressor
@@ -39,6 +40,8 @@ def multiband_compress(audio: np.ndarray, sr: int, crossovers=MULTIBAND_CROSSOVE
     if len(bands) != len(crossovers) + 1:
         raise ValueError("need one compressor per band (len(crossovers) + 1)")
     parts = Crossover(tuple(crossovers)).split(audio, sr)
-    out = np.sum([comp(part, sr) for comp, part in zip(bands, parts, strict=True)], axis=0)
-    out = out.astype(np.float32)
+    compressed = in_parallel(lambda band: band[0](band[1], sr), zip(bands, parts, strict=True))
+    out = compressed[0].astype(np.float32)
+    for part in compressed[1:]:
+        out += part
     return restore_loudness(out, audio, sr) if restore_lufs else out
