@@ -109,6 +109,8 @@ def apply_sos(audio: np.ndarray, sos: np.ndarray, zero_phase: bool = False) -> n
 def _filter_into(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray) -> np.ndarray:
     """`sosfilt` of `x` into `out` (C-contiguous, same shape), CACHE_CHUNK samples at
     a time through one reused float64 buffer; returns the final state (sosfilt's layout)."""
+    if not out.flags.c_contiguous:
+        raise ValueError("_filter_into writes into a C-contiguous array only")
     n, lead = x.shape[-1], x.shape[:-1]
     rows = int(np.prod(lead))
     x2, out2 = x.reshape(rows, n), out.reshape(rows, n)
