@@ -85,3 +85,17 @@ def test_empty_and_mono_input():
     assert Compressor()(np.zeros((2, 0), np.float32), SR).shape == (2, 0)
     mono = sine(1000, 0.5, -10.0, channels=1)[0]
     assert Compressor()(mono, SR).shape == mono.shape
+
+
+@pytest.mark.parametrize("block, n, m", [(1, 10, 10), (4, 37, 10), (5, 50, 10), (64, 1000, 16),
+                                         (33, 5000, 152), (64, 40, 3), (8, 100, 1)])
+def test_blocks_to_samples_is_interp_at_block_centres(block, n, m):
+    from musicmixer.dsp.dynamics import blocks_to_samples
+
+    values = np.random.default_rng(block + n).standard_normal(m)
+    centres = np.arange(m) * block + (block - 1) / 2.0
+    want = np.interp(np.arange(n), centres, values)
+    np.testing.assert_allclose(blocks_to_samples(values, block, n), want, rtol=0, atol=1e-12)
+    got32 = blocks_to_samples(values, block, n, np.float32)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=0, atol=1e-5)
