@@ -109,7 +109,7 @@ def gain_curve(stem_name: str, spans: list[_Span], sr: int, beat_times, n: int) 
     def at(beat: float) -> int:
         return int(round(float(beats_to_seconds(beat, beat_times)) * sr))
 
-    curve = np.zeros(n)
+    curve = np.zeros(n, np.float32)
     levels = [float(s.gains.get(stem_name, 0.0)) for s in spans]
     for i, span in enumerate(spans):
         start = 0 if i == 0 else at(span.start)
@@ -134,7 +134,7 @@ def gain_curve(stem_name: str, spans: list[_Span], sr: int, beat_times, n: int) 
                 _ramp(curve, at(b), at(min(b + beats, right)), g0, g1)
         else:  # crossfade
             _ramp(curve, at(max(b - beats / 2, left)), at(min(b + beats / 2, right)), g0, g1)
-    return curve.astype(np.float32)
+    return curve
 
 
 def section_gain_curve(stem_name: str, sections, sr: int, beat_times, n: int) -> np.ndarray:
@@ -165,7 +165,7 @@ def render_sections(stems: dict[str, np.ndarray], sections, sr: int, beat_times,
             continue  # named in the plan, absent here: silent
         gain = gain_curve(stem_name, spans, sr, beat_times, n)
         audio = np.broadcast_to(match_length(as_2d(stem_audio), n), (channels, n))
-        gained = (audio * gain).astype(np.float32)
+        gained = np.multiply(audio, gain, dtype=np.float32)
         gain_curves[stem_name], per_stem[stem_name] = gain, gained
         if stem_name in VOCAL_STEM_NAMES:  # Location 2: bus assignment
             vocal_bus += gained
