@@ -6,7 +6,7 @@ notes rendered by fluidsynth s semitones up and r times as slow. Each instrument
 part of a generated song is moved three ways and compared with that render:
 
 - `as_mixed`: `rubberband.stretch` as step 9 calls it for an instrument stem
-  (R3's short window, the cheapest working form: mono fold, 22.05 or 32 kHz);
+  (R3's short window, the cheapest working form: mono fold, 22.05 or 32.768 kHz);
 - `short_full`: the same window at 44.1 kHz stereo (what the working form saves);
 - `long_full`: R3's default (long) window at 44.1 kHz stereo.
 

@@ -6,19 +6,20 @@ target second) anchors, which is how vocals are warped onto the other song's
 beat grid (`align.py`). Vocal stems get the vocal engine settings (formant
 preservation); drums are never pitch-shifted (the caller decides).
 
-R3 costs by channel and by sample rate: its FFT sizes step up with the rate
-(a second of audio costs about half as much at 22.05 kHz as at 32 kHz, and
-half again as much above 32 kHz), and a stereo pass costs about 2.5 mono
+R3 costs by channel and by sample rate: its FFT sizes double above 32,768 Hz
+(a second of audio costs 1.6-3x as much at 44.1 kHz as at 32.768 kHz, which
+costs 25-70% more than 22.05 kHz), and a stereo pass costs about 2.5 mono
 ones. So each stem is stretched in the cheapest form that loses nothing
 audible (`working_form`): one channel when the two sides are the same to within
 -40 dB, and at the lowest of `CHEAP_RATES` whose lost band (above ~9.6 or
-~14 kHz, less by the shift when it is upward) holds under -40 dB of the stem's
+~14.6 kHz, less by the shift when it is upward) holds under -40 dB of the stem's
 energy, as it does for bass stems after their 8 kHz low-pass, and often for
-pianos and dull vocals. R3 keeps its
-windows the same length in time across these rates: stretched at 22.05 kHz,
-a voice's spectrum under 9 kHz is as close to the 44.1 kHz result as at
-32 kHz (2.0-3.9 dB against 2.4-4.5 dB log-spectral distance on three bench
-stems). The result is returned at the caller's rate and channel count.
+pianos, guitars and dull vocals. R3 keeps its windows the same length in time
+across these rates: stretched at 22.05 kHz, a voice's spectrum under 9 kHz is
+as close to the 44.1 kHz result as at 32 kHz (2.0-3.9 dB against 2.4-4.5 dB
+log-spectral distance on three bench stems); `bench/stretch.py` measures the
+forms against the truth. The result is returned at the caller's rate and
+channel count.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ VOCAL_OPTIONS = ["--formant"]  # keep the voice's timbre when its pitch moves
 # key change, see keymatch.py); R3's short window does that at half the cost
 # and keeps drum transients tight when a whole instrumental is stretched.
 INSTRUMENT_OPTIONS = ["--window-short"]
-# (rate, what survives a round trip through it with soxr HQ), cheapest first;
-# 32 kHz is the highest rate at which R3 keeps its smaller FFTs
-CHEAP_RATES = ((22050, 9600.0), (32000, 14000.0))
+# (rate, what survives a round trip through it with soxr HQ: flat within 0.1 dB to
+# ~10.0 and ~15.0 kHz), cheapest first; 32,768 Hz is the highest rate at which R3
+# keeps its smaller FFTs (the same CPU as 32 kHz; 33 kHz costs 40% more)
+CHEAP_RATES = ((22050, 9600.0), (32768, 14600.0))
 HEADROOM_PEAK = 0.25       # input peak for the tool: room for a shift's overshoot
 NEGLIGIBLE_DB = -40.0      # energy this far under the stem's is inaudible in the mix
 
