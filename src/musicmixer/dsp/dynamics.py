@@ -57,7 +57,7 @@ def blocks_to_samples(values: np.ndarray, block: int, n: int, dtype=np.float64) 
     flat before the first centre and after the last: `np.interp(np.arange(n),
     centres, values)`, built a block at a time. The samples between two centres
     sit at the same fractions in every block, so there is no search per sample
-    (five times as fast on a song)."""
+    (in float32, five times as fast as `np.interp` on a song)."""
     values = np.asarray(values, dtype=np.float64)
     out = np.empty(n, dtype)
     if n == 0:
