@@ -41,7 +41,7 @@ def multiband_compress(audio: np.ndarray, sr: int, crossovers=MULTIBAND_CROSSOVE
         raise ValueError("need one compressor per band (len(crossovers) + 1)")
     parts = Crossover(tuple(crossovers)).split(audio, sr)
     compressed = in_parallel(lambda band: band[0](band[1], sr), zip(bands, parts, strict=True))
-    out = compressed[0].astype(np.float32)
+    out = np.asarray(compressed[0], dtype=np.float32)  # the compressor's own new array
     for part in compressed[1:]:
         out += part
     return restore_loudness(out, audio, sr) if restore_lufs else out
