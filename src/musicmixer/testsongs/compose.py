@@ -31,6 +31,8 @@ LEAD_WORDS = ("love", "night", "light", "home", "day", "heart", "sing", "go", "f
               "sky", "dream", "sun", "rain", "way", "time", "stay", "run", "fall")
 BACKING_WORDS = ("ooh", "ah")
 
+DOUBLE_DELAY_S = 0.025  # a tracked double lags its lead by a few tens of ms
+
 KICK, SNARE, HAT, OPEN_HAT, CRASH = 36, 38, 42, 46, 49
 
 
@@ -70,6 +72,8 @@ def compose(spec: SongSpec) -> Score:
     score.programs = {"drums": 0, "bass": 33, "piano": 0, "guitar": 25}
     parts: dict[str, list[Note]] = {k: [] for k in
                                     ("drums", "bass", "piano", "guitar", "lead", "backing_hi", "backing_lo")}
+    if spec.backing == "unison":
+        parts["double"] = []
     melodies: dict[str, list[list[Note]]] = {}
     last_bar = len(bars) - 1
     for bar, (label, i, n) in enumerate(bars):
@@ -92,13 +96,19 @@ def compose(spec: SongSpec) -> Score:
                 melodies[label] = _melody(spec, p, label, chords, bars)
             phrase = melodies[label][min(i, len(melodies[label]) - 1)]
             parts["lead"] += [_shift(nt, b0) for nt in phrase]
-        if "backing_vocals" in on:
+        if "backing_vocals" in on and spec.backing == "unison":
+            if "lead_vocals" in on:
+                parts["double"] += [_shift(nt, b0) for nt in phrase]
+        elif "backing_vocals" in on:
             hi, lo = _backing(p, chord, b0, bar)
             parts["backing_hi"].append(hi)
             parts["backing_lo"].append(lo)
     clock = Clock(spec.tempo, score.total_beats, spec.tempo_drift)
     for name, notes in parts.items():
         score.parts[name] = timed(notes, clock, spec.feel, strum=0.012 if name == "guitar" else 0.0)
+    for nt in score.parts.get("double", []):
+        nt.start += DOUBLE_DELAY_S
+        nt.end += DOUBLE_DELAY_S
     return score
 
 

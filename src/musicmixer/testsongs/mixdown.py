@@ -20,14 +20,15 @@ PEAK_TARGET_DB = -1.5
 
 # Pan position (-1 left .. +1 right) of each mono source; None keeps stereo.
 PANS = {"bass": 0.0, "piano": -0.3, "guitar": 0.35, "lead": 0.0,
-        "backing_hi": -0.75, "backing_lo": 0.75, "drums": None}
+        "backing_hi": -0.75, "backing_lo": 0.75, "drums": None,
+        "double": 0.0}
 DRUM_WIDTH = 0.6
 # Target RMS (dBFS) of each stem while it plays: vocals forward, as in pop.
 LEVELS_DB = {"drums": -17.0, "bass": -19.0, "piano": -22.0, "guitar": -24.0,
              "lead_vocals": -16.0, "backing_vocals": -22.0}
 STEM_OF_PART = {"drums": "drums", "bass": "bass", "piano": "piano", "guitar": "guitar",
                 "lead": "lead_vocals", "backing_hi": "backing_vocals",
-                "backing_lo": "backing_vocals"}
+                "backing_lo": "backing_vocals", "double": "backing_vocals"}
 
 
 def fit_length(audio: np.ndarray | None, n: int) -> np.ndarray:

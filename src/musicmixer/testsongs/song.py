@@ -128,8 +128,8 @@ def _render(score: Score, voices: str, end_time: float, n: int) -> dict:
     from .voice import sing
 
     programs = dict(score.programs, lead=GM_LEAD_PROGRAM, backing_hi=GM_BACKING_PROGRAM,
-                    backing_lo=GM_BACKING_PROGRAM)
-    sung = {"lead", "backing_hi", "backing_lo"} if voices == "festival" else set()
+                    backing_lo=GM_BACKING_PROGRAM, double=GM_LEAD_PROGRAM)
+    sung = {"lead", "backing_hi", "backing_lo", "double"} if voices == "festival" else set()
     with tempfile.TemporaryDirectory(prefix="mm-song-") as tmp, \
             ThreadPoolExecutor(max_workers=2) as pool:
         work = Path(tmp)
@@ -170,7 +170,8 @@ def make_truth(spec: SongSpec, score: Score, clock: Clock, n: int, voices: str, 
         })
         bar += length
     by_stem: dict[str, list[Note]] = {s: [] for s in STEM_FILES}
-    stem_of = {"lead": "lead_vocals", "backing_hi": "backing_vocals", "backing_lo": "backing_vocals"}
+    stem_of = {"lead": "lead_vocals", "backing_hi": "backing_vocals", "backing_lo": "backing_vocals",
+               "double": "backing_vocals"}
     for part, notes in score.parts.items():
         by_stem[stem_of.get(part, part)] += notes
     gap = 60.0 / spec.tempo

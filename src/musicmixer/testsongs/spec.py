@@ -20,6 +20,9 @@ GENERATOR_VERSION = 7
 FEELS = ("straight", "swing", "half_time")
 MODES = ("major", "minor")
 VOICE_MODES = ("auto", "festival", "gm")
+# "harmony": two voices a third/sixth from the lead, panned wide (the default);
+# "unison": one voice doubling the lead's notes 25 ms late, in the centre.
+BACKING_STYLES = ("harmony", "unison")
 BEATS_PER_BAR = 4
 
 PITCH_CLASSES = {
@@ -48,6 +51,7 @@ class SongSpec:
     artist: str = "musicmixer"
     tempo_drift: float = 0.0
     voices: str = "auto"
+    backing: str = "harmony"
 
     def __post_init__(self):
         if self.key not in PITCH_CLASSES:
@@ -58,6 +62,8 @@ class SongSpec:
             raise ValueError(f"feel must be one of {FEELS}, not {self.feel!r}")
         if self.voices not in VOICE_MODES:
             raise ValueError(f"voices must be one of {VOICE_MODES}, not {self.voices!r}")
+        if self.backing not in BACKING_STYLES:
+            raise ValueError(f"backing must be one of {BACKING_STYLES}, not {self.backing!r}")
         if not 30.0 <= self.tempo <= 300.0:
             raise ValueError(f"tempo {self.tempo} is outside 30..300 BPM")
         if not -0.5 < self.tempo_drift < 1.0:
@@ -88,6 +94,8 @@ class SongSpec:
         d = asdict(self)
         d["sections"] = [list(s) for s in self.form()]
         d["voices"] = voices_resolved
+        if d["backing"] == "harmony":
+            del d["backing"]  # the default keeps the keys made before the option existed
         d["version"] = GENERATOR_VERSION
         blob = json.dumps(d, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]

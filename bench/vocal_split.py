@@ -1,0 +1,164 @@
+"""Offline lead/backing split benchmark: quality against generated truth, and speed.
+
+Prints one JSON object. Each generated song is mixed, separated by the local
+HTDemucs backend (`separate_stems`, stem-cached), and the split runs on the
+*separated* vocal stem; quality is the plain SDR (`musicmixer.metrics.sdr`: no
+BSS-eval distortion filter) of the lead and backing estimates against the
+song's lead and backing stems, next to two baselines computed in the same run:
+"whole" (lead = the whole vocal stem, backing = silence) and "mid_side"
+(lead = the mid in both channels, backing = the rest). `backing_quiet_db` is
+the backing estimate's energy, relative to the true lead's, in the sections
+where the lead sings alone. Seeds are split into dev (tuned on) and held-out
+(never tuned on), reported apart; the "unison" song has a centred double of
+the lead as its backing, where the split must do no harm.
+
+    PYTHONPATH=src .venv/bin/python bench/vocal_split.py [--groups dev,held_out,unison]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from musicmixer.audio import load_audio
+from musicmixer.config import load_settings
+from musicmixer.metrics import sdr
+from musicmixer.separation.dispatcher import separate_stems
+from musicmixer.separation.stft import istft, stft
+from musicmixer.separation.vocal_split import SAMPLE_RATE, split_vocals
+from musicmixer.testsongs import SongSpec, generate_song
+
+N_FFT = 4096
+WORK = Path.home() / ".cache" / "musicmixer" / "bench-vocal-split"
+TARGETS = {"lead_gain_over_whole_db": 3.0, "backing_sdr_db": 5.0, "backing_gain_over_mid_side_db": 2.0,
+           "backing_quiet_db": -25.0, "seconds_per_audio_second": 0.1,
+           "unison_lead_loss_db": 0.5}
+SONGS = {
+    "dev": [SongSpec(tempo=120.0, key="C", mode="major", bars=16, seed=1),
+            SongSpec(tempo=100.0, key="A", mode="minor", bars=16, seed=2, feel="swing"),
+            SongSpec(tempo=132.0, key="G", mode="major", bars=16, seed=3),
+            SongSpec(tempo=90.0, key="E", mode="minor", bars=16, seed=4, feel="half_time")],
+    "held_out": [SongSpec(tempo=110.0, key="F", mode="major", bars=20, seed=11),
+                 SongSpec(tempo=96.0, key="D", mode="minor", bars=16, seed=12, feel="half_time"),
+                 SongSpec(tempo=126.0, key="Bb", mode="major", bars=16, seed=13, feel="swing"),
+                 SongSpec(tempo=104.0, key="F#", mode="minor", bars=20, seed=14)],
+    "unison": [SongSpec(tempo=116.0, key="Eb", mode="major", bars=16, seed=21, backing="unison")],
+}
+
+
+def separated_song(spec: SongSpec, settings) -> dict:
+    """The song's separated vocal stem and its lead/backing truth."""
+    song = generate_song(spec, WORK / "songs")
+    result = separate_stems(song.mix_path, song.song_dir / "separated", settings=settings)
+    quiet = [(s["start_time"], s["end_time"]) for s in song.truth["sections"]
+             if "lead_vocals" in s["stems"] and "backing_vocals" not in s["stems"]]
+    return {"vocals": load_audio(result["vocals"]), "lead": song.load_stem("lead_vocals"),
+            "backing": song.load_stem("backing_vocals"), "quiet": quiet,
+            "title": f"{spec.key} {spec.mode} {spec.tempo:g} BPM seed {spec.seed}"}
+
+
+def _quiet_db(backing_est: np.ndarray, lead: np.ndarray, spans) -> float | None:
+    idx = np.concatenate([np.arange(int(a * SAMPLE_RATE), min(int(b * SAMPLE_RATE), lead.shape[1]))
+                          for a, b in spans]) if spans else np.zeros(0, dtype=int)
+    if len(idx) == 0:
+        return None
+    e_b = float(np.sum(backing_est[:, idx].astype(np.float64) ** 2))
+    e_l = float(np.sum(lead[:, idx].astype(np.float64) ** 2))
+    return round(10 * np.log10((e_b + 1e-12) / (e_l + 1e-12)), 1)
+
+
+def oracle_split(vocals: np.ndarray, lead: np.ndarray, backing: np.ndarray) -> np.ndarray:
+    """The lead an ideal soft mask would keep (per bin |L|^2 / (|L|^2 + |B|^2)
+    from the truth): the ceiling of any mask-based split of this vocal stem."""
+    out = []
+    for ch in range(2):
+        pl = np.abs(stft(lead[ch], N_FFT)) ** 2
+        pb = np.abs(stft(backing[ch], N_FFT)) ** 2
+        mask = np.where(pl + pb > 1e-12, pl / np.maximum(pl + pb, 1e-12), 1.0)
+        out.append(istft(mask * stft(vocals[ch], N_FFT), N_FFT, vocals.shape[1]))
+    return np.stack(out)
+
+
+def kept(estimate: np.ndarray, truth: np.ndarray) -> float:
+    """Least-squares gain of `truth` inside `estimate`: how much of it the separator kept."""
+    return round(float(np.sum(estimate * truth) / max(float(np.sum(truth * truth)), 1e-12)), 3)
+
+
+def measure(song: dict) -> dict:
+    vocals, lead, backing = song["vocals"], song["lead"], song["backing"]
+    n = min(vocals.shape[1], lead.shape[1])
+    vocals, lead, backing = vocals[:, :n], lead[:, :n], backing[:, :n]
+    t0, c0 = time.perf_counter(), time.process_time()
+    split = split_vocals(vocals)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    mid = np.repeat(vocals.mean(axis=0, keepdims=True), 2, axis=0)
+    oracle = oracle_split(vocals, lead, backing)
+    true_vocals = lead + backing
+    on_truth = split_vocals(true_vocals)
+    methods = {"split": (split.lead, split.backing), "whole": (vocals, np.zeros_like(vocals)),
+               "mid_side": (mid, vocals - mid), "oracle_mask": (oracle, vocals - oracle),
+               "split_of_true_vocals": (on_truth.lead, on_truth.backing),
+               "whole_of_true_vocals": (true_vocals, np.zeros_like(vocals))}
+    out = {"song": song["title"], "seconds": round(n / SAMPLE_RATE, 1), "reason": split.reason,
+           "pan_ratio": split.pan_ratio, "wall_s": wall, "cpu_s": cpu,
+           "separator_kept": {"lead": kept(vocals, lead), "backing": kept(vocals, backing)},
+           "sum_error": float(np.max(np.abs(split.lead + split.backing - vocals)))}
+    for name, (est_lead, est_backing) in methods.items():
+        out[name] = {"lead_sdr_db": round(sdr(lead, est_lead), 2),
+                     "backing_sdr_db": round(sdr(backing, est_backing), 2),
+                     "backing_quiet_db": _quiet_db(est_backing, lead, song["quiet"])}
+    return out
+
+
+def summarise(rows: list[dict]) -> dict:
+    def med(method, key):
+        vals = [r[method][key] for r in rows if r[method][key] is not None]
+        return round(statistics.median(vals), 2) if vals else None
+
+    audio = sum(r["seconds"] for r in rows)
+    s = {f"{m}_{k}": med(m, k) for m in ("split", "whole", "mid_side", "oracle_mask",
+                                          "split_of_true_vocals", "whole_of_true_vocals")
+         for k in ("lead_sdr_db", "backing_sdr_db", "backing_quiet_db")}
+    s["lead_gain_over_whole_db"] = round(s["split_lead_sdr_db"] - s["whole_lead_sdr_db"], 2)
+    s["backing_gain_over_mid_side_db"] = round(s["split_backing_sdr_db"] - s["mid_side_backing_sdr_db"], 2)
+    s["true_vocals_lead_gain_over_whole_db"] = round(
+        s["split_of_true_vocals_lead_sdr_db"] - s["whole_of_true_vocals_lead_sdr_db"], 2)
+    s["separator_kept_backing_median"] = round(statistics.median(r["separator_kept"]["backing"] for r in rows), 3)
+    s["worst_song_lead_gain_db"] = round(min(r["split"]["lead_sdr_db"] - r["whole"]["lead_sdr_db"]
+                                             for r in rows), 2)
+    s["worst_song_backing_sdr_db"] = min(r["split"]["backing_sdr_db"] for r in rows)
+    s["seconds_per_audio_second"] = round(sum(r["wall_s"] for r in rows) / audio, 4)
+    s["cpu_seconds_per_audio_second"] = round(sum(r["cpu_s"] for r in rows) / audio, 4)
+    s["max_sum_error"] = max(r["sum_error"] for r in rows)
+    return s
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--groups", default="dev,held_out,unison")
+    args = ap.parse_args(argv)
+    settings = load_settings(stem_backend="local", vocal_sub_separation=False)
+    report: dict = {"sdr": "plain SDR over the whole song, both channels (musicmixer.metrics.sdr)",
+                    "source": "local HTDemucs vocal stem of the generated mix", "targets": TARGETS}
+    for group in args.groups.split(","):
+        rows = [measure(separated_song(spec, settings)) for spec in SONGS[group]]
+        for r in rows:
+            r["wall_s"], r["cpu_s"] = round(r["wall_s"], 3), round(r["cpu_s"], 3)
+        report[group] = {"summary": summarise(rows), "songs": rows}
+    if "unison" in report:
+        u = report["unison"]["songs"][0]
+        report["unison"]["summary"]["unison_lead_loss_db"] = round(
+            u["whole"]["lead_sdr_db"] - u["split"]["lead_sdr_db"], 2)
+    json.dump(report, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
