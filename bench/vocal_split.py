@@ -31,7 +31,7 @@ from musicmixer.config import load_settings
 from musicmixer.metrics import sdr
 from musicmixer.separation.dispatcher import separate_stems
 from musicmixer.separation.stft import istft, stft
-from musicmixer.separation.vocal_split import SAMPLE_RATE, split_vocals
+from musicmixer.separation.vocal_split import SAMPLE_RATE, SplitParams, split_vocals
 from musicmixer.testsongs import SongSpec, generate_song
 
 N_FFT = 4096
@@ -90,17 +90,18 @@ def kept(estimate: np.ndarray, truth: np.ndarray) -> float:
     return round(float(np.sum(estimate * truth) / max(float(np.sum(truth * truth)), 1e-12)), 3)
 
 
-def measure(song: dict) -> dict:
+def measure(song: dict, params: SplitParams | None = None) -> dict:
     vocals, lead, backing = song["vocals"], song["lead"], song["backing"]
     n = min(vocals.shape[1], lead.shape[1])
     vocals, lead, backing = vocals[:, :n], lead[:, :n], backing[:, :n]
+    params = params or SplitParams()
     t0, c0 = time.perf_counter(), time.process_time()
-    split = split_vocals(vocals)
+    split = split_vocals(vocals, params=params)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     mid = np.repeat(vocals.mean(axis=0, keepdims=True), 2, axis=0)
     oracle = oracle_split(vocals, lead, backing)
     true_vocals = lead + backing
-    on_truth = split_vocals(true_vocals)
+    on_truth = split_vocals(true_vocals, params=params)
     methods = {"split": (split.lead, split.backing), "whole": (vocals, np.zeros_like(vocals)),
                "mid_side": (mid, vocals - mid), "oracle_mask": (oracle, vocals - oracle),
                "split_of_true_vocals": (on_truth.lead, on_truth.backing),

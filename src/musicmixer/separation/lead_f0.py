@@ -7,9 +7,9 @@ cost a little per cent, any leap a fixed price, so note changes survive but
 octave flips and jumps to a harmony voice for one frame do not). Frames whose
 best candidate explains little of the frame's energy are unvoiced.
 
-Why not librosa.pyin: it costs about 0.5 s per second of audio (measured on
-this project's 2-core machine), five times the whole split's budget; this
-tracker runs on the STFT the split already has.
+Why not librosa.pyin: it costs 0.08 CPU-seconds per second of audio against
+this tracker's 0.01 (measured on a generated lead, fmin 70 Hz, fmax 1 kHz),
+most of the whole split's 0.1 s/s budget; this tracker reuses the split's STFT.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class F0Params:
     cents_cost: float = 0.02      # Viterbi: cost per cent moved between frames
     leap_cost: float = 1.2        # Viterbi: fixed cost of any larger move (a note change)
     leap_cents: float = 150.0     # moves up to this are "small" (vibrato, glides)
-    voicing: float = 0.35         # fraction of frame energy the comb must explain
+    voicing: float = 0.25         # fraction of frame energy the comb must explain
     width_bins: float = 1.3       # partial mask half-width (Gaussian sigma), in bins
 
 

@@ -39,7 +39,7 @@ class SplitParams:
     panned_ratio: float = 0.6       # quieter/louder channel magnitude below this: off-centre
     max_pan_ratio: float = 0.5      # a pan estimate above this is too central to invert
     min_panned_share: float = 0.01  # off-centre share of the energy needed to try a split
-    gate_db: tuple[float, float] = (-22.0, -14.0)  # backing/lead ratio -> gate 0..1
+    gate_db: tuple[float, float] = (-28.0, -18.0)  # backing/lead ratio -> gate 0..1
     gate_seconds: float = 1.0       # smoothing of that ratio; backing voices sustain
     protect: float = 0.0            # give lead partials' bins back to the lead (0..1)
     f0: F0Params = field(default_factory=F0Params)
@@ -138,7 +138,7 @@ def _gate(XL, XR, centre, comb, sr: int, p: SplitParams) -> np.ndarray:
     backing = np.sum(off * (np.abs(XL - centre) ** 2 + np.abs(XR - centre) ** 2), axis=0)
     lead = 2.0 * np.sum(np.abs(centre) ** 2, axis=0)
     hop_s = p.n_fft / 4 / sr
-    w = max(1, int(round(p.gate_seconds / hop_s)))
+    w = max(1, round(p.gate_seconds / hop_s))
     kernel = np.ones(w) / w
     b = np.convolve(backing, kernel, mode="same")
     ld = np.convolve(lead, kernel, mode="same")
