@@ -131,3 +131,12 @@ def test_a_centred_unison_double_stays_in_the_lead(lead):
     double[:, lag:] = 0.5 * lead[:, :-lag]
     out = split_vocals(lead + double)
     assert level_db(out.backing, out.lead) <= -30.0
+
+
+def test_a_lone_voice_panned_wide_stays_in_the_lead(lead):
+    """When the only voice is off-centre, pan says backing but the voice is
+    the predominant one: the cues disagree, so everything stays in the lead."""
+    wide = stereo(lead[0], -0.75)
+    out = split_vocals(wide)
+    assert level_db(out.backing, out.lead) <= -30.0
+    assert "off-centre" in out.reason

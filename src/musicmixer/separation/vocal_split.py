@@ -18,7 +18,20 @@ computed on one STFT of the stereo vocal stem:
 
 `backing = vocals - lead`, so the two stems sum to the vocal stem to float32
 rounding whatever the cues say. When no off-centre content exists (mono vocals,
-a solo voice) the split keeps everything in the lead and says why.
+a solo voice), or the off-centre part outweighs the centre (the predominant
+voice is panned: the cues disagree), the split keeps everything in the lead
+and says why.
+
+Measured (bench/vocal_split.py, plain SDR, 4 held-out generated songs): on the
+generated vocals themselves the lead gains 10.3 dB over "lead = all vocals"
+and the backing reaches 10.2 dB (mid/side: 1.6 dB); on the local HTDemucs
+vocal stem only +0.7 dB and 1.5 dB, because that stem keeps a median 37 % (in
+amplitude) of the wide backing voices (the rest lands in "other") and the
+ideal mask of the truth reaches only +1.3 dB and 1.7 dB there. Sections
+without backing stay below -100 dB; 0.02 CPU-s per second of audio.
+Cannot separate: backing at the centre (unison doubles, centred harmonies,
+which stay in the lead), backing panned like the lead, and whatever the
+separator put in other stems.
 """
 
 from __future__ import annotations
@@ -41,7 +54,7 @@ class SplitParams:
     min_panned_share: float = 0.01  # off-centre share of the energy needed to try a split
     gate_db: tuple[float, float] = (-28.0, -18.0)  # backing/lead ratio -> gate 0..1
     gate_seconds: float = 1.0       # smoothing of that ratio; backing voices sustain
-    protect: float = 0.0            # give lead partials' bins back to the lead (0..1)
+    max_backing_share: float = 1.0  # backing/lead energy above this: the cues disagree
     f0: F0Params = field(default_factory=F0Params)
 
 
@@ -85,14 +98,15 @@ def split_vocals(vocals: np.ndarray, sr: int = SAMPLE_RATE,
     if not gate.any():
         return VocalSplit(x.copy(), silent, "off-centre energy too weak for backing voices: all lead",
                           (kL or 0.0, kR or 0.0))
-    if params.protect > 0:
-        keep = params.protect * comb
-        leadL, leadR = centre + keep * (XL - centre), centre + keep * (XR - centre)
-    else:
-        leadL = leadR = centre
     g = gate[None, :]
-    leadL = g * leadL + (1 - g) * XL
-    leadR = g * leadR + (1 - g) * XR
+    leadL = g * centre + (1 - g) * XL
+    leadR = g * centre + (1 - g) * XR
+    e_lead = float(np.sum(np.abs(leadL) ** 2 + np.abs(leadR) ** 2))
+    e_backing = float(np.sum(np.abs(XL - leadL) ** 2 + np.abs(XR - leadR) ** 2))
+    if e_backing > params.max_backing_share * e_lead:
+        # the predominant voice is off-centre: the pan cue and the f0 cue disagree
+        return VocalSplit(x.copy(), silent, "the predominant voice is off-centre: all lead",
+                          (kL or 0.0, kR or 0.0))
     n = x.shape[1]
     lead = np.stack([istft(leadL, n_fft, n), istft(leadR, n_fft, n)])
     hop_s = n_fft / 4 / sr
