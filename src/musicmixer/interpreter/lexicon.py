@@ -122,7 +122,7 @@ VOCAL_CUES = {"vocals", "vocal", "voice", "voices", "singing", "sings", "sing", 
 INSTRUMENTAL_CUES = {"instrumental", "instrumentals", "beat", "beats", "groove", "music",
                      "band", "riff", "riffs", "production", "instruments", "drums", "bass",
                      "guitar", "guitars", "piano", "melody", "track", "loop",
-                     "bassline", "keys", "synths", "rhythm", "accompaniment", "groove"}
+                     "bassline", "keys", "synths", "rhythm", "accompaniment"}
 OVER_WORDS = {"over", "onto", "on", "under", "underneath", "atop", "into"}
 
 _NOT_A_SONG = (r"(?!\s+(?:verse|verses|chorus|choruses|hook|bridge|drop|breakdown|intro|outro|"

@@ -44,7 +44,7 @@ def plan_offline(analysis_a, analysis_b, prompt: str | None, settings, *, reason
     """Never raises: a planner defect falls back to the spec's fixed layout."""
     try:
         return _plan(analysis_a, analysis_b, prompt, settings, reason)
-    except Exception as exc:  # noqa: BLE001 - the user must still get a plan
+    except Exception as exc:  # the user must still get a plan
         logger.exception("offline planner failed; using the fixed fallback layout")
         return generate_fallback_plan(analysis_a, analysis_b, settings,
                                       reason=f"{reason} Offline planner error: {exc}".strip())

@@ -149,7 +149,7 @@ def _read_clause(clause: str, reading: PromptReading) -> bool:
             reading.wishes.append(Wish(kind, (lx.BACKING,), scope, clause[start:end]))
         understood = True
     rest = _blank(rest, specials)
-    for start, end, mood, _ in _matches(rest, lx.MOOD_RE):
+    for _start, _end, mood, _ in _matches(rest, lx.MOOD_RE):
         reading.mood = reading.mood or mood
         understood = True
     understood |= _read_length(rest, reading)
@@ -161,7 +161,7 @@ def _read_length(text: str, reading: PromptReading) -> bool:
         m = re.search(pattern, text, _FLAGS)
         if m:
             raw = m.group("n").lower()
-            n = float(lx.WORD_NUMBERS[raw] if raw in lx.WORD_NUMBERS else raw)
+            n = float(lx.WORD_NUMBERS.get(raw, raw))
             if n <= 0 or reading.target_bars or reading.target_seconds:
                 return n > 0  # the first length said wins
             if unit == "bars":

@@ -64,7 +64,7 @@ def _validate_remix_plan(plan_dict, settings, analysis_a, analysis_b, *, prompt:
     stems = stems_for_settings(settings)
     try:
         return repair_plan(plan_dict, stems, analysis_a, analysis_b, planner=planner)
-    except Exception as exc:  # noqa: BLE001 - any defect in LLM output means fall back
+    except Exception as exc:  # any defect in LLM output means fall back
         logger.warning("LLM plan could not be repaired (%s); using the offline planner", exc)
         from .offline_planner import plan_offline
 

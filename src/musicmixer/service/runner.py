@@ -21,8 +21,17 @@ from pathlib import Path
 from musicmixer.errors import MusicMixerError
 
 from . import results
-from .jobs import (ACTIVE, CANCELLED, COMPLETE, EXPIRED, FAILED, INTERRUPTED_REASON, QUEUED,
-                   RUNNING, JobStore)
+from .jobs import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETE,
+    EXPIRED,
+    FAILED,
+    INTERRUPTED_REASON,
+    QUEUED,
+    RUNNING,
+    JobStore,
+)
 from .rerender import run_rerender
 
 logger = logging.getLogger(__name__)

@@ -92,7 +92,7 @@ class _FilePart:
         self.ext = check_file_name(label, name)
         self.max_bytes, self.max_seconds = max_bytes, max_seconds
         self.size, self.head, self.checked = 0, b"", False
-        self.fh = open(path, "wb")
+        self.fh = open(path, "wb")  # noqa: SIM115 - open across write() calls; close() shuts it
 
     def write(self, data: bytes) -> None:
         self.size += len(data)
