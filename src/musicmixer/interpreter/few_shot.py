@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 
+from musicmixer.config import Settings
 from musicmixer.stems import (
     ALL_STEMS,
     BACKING_VOCAL_STEM,
@@ -137,7 +138,7 @@ def _build_few_shot_messages_6stem() -> list[dict]:
     return _messages(_example_plans())
 
 
-def _build_few_shot_messages(settings) -> list[dict]:
+def _build_few_shot_messages(settings: Settings) -> list[dict]:
     """The examples for the configuration's stem mode (local -> 4,
     vocal_sub_separation -> 7, else 6)."""
     stems = stems_for_settings(settings)

@@ -4,12 +4,13 @@ retries off so `llm.request_plan` owns the single retry."""
 
 from __future__ import annotations
 
+from ..config import Settings
 from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
 
 MAX_TOKENS = 4096
 
 
-def call_anthropic(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def call_anthropic(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
     import anthropic  # imported here: the offline path never pays for it
 
     client = anthropic.Anthropic(

@@ -9,10 +9,11 @@ import re
 
 import httpx2
 
+from ..config import Settings
 from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
 
 
-def call_openai(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def call_openai(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
     body = {
         "model": settings.llm_model,
         "messages": [{"role": "system", "content": system}] + to_openai_messages(messages),

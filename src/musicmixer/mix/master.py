@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from musicmixer.config import Settings
 from musicmixer.dsp import auto_level, master, multiband_compress, reference_master
 from musicmixer.renderer import RenderResult, render_sections
 
@@ -36,7 +37,7 @@ def render(prepared, plan, sr: int) -> RenderResult:
     return render_sections(stems, plan.sections, sr, prepared.beat_times)
 
 
-def master_mix(mix: np.ndarray, sr: int, settings, reference: np.ndarray | None = None
+def master_mix(mix: np.ndarray, sr: int, settings: Settings, reference: np.ndarray | None = None
                ) -> tuple[np.ndarray, dict]:
     """Steps 13.3 -> 13.7 -> 14 or 14.5 -> 15."""
     steps = []

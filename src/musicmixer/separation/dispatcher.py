@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE, load_audio, save_audio
+from musicmixer.config import Settings
 from musicmixer.errors import AudioDecodeError, SeparationError, StemValidationError
 from musicmixer.stems import ALL_STEMS, stems_for_settings
 
@@ -110,7 +111,7 @@ def modal_backend(remote_fn) -> Backend:
 BACKENDS: dict[str, Backend] = {"local": _separate_local, "modal": _separate_modal}
 
 
-def model_id_for(settings) -> str:
+def model_id_for(settings: Settings) -> str:
     """The weights that make the stems: part of the cache key."""
     if settings.stem_backend == "modal":
         return f"{MODEL_CKPT}+{KARAOKE_CKPT}" if settings.vocal_sub_separation else MODEL_CKPT
@@ -143,7 +144,7 @@ def resolve_range(time_range, n_samples: int, margin_s: float = RANGE_MARGIN_S,
 
 
 def separate_stems(audio_path, output_dir, progress_callback: Progress | None = None, *,
-                   settings=None, time_range: tuple[float, float] | None = None,
+                   settings: Settings | None = None, time_range: tuple[float, float] | None = None,
                    cache: StemCache | bool = True,
                    backends: Mapping[str, Backend] | None = None,
                    margin_s: float = RANGE_MARGIN_S,
@@ -219,7 +220,7 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         flag and not fallback)
 
 
-def _compute(audio: np.ndarray, audio_path: Path, settings, backend: Backend, expected,
+def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: Backend, expected,
              time_range, margin_s: float, report: Progress,
              allow_vocal_fallback: bool = False) -> tuple[dict[str, np.ndarray], dict]:
     """Slice, run the backend, validate: stems in canonical order, and the span."""

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
 from . import results
@@ -53,19 +54,19 @@ class Cancelled(Exception):
     """Raised inside a job's progress callback once the job is cancelled."""
 
 
-def default_job_fn(request, settings, progress):
+def default_job_fn(request, settings: Settings, progress):
     from musicmixer.pipeline import run_mix
 
     return run_mix(request, settings, progress)
 
 
-def job_settings(settings, options: dict):
+def job_settings(settings: Settings, options: dict):
     """The server's settings with a job's own options (already validated)."""
     return settings.model_copy(update={k: v for k, v in options.items() if k != "rerender"})
 
 
 class Runner:
-    def __init__(self, settings, store: JobStore, job_fn: Callable | None = None, *,
+    def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | None = None, *,
                  sweep_interval_s: float = 30.0):
         self.settings, self.store = settings, store
         self.job_fn = job_fn or default_job_fn
@@ -182,7 +183,7 @@ class Runner:
                                   kind="mix", expires_at=time.time() + ttl)
             progress.event("complete", "Your remix is ready.", 1.0)
 
-    def _mix(self, job, settings, progress) -> dict:
+    def _mix(self, job, settings: Settings, progress) -> dict:
         from musicmixer.pipeline import MixRequest
 
         songs = results.song_paths(job.folder)
