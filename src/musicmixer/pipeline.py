@@ -83,7 +83,7 @@ def run_mix(request: MixRequest, settings: Settings,
             progress_callback: Progress | None = None) -> MixResult:
     """Run every stage in order; raises a `MusicMixerError` subclass on bad input,
     before anything is written to the output folder."""
-    progress = progress_callback or (lambda stage, fraction, detail="": None)
+    progress: Progress = progress_callback or (lambda stage, fraction, detail: None)
     timer, warnings = StageTimer(), []
     out = check_output_path(request.output)
     paths = {"song_a": Path(request.song_a), "song_b": Path(request.song_b)}
@@ -91,6 +91,9 @@ def run_mix(request: MixRequest, settings: Settings,
 
     def step(stage):
         return lambda fraction, detail="": progress(stage, fraction, detail)
+
+    def song_step(i, name):  # the two songs share the "separate" bar
+        return lambda f, d="": progress("separate", (i + f) / 2, f"{name}: {d}")
 
     with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work, ExitStack() as stack:
         with timer.stage("ingest"):
@@ -106,7 +109,7 @@ def run_mix(request: MixRequest, settings: Settings,
                 name = paths_name(path)
                 seps[sid] = separate_stems(
                     path, Path(work) / sid,
-                    lambda f, d="", i=i, name=name: progress("separate", (i + f) / 2, f"{name}: {d}"),
+                    song_step(i, name),
                     settings=settings, backends=request.backends, allow_vocal_fallback=True)
                 if settings.vocal_sub_separation and settings.stem_backend == "modal" \
                         and not seps[sid].vocal_sub_separation:

@@ -9,6 +9,8 @@ folded into `other` for 4.
 
 from __future__ import annotations
 
+from typing import Any
+
 from musicmixer.config import Settings
 from musicmixer.stems import (
     ALL_STEMS,
@@ -118,7 +120,7 @@ def generate_fallback_plan(analysis_a, analysis_b, settings: Settings, reason: s
 
     sections = default_arrangement(len(bar_grid(analysis_b)), settings)
     explanation = "Using automatic remix layout: song A's vocals over song B's instrumental."
-    plan = {
+    plan: dict[str, Any] = {
         "vocal_source": "song_a",
         "vocal_start_bar": first_vocal_bar(analysis_a) - sections[0].bars if len(sections) > 1 else 0,
         "sections": [s.model_dump() for s in sections],

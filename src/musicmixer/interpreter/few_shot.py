@@ -10,6 +10,7 @@ Anthropic shape (tool_use / tool_result); the OpenAI client converts them.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from musicmixer.config import Settings
 from musicmixer.stems import (
@@ -25,7 +26,7 @@ from musicmixer.stems import (
 from .fallback import DEFAULT_BACKING_VOCAL_RATIO, fold_into_mode
 from .schema import TOOL_NAME
 
-_EXAMPLES = [
+_EXAMPLES: list[tuple[str, dict[str, Any]]] = [
     (
         "<song_a> Night Drive / Example Artist\n  duration 200.0 s, tempo 96.0 BPM, key A minor, 80 bars\n"
         "  sections: intro bars 0-8, verse bars 8-24, chorus bars 24-32, verse bars 32-48, "

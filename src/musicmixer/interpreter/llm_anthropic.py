@@ -20,7 +20,8 @@ def call_anthropic(system: str, messages: list[dict], tool: dict, settings: Sett
         max_retries=0,
     )
     try:
-        response = client.messages.create(
+        # plain dicts where the SDK declares TypedDicts: no overload matches them
+        response = client.messages.create(  # type: ignore[call-overload]
             model=settings.llm_model,
             max_tokens=MAX_TOKENS,
             system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],

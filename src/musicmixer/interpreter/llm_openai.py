@@ -24,6 +24,7 @@ def call_openai(system: str, messages: list[dict], tool: dict, settings: Setting
         "temperature": 0.2,
     }
     headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+    assert settings.llm_base_url, "llm_configured() requires it for this provider"
     url = settings.llm_base_url.rstrip("/") + "/chat/completions"
     try:
         response = httpx2.post(url, json=body, headers=headers, timeout=settings.llm_timeout_s)

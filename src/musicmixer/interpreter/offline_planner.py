@@ -59,7 +59,8 @@ def _plan(analysis_a, analysis_b, prompt, settings: Settings, reason: str) -> Re
     vocal, inst = song_pair(vocal_source, analysis_a, analysis_b)
     layout = lay_out(vocal, inst, reading)
     sections = [_section(label, start, end, stems, reading.mood) for label, start, end in layout.sections]
-    understood, warnings = _mood_notes(reading), []
+    understood = _mood_notes(reading)
+    warnings: list[str] = []
     for wish in reading.wishes:
         _apply(wish, sections, stems, understood, warnings)
     _keep_lead_above_backing(sections)

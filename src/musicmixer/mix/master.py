@@ -16,6 +16,7 @@ limit" chain whose limiter works as hard as the target asks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ def master_mix(mix: np.ndarray, sr: int, settings: Settings, reference: np.ndarr
         report.pop("eq_curve", None)
         steps.append("14.5 reference mastering")
     else:
-        drive = {} if settings.ab_static_mastering_v1 else {"max_drive_db": None}
+        drive: dict[str, Any] = {} if settings.ab_static_mastering_v1 else {"max_drive_db": None}
         out, report = master(mix, sr, settings.target_lufs, settings.true_peak_ceiling_db, **drive)
         steps.append("14 mastering" + (" (static)" if settings.ab_static_mastering_v1 else ""))
     steps.append("15 fades")

@@ -84,7 +84,8 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     out = {(bus, n): np.zeros((a.shape[0], n_out), np.float32) for bus, n, a in stems}
     remaining: dict = {}
     with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool, ThreadPoolExecutor(1) as finisher:
-        finish = (lambda stem: finisher.submit(after, *stem, out[stem])) if after else None
+        finish = ((lambda stem: finisher.submit(after, stem[0], stem[1], out[stem])) if after
+                  else None)
         futures, finished = {}, {}
         for bus, name, audio in stems:
             audio = before(bus, name, audio) if before else audio

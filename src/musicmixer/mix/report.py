@@ -46,7 +46,7 @@ def peak_memory_mb() -> float:
 
 
 def _plain(value):
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}

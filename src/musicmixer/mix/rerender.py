@@ -118,7 +118,7 @@ def rerender(source: Path, output: Path, settings: Settings, *,
              progress: Progress | None = None) -> Rerendered:
     """Steps 12-16 again from `source` (an exported mix folder) into `output`
     (the new mix file; its folder gets the companions, as `export` writes them)."""
-    report_progress = progress or (lambda fraction, detail="": None)
+    report_progress: Progress = progress or (lambda fraction, detail: None)
     plan, report, stem_files = read_render(source)
     unknown = set(stem_gains or {}) - set(stem_files)
     if unknown:

@@ -54,7 +54,7 @@ class SeparationJob:
     audio: np.ndarray  # (2, n) float32 at SAMPLE_RATE
     source_path: Path
     whole_song: bool  # False when `audio` is a slice of the file
-    settings: object
+    settings: Settings
     progress: Progress | None = None
 
 
@@ -175,7 +175,7 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
     if backend_name not in table:
         raise SeparationError(f"no separation backend {backend_name!r}")
     backend = table[backend_name]
-    report = progress_callback or (lambda fraction, detail="": None)
+    report: Progress = progress_callback or (lambda fraction, detail: None)
 
     if cache is True:
         cache = StemCache(Path(settings.data_dir) / "stem-cache")
@@ -199,7 +199,8 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         audio_sha = audio_digest(decoded["audio"])
         cache.remember_source(file_sha, audio_sha)
     key = CacheKey(audio_sha, backend_name, model_id_for(settings), flag, SEPARATOR_VERSION,
-                   None if time_range is None else (*map(float, time_range), float(margin_s)))
+                   None if time_range is None else
+                   (float(time_range[0]), float(time_range[1]), float(margin_s)))
 
     def compute():
         audio = decoded.get("audio")

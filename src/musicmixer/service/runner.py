@@ -115,8 +115,9 @@ class Runner:
         with self._lock:  # an event now, so a stream opened right away sees the new run
             ahead = max(self.store.count(QUEUED, RUNNING) - 1, 0)
             self._positions[job_id] = ahead
+            job = self.store.get(job_id)
             self.store.add_event(job_id, "queue_position", _waiting(ahead),
-                                 0.0 if self.store.get(job_id).kind == "rerender"
+                                 0.0 if job and job.kind == "rerender"
                                  else self.store.progress_of(job_id))
             self._queue.put(job_id)
 
@@ -136,7 +137,8 @@ class Runner:
         flag = self._cancel.get(job_id)
         if flag is not None:
             flag.set()
-        return self.store.get(job_id).status
+        job = self.store.get(job_id)
+        return job.status if job else EXPIRED
 
     # --- workers ----------------------------------------------------------
     def _work(self) -> None:
@@ -250,7 +252,9 @@ class _Progress:
     def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False):
         self.store, self.job_id, self.cancelled = store, job_id, cancel
         self.last = store.progress_of(job_id) if not rerender else 0.0
-        self._step, self._detail, self._at = None, None, 0.0
+        self._step: str | None = None
+        self._detail: str | None = None
+        self._at = 0.0
         self._spans, start = {}, 0.0
         for stage, (_, share) in STAGES.items():
             self._spans[stage] = (start, share)

@@ -145,7 +145,8 @@ class StreamingForm:
         self.max_text = max(max_prompt_chars * 4, MAX_FIELD_BYTES)
         self.result = Upload()
         self.error: UploadError | None = None
-        self._parts, self._headers, self._field, self._value = 0, {}, b"", b""
+        self._parts, self._field, self._value = 0, b"", b""
+        self._headers: dict[bytes, bytes] = {}
         self._current: _FilePart | None = None
         self._text: bytearray | None = None
         self._name = ""
