@@ -126,4 +126,5 @@ def test_request_ends_with_the_real_user_message():
     assert last["role"] == "user" and last["content"][0]["type"] == "tool_result"
     assert last["content"][-1]["type"] == "text" and "no drums" in last["content"][-1]["text"]
     assert all(m1["role"] != m2["role"] for m1, m2 in zip(messages, messages[1:]))
-    assert tool["input_schema"]["properties"]["sections"]["items"]["properties"]["stem_gains"]["required"] == SEVEN_STEMS
+    gains = tool["input_schema"]["properties"]["sections"]["items"]["properties"]["stem_gains"]
+    assert gains["required"] == SEVEN_STEMS

@@ -8,13 +8,13 @@ import copy
 import pytest
 from interpreter_helpers import settings_for
 
+from musicmixer.interpreter.schema import stem_gains_schema, tool_schema_for
 from musicmixer.services.interpreter import (
     REMIX_PLAN_TOOL,
     SEVEN_STEMS,
     _adapt_schema_for_4stem,
     _adapt_schema_for_7stem,
 )
-from musicmixer.interpreter.schema import stem_gains_schema, tool_schema_for
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS
 from musicmixer.stems import SEVEN_STEMS as VOCAB_SEVEN
 

@@ -75,7 +75,7 @@ def test_sections_sorted_snapped_and_overlaps_and_gaps_repaired():
 
 
 def test_sections_are_clamped_to_the_instrumental_length():
-    a, b = song_pair("7")
+    _, b = song_pair("7")
     max_beat = len(b.downbeats) * 4
     plan = validate(plan_with([section(0, 32, {}), section(32, 100000, {}), section(200000, 200016, {})]))
     assert plan.sections[-1].end_beat == max_beat

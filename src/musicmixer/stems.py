@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from musicmixer.config import Settings
+
 logger = logging.getLogger(__name__)
 
 FOUR_STEMS = ["vocals", "drums", "bass", "other"]
@@ -42,7 +44,7 @@ def _warn_flag_ignored() -> None:
     )
 
 
-def stems_for_settings(settings) -> list[str]:
+def stems_for_settings(settings: Settings) -> list[str]:
     """`stems_for` on a Settings object."""
     return stems_for(settings.stem_backend, settings.vocal_sub_separation)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from musicmixer.config import AB_FLAGS
 
@@ -59,7 +60,10 @@ class StageBars:
     """A `progress_callback(stage, fraction, detail)` showing one bar per stage."""
 
     def __init__(self, enabled: bool = True):
-        self.enabled, self.stage, self._bar, self._update = enabled, None, None, None
+        self.enabled = enabled
+        self.stage: str | None = None
+        self._bar: Any = None  # the open progress bar and its update function
+        self._update: Any = None
 
     def __call__(self, stage: str, fraction: float, detail: str = "") -> None:
         from musicmixer.cli.progress import progress_bar

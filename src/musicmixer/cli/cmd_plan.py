@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
 
@@ -45,7 +46,7 @@ def _settings(args: argparse.Namespace):
     return load_settings(**overrides) if overrides else get_settings()
 
 
-def _analysis(path: Path, stem_dir: Path | None, settings):
+def _analysis(path: Path, stem_dir: Path | None, settings: Settings):
     if not path.is_file():
         raise MusicMixerError(f"{path}: no such file")
     if path.suffix.lower() == ".json":

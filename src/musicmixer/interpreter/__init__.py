@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from ..config import Settings
 from .few_shot import _build_few_shot_messages
 from .llm import LLMError, llm_configured, request_plan
 from .offline_planner import plan_offline
@@ -22,7 +23,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["PlanSection", "RemixPlan", "TimeRange", "interpret", "build_llm_request"]
 
 
-def build_llm_request(analysis_a, analysis_b, prompt: str | None, settings) -> tuple[str, list[dict], dict]:
+def build_llm_request(analysis_a, analysis_b, prompt: str | None,
+                      settings: Settings) -> tuple[str, list[dict], dict]:
     """(system prompt, messages, tool) for the configured stem mode. The
     request rides in the same user turn as the last example's tool_result,
     so the roles alternate as the Messages API expects."""
@@ -35,7 +37,7 @@ def build_llm_request(analysis_a, analysis_b, prompt: str | None, settings) -> t
     return _build_system_prompt(settings), messages, tool_schema_for(settings)
 
 
-def interpret(analysis_a, analysis_b, prompt: str | None, *, settings) -> RemixPlan:
+def interpret(analysis_a, analysis_b, prompt: str | None, *, settings: Settings) -> RemixPlan:
     """The plan for a remix; never raises on LLM trouble (it falls back)."""
     if not llm_configured(settings):
         return plan_offline(analysis_a, analysis_b, prompt, settings)

@@ -9,6 +9,9 @@ folded into `other` for 4.
 
 from __future__ import annotations
 
+from typing import Any
+
+from musicmixer.config import Settings
 from musicmixer.stems import (
     ALL_STEMS,
     BACKING_VOCAL_STEM,
@@ -77,7 +80,7 @@ def project_sections(sections: list[PlanSection], stem_names: list[str]) -> list
     return sections
 
 
-def default_arrangement(total_bars: int, settings) -> list[PlanSection]:
+def default_arrangement(total_bars: int, settings: Settings) -> list[PlanSection]:
     """The fixed layout truncated to the instrumental's length; the last
     section is always an outro. 7-stem mode ends with `_split_vocal_gains`."""
     total_bars = max(1, total_bars)
@@ -110,14 +113,14 @@ def _section(label: str, start_bar: int, end_bar: int, transition_beats: int = 4
     )
 
 
-def generate_fallback_plan(analysis_a, analysis_b, settings, reason: str = ""):
+def generate_fallback_plan(analysis_a, analysis_b, settings: Settings, reason: str = ""):
     """Song A's vocals over song B's instrumental on the fixed layout; the
     prompt is not read. Always returns a valid plan."""
     from .validate import repair_plan  # validate imports the planners
 
     sections = default_arrangement(len(bar_grid(analysis_b)), settings)
     explanation = "Using automatic remix layout: song A's vocals over song B's instrumental."
-    plan = {
+    plan: dict[str, Any] = {
         "vocal_source": "song_a",
         "vocal_start_bar": first_vocal_bar(analysis_a) - sections[0].bars if len(sections) > 1 else 0,
         "sections": [s.model_dump() for s in sections],

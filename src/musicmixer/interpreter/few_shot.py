@@ -10,7 +10,9 @@ Anthropic shape (tool_use / tool_result); the OpenAI client converts them.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
+from musicmixer.config import Settings
 from musicmixer.stems import (
     ALL_STEMS,
     BACKING_VOCAL_STEM,
@@ -24,7 +26,7 @@ from musicmixer.stems import (
 from .fallback import DEFAULT_BACKING_VOCAL_RATIO, fold_into_mode
 from .schema import TOOL_NAME
 
-_EXAMPLES = [
+_EXAMPLES: list[tuple[str, dict[str, Any]]] = [
     (
         "<song_a> Night Drive / Example Artist\n  duration 200.0 s, tempo 96.0 BPM, key A minor, 80 bars\n"
         "  sections: intro bars 0-8, verse bars 8-24, chorus bars 24-32, verse bars 32-48, "
@@ -137,7 +139,7 @@ def _build_few_shot_messages_6stem() -> list[dict]:
     return _messages(_example_plans())
 
 
-def _build_few_shot_messages(settings) -> list[dict]:
+def _build_few_shot_messages(settings: Settings) -> list[dict]:
     """The examples for the configuration's stem mode (local -> 4,
     vocal_sub_separation -> 7, else 6)."""
     stems = stems_for_settings(settings)

@@ -12,6 +12,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from musicmixer.config import Settings
+
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY_S = 0.5  # first retry waits this long unless the server says less
@@ -46,7 +48,7 @@ class LLMReply:
     attempts: int = 1
 
 
-def llm_configured(settings) -> bool:
+def llm_configured(settings: Settings) -> bool:
     """An LLM is used only when the provider has what it needs to be called."""
     if settings.llm_provider == "anthropic":
         return bool(settings.llm_api_key)
@@ -55,7 +57,7 @@ def llm_configured(settings) -> bool:
     return False
 
 
-def request_plan(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def request_plan(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
     """Call the configured provider, retrying once on 429/5xx."""
     if settings.llm_provider == "anthropic":
         from .llm_anthropic import call_anthropic as call

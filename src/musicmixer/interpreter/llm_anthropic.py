@@ -4,12 +4,13 @@ retries off so `llm.request_plan` owns the single retry."""
 
 from __future__ import annotations
 
+from ..config import Settings
 from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
 
 MAX_TOKENS = 4096
 
 
-def call_anthropic(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def call_anthropic(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
     import anthropic  # imported here: the offline path never pays for it
 
     client = anthropic.Anthropic(
@@ -19,7 +20,8 @@ def call_anthropic(system: str, messages: list[dict], tool: dict, settings) -> L
         max_retries=0,
     )
     try:
-        response = client.messages.create(
+        # plain dicts where the SDK declares TypedDicts: no overload matches them
+        response = client.messages.create(  # type: ignore[call-overload]
             model=settings.llm_model,
             max_tokens=MAX_TOKENS,
             system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],

@@ -9,10 +9,11 @@ import re
 
 import httpx2
 
+from ..config import Settings
 from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
 
 
-def call_openai(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def call_openai(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
     body = {
         "model": settings.llm_model,
         "messages": [{"role": "system", "content": system}] + to_openai_messages(messages),
@@ -23,6 +24,7 @@ def call_openai(system: str, messages: list[dict], tool: dict, settings) -> LLMR
         "temperature": 0.2,
     }
     headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+    assert settings.llm_base_url, "llm_configured() requires it for this provider"
     url = settings.llm_base_url.rstrip("/") + "/chat/completions"
     try:
         response = httpx2.post(url, json=body, headers=headers, timeout=settings.llm_timeout_s)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from musicmixer.config import Settings
 from musicmixer.stems import (
     BACKING_VOCAL_STEM,
     LEAD_VOCAL_STEM,
@@ -40,24 +41,26 @@ FEATURE_GAIN, ROOM_FACTOR, REDUCE_FACTOR, ONLY_GAIN = 0.95, 0.85, 0.4, 0.8
 NEEDS_7_STEMS = "needs VOCAL_SUB_SEPARATION=true with the modal stem backend (7 stems)"
 
 
-def plan_offline(analysis_a, analysis_b, prompt: str | None, settings, *, reason: str = "") -> RemixPlan:
+def plan_offline(analysis_a, analysis_b, prompt: str | None, settings: Settings, *,
+                 reason: str = "") -> RemixPlan:
     """Never raises: a planner defect falls back to the spec's fixed layout."""
     try:
         return _plan(analysis_a, analysis_b, prompt, settings, reason)
-    except Exception as exc:  # noqa: BLE001 - the user must still get a plan
+    except Exception as exc:  # the user must still get a plan
         logger.exception("offline planner failed; using the fixed fallback layout")
         return generate_fallback_plan(analysis_a, analysis_b, settings,
                                       reason=f"{reason} Offline planner error: {exc}".strip())
 
 
-def _plan(analysis_a, analysis_b, prompt, settings, reason: str) -> RemixPlan:
+def _plan(analysis_a, analysis_b, prompt, settings: Settings, reason: str) -> RemixPlan:
     stems = stems_for_settings(settings)
     reading = read_prompt(prompt, analysis_a, analysis_b)
     vocal_source = reading.vocal_source or "song_a"
     vocal, inst = song_pair(vocal_source, analysis_a, analysis_b)
     layout = lay_out(vocal, inst, reading)
     sections = [_section(label, start, end, stems, reading.mood) for label, start, end in layout.sections]
-    understood, warnings = _mood_notes(reading), []
+    understood = _mood_notes(reading)
+    warnings: list[str] = []
     for wish in reading.wishes:
         _apply(wish, sections, stems, understood, warnings)
     _keep_lead_above_backing(sections)

@@ -4,6 +4,7 @@ by the provider) and a user message with both songs' analysis and the prompt.
 
 from __future__ import annotations
 
+from musicmixer.config import Settings
 from musicmixer.stems import SEVEN_STEMS, stems_for_settings
 
 from .plan import bar_grid
@@ -41,7 +42,7 @@ Backing vocals (this mode splits the vocals in two):
   lead_vocals at 1.0 may partially reconstruct the original vocal mix."""
 
 
-def _build_system_prompt(settings) -> str:
+def _build_system_prompt(settings: Settings) -> str:
     """Static per mode, so the provider can cache it: the stem list and count,
     the mixing rules, and the backing-vocal guidance only in 7-stem mode."""
     stems = stems_for_settings(settings)
@@ -57,7 +58,7 @@ def _build_system_prompt(settings) -> str:
     return "\n\n".join(parts)
 
 
-def _build_stem_character(analysis, settings) -> str:
+def _build_stem_character(analysis, settings: Settings) -> str:
     """One line per stem of the mode (lead/backing in 7-stem mode, which the
     spec's ALL_STEMS loop would miss)."""
     lines = []
@@ -73,7 +74,7 @@ def _build_stem_character(analysis, settings) -> str:
     return "\n".join(lines)
 
 
-def describe_song(song_id: str, analysis, settings) -> str:
+def describe_song(song_id: str, analysis, settings: Settings) -> str:
     """The analysis summary the LLM plans from."""
     title = " / ".join(x for x in (analysis.title, analysis.artist) if x) or "untitled"
     grid = bar_grid(analysis)
@@ -97,7 +98,7 @@ def describe_song(song_id: str, analysis, settings) -> str:
     return "\n".join(lines)
 
 
-def build_user_message(analysis_a, analysis_b, prompt: str | None, settings) -> str:
+def build_user_message(analysis_a, analysis_b, prompt: str | None, settings: Settings) -> str:
     request = (prompt or "").strip()[:MAX_USER_PROMPT_CHARS] or "(no request: make a good mashup)"
     request = request.replace("</request>", "")
     return "\n\n".join([

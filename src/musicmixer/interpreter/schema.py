@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 from musicmixer.analysis.model import SECTION_LABELS
+from musicmixer.config import Settings
 from musicmixer.stems import (
     ALL_STEMS,
     BACKING_VOCAL_STEM,
@@ -150,7 +151,7 @@ def _adapt_schema_for_7stem(tool: dict) -> dict:
     return adapted
 
 
-def tool_schema_for(settings) -> dict:
+def tool_schema_for(settings: Settings) -> dict:
     """The tool for a configuration. Precedence follows `stems_for_settings`:
     local -> 4-stem (the flag is ignored), vocal_sub_separation -> 7-stem,
     else 6-stem."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 
+from musicmixer.config import Settings
 from musicmixer.stems import (
     ALL_STEMS,
     BACKING_VOCAL_STEM,
@@ -57,14 +58,14 @@ class PlanRepairError(ValueError):
     """The plan has nothing usable left after repair."""
 
 
-def _validate_remix_plan(plan_dict, settings, analysis_a, analysis_b, *, prompt: str = "",
+def _validate_remix_plan(plan_dict, settings: Settings, analysis_a, analysis_b, *, prompt: str = "",
                          planner: str = "llm") -> RemixPlan:
     """Repair an LLM plan for the configured stem mode; fall back to the
     offline planner when it cannot be repaired. Never raises on `plan_dict`."""
     stems = stems_for_settings(settings)
     try:
         return repair_plan(plan_dict, stems, analysis_a, analysis_b, planner=planner)
-    except Exception as exc:  # noqa: BLE001 - any defect in LLM output means fall back
+    except Exception as exc:  # any defect in LLM output means fall back
         logger.warning("LLM plan could not be repaired (%s); using the offline planner", exc)
         from .offline_planner import plan_offline
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE, load_audio, save_audio
+from musicmixer.config import Settings
 from musicmixer.errors import AudioDecodeError, SeparationError, StemValidationError
 from musicmixer.stems import ALL_STEMS, stems_for_settings
 
@@ -53,7 +54,7 @@ class SeparationJob:
     audio: np.ndarray  # (2, n) float32 at SAMPLE_RATE
     source_path: Path
     whole_song: bool  # False when `audio` is a slice of the file
-    settings: object
+    settings: Settings
     progress: Progress | None = None
 
 
@@ -110,7 +111,7 @@ def modal_backend(remote_fn) -> Backend:
 BACKENDS: dict[str, Backend] = {"local": _separate_local, "modal": _separate_modal}
 
 
-def model_id_for(settings) -> str:
+def model_id_for(settings: Settings) -> str:
     """The weights that make the stems: part of the cache key."""
     if settings.stem_backend == "modal":
         return f"{MODEL_CKPT}+{KARAOKE_CKPT}" if settings.vocal_sub_separation else MODEL_CKPT
@@ -143,7 +144,7 @@ def resolve_range(time_range, n_samples: int, margin_s: float = RANGE_MARGIN_S,
 
 
 def separate_stems(audio_path, output_dir, progress_callback: Progress | None = None, *,
-                   settings=None, time_range: tuple[float, float] | None = None,
+                   settings: Settings | None = None, time_range: tuple[float, float] | None = None,
                    cache: StemCache | bool = True,
                    backends: Mapping[str, Backend] | None = None,
                    margin_s: float = RANGE_MARGIN_S,
@@ -174,7 +175,7 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
     if backend_name not in table:
         raise SeparationError(f"no separation backend {backend_name!r}")
     backend = table[backend_name]
-    report = progress_callback or (lambda fraction, detail="": None)
+    report: Progress = progress_callback or (lambda fraction, detail: None)
 
     if cache is True:
         cache = StemCache(Path(settings.data_dir) / "stem-cache")
@@ -198,7 +199,8 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         audio_sha = audio_digest(decoded["audio"])
         cache.remember_source(file_sha, audio_sha)
     key = CacheKey(audio_sha, backend_name, model_id_for(settings), flag, SEPARATOR_VERSION,
-                   None if time_range is None else (*map(float, time_range), float(margin_s)))
+                   None if time_range is None else
+                   (float(time_range[0]), float(time_range[1]), float(margin_s)))
 
     def compute():
         audio = decoded.get("audio")
@@ -219,7 +221,7 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         flag and not fallback)
 
 
-def _compute(audio: np.ndarray, audio_path: Path, settings, backend: Backend, expected,
+def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: Backend, expected,
              time_range, margin_s: float, report: Progress,
              allow_vocal_fallback: bool = False) -> tuple[dict[str, np.ndarray], dict]:
     """Slice, run the backend, validate: stems in canonical order, and the span."""
