@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from musicmixer.config import AB_FLAGS
+from musicmixer.interpreter.providers import provider_choices
 
 
 def register(subparsers) -> None:
@@ -33,7 +34,7 @@ def register(subparsers) -> None:
     p.add_argument("--target-lufs", type=float, default=None, help="loudness target (default -14)")
     p.add_argument("--true-peak-ceiling-db", type=float, default=None,
                    help="dBTP ceiling (default -1)")
-    p.add_argument("--llm-provider", choices=["none", "anthropic", "openai"], default=None)
+    p.add_argument("--llm-provider", choices=provider_choices(), default=None)
     p.add_argument("--data-dir", type=Path, default=None, help="stem cache and work folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_mix)

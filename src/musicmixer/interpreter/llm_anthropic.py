@@ -4,7 +4,7 @@ retries off so `llm.request_plan` owns the single retry."""
 
 from __future__ import annotations
 
-from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
+from .llm_types import LLMError, LLMReply, Provider, RetryableLLMError, cost_usd, parse_retry_after
 
 MAX_TOKENS = 4096
 
@@ -62,3 +62,6 @@ def _usage(usage, model: str) -> dict[str, float]:
                                   counts["cache_read_input_tokens"],
                                   counts["cache_creation_input_tokens"])
     return counts
+
+
+PROVIDER = Provider("anthropic", call_anthropic, configured=lambda settings: bool(settings.llm_api_key))

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import re
 
-import httpx2
-
-from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
+from .llm_types import LLMError, LLMReply, Provider, RetryableLLMError, cost_usd, parse_retry_after
 
 
 def call_openai(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+    import httpx2  # imported here: the offline path never pays for it
+
     body = {
         "model": settings.llm_model,
         "messages": [{"role": "system", "content": system}] + to_openai_messages(messages),
@@ -91,3 +91,6 @@ def to_openai_messages(messages: list[dict]) -> list[dict]:
             elif kind == "text":
                 out.append({"role": m["role"], "content": block["text"]})
     return out
+
+
+PROVIDER = Provider("openai", call_openai, configured=lambda settings: bool(settings.llm_base_url))
