@@ -7,9 +7,19 @@ import pytest
 from interpreter_cases import song_pair
 from interpreter_helpers import make_analysis, settings_for
 
+from musicmixer.interpreter.fallback import (
+    default_arrangement,
+    generate_fallback_plan,
+    project_sections,
+)
 from musicmixer.interpreter.plan import PlanSection
-from musicmixer.interpreter.fallback import default_arrangement, generate_fallback_plan, project_sections
-from musicmixer.stems import ALL_STEMS, DEFAULT_BACKING_VOCAL_RATIO, FOUR_STEMS, SEVEN_STEMS, stem_mode
+from musicmixer.stems import (
+    ALL_STEMS,
+    DEFAULT_BACKING_VOCAL_RATIO,
+    FOUR_STEMS,
+    SEVEN_STEMS,
+    stem_mode,
+)
 
 
 def test_ratio_is_the_spec_value():

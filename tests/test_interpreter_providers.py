@@ -47,7 +47,7 @@ def test_a_registered_provider_is_a_valid_setting_cli_choice_and_call(fake):
 
 
 def test_an_unregistered_provider_is_refused_by_settings_and_cli(capsys):
-    with pytest.raises(SettingsError, match="LLM_PROVIDER.*none, anthropic, openai"):
+    with pytest.raises(SettingsError, match=r"LLM_PROVIDER.*none, anthropic, openai"):
         load_settings(llm_provider="fake")
     with pytest.raises(SystemExit):
         build_parser().parse_args(["mix", "a.wav", "b.wav", "-o", "out.wav", "--llm-provider", "fake"])

@@ -8,7 +8,12 @@ import copy
 import pytest
 from interpreter_helpers import settings_for
 
-from musicmixer.interpreter.schema import REMIX_PLAN_TOOL, stem_gains_schema, tool_schema, tool_schema_for
+from musicmixer.interpreter.schema import (
+    REMIX_PLAN_TOOL,
+    stem_gains_schema,
+    tool_schema,
+    tool_schema_for,
+)
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS, stem_mode
 
 

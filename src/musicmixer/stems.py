@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 logger = logging.getLogger(__name__)
@@ -93,12 +94,12 @@ class StemMode:
             f"{self.name}: a split must take a foreign stem into the mode's stems"
         assert set(self.descriptions) <= stems, f"{self.name}: a description for a stem it lacks"
 
-    @property
+    @cached_property
     def vocal_stems(self) -> tuple[str, ...]:
         """The stems that go to the vocal bus, order kept."""
         return tuple(s for s in self.stems if s in VOCAL_STEM_NAMES)
 
-    @property
+    @cached_property
     def instrumental_stems(self) -> tuple[str, ...]:
         return tuple(s for s in self.stems if s not in VOCAL_STEM_NAMES)
 
@@ -111,12 +112,12 @@ class StemMode:
         """What the LLM is told `stem` holds in this mode."""
         return self.descriptions.get(stem) or STEM_DESCRIPTIONS[stem]
 
-    @property
+    @cached_property
     def known_stems(self) -> frozenset[str]:
         """Stem names this mode accepts gains for: its own and those its rules carry over."""
         return frozenset(self.stems) | set(self.folds) | set(self.splits)
 
-    @property
+    @cached_property
     def unsplit_stems(self) -> tuple[str, ...] | None:
         """The stems a backend returns when the mode's extra split fails
         (7 -> 6 when the karaoke pass fails): each split's parts replaced by

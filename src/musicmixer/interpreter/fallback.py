@@ -91,12 +91,12 @@ def generate_fallback_plan(analysis_a, analysis_b, settings, reason: str = "") -
     mode = stem_mode_for_settings(settings)
     sections = default_arrangement(len(bar_grid(analysis_b)), mode)
     explanation = "Using automatic remix layout: song A's vocals over song B's instrumental."
+    vocal_start_bar = first_vocal_bar(analysis_a) - sections[0].bars if len(sections) > 1 else 0
     plan = {
         "vocal_source": "song_a",
-        "vocal_start_bar": first_vocal_bar(analysis_a) - sections[0].bars if len(sections) > 1 else 0,
+        "vocal_start_bar": max(0, vocal_start_bar),
         "sections": [s.model_dump() for s in sections],
         "explanation": explanation,
         "warnings": [reason] if reason else [],
     }
-    plan["vocal_start_bar"] = max(0, plan["vocal_start_bar"])
     return repair_plan(plan, mode, analysis_a, analysis_b, planner="fallback")

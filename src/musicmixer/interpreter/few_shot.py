@@ -11,6 +11,7 @@ OpenAI client converts them.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from musicmixer.stems import StemMode
 
@@ -24,7 +25,7 @@ def _gains(vocals: float, drums: float, bass: float, guitar: float, piano: float
             "other": other}
 
 
-_EXAMPLES = [
+_EXAMPLES: list[tuple[str, dict[str, Any]]] = [
     (
         "<song_a> Night Drive / Example Artist\n  duration 200.0 s, tempo 96.0 BPM, key A minor, 80 bars\n"
         "  sections: intro bars 0-8, verse bars 8-24, chorus bars 24-32, verse bars 32-48, "

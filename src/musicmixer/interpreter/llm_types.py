@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 # USD per million tokens (input, output), by model family; unknown models cost 0.
 PRICES = {"opus": (15.0, 75.0), "sonnet": (3.0, 15.0), "haiku": (1.0, 5.0)}
@@ -41,7 +42,7 @@ class LLMReply:
 
 
 # (system prompt, messages, tool, settings) -> the reply; raises LLMError.
-ProviderCall = Callable[[str, list[dict], dict, object], LLMReply]
+ProviderCall = Callable[[str, list[dict], dict, Any], LLMReply]
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Provider:
 
     name: str
     call: ProviderCall
-    configured: Callable[[object], bool]
+    configured: Callable[[Any], bool]  # settings -> ready to call
 
 
 def cost_usd(model: str, input_tokens: float, output_tokens: float,
