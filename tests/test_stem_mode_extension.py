@@ -45,6 +45,7 @@ def test_the_configuration_selects_the_new_mode_without_a_warning(five, caplog):
     assert not caplog.records
     assert stems.stems_for("local", True) == list(FIVE)
     assert stems.stem_mode("local", False).name == "4-stem"  # the old row is untouched
+    assert stems.vocal_split_backends() == ["local", "modal"]  # the CLI's help texts
 
 
 def test_llm_request_schema_prompt_and_examples(five):

@@ -198,6 +198,11 @@ def stems_for_settings(settings) -> list[str]:
     return list(stem_mode_for_settings(settings).stems)
 
 
+def vocal_split_backends() -> list[str]:
+    """The stem backends that have a mode for vocal_sub_separation (help texts)."""
+    return sorted({m.backend for m in STEM_MODES.values() if m.vocal_sub_separation})
+
+
 def stem_label(stem_name: str) -> str:
     """A stem's name for people."""
     return STEM_LABELS.get(stem_name, stem_name.replace("_", " ").capitalize())

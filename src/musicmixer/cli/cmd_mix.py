@@ -13,6 +13,7 @@ from pathlib import Path
 
 from musicmixer.config import AB_FLAGS
 from musicmixer.interpreter.providers import provider_choices
+from musicmixer.stems import vocal_split_backends
 
 
 def register(subparsers) -> None:
@@ -26,7 +27,8 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="the mix: .wav, .mp3 or .flac")
     p.add_argument("--stem-backend", choices=["local", "modal"], default=None)
     p.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction, default=None,
-                   help="split vocals into lead_vocals + backing_vocals (modal backend)")
+                   help="split vocals into lead_vocals + backing_vocals "
+                        f"({' or '.join(vocal_split_backends())} backend)")
     p.add_argument("--flag", action="append", default=[], choices=list(AB_FLAGS), metavar="NAME",
                    help=f"turn on a sound-quality flag (repeatable): {', '.join(AB_FLAGS)}")
     p.add_argument("--all-ab-flags", action="store_true", help="turn on every ab_* flag")
