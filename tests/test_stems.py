@@ -98,5 +98,8 @@ def test_every_mode_is_consistent():
 
 
 def test_a_bad_mode_is_refused():
-    with pytest.raises(AssertionError, match="fold"):
+    with pytest.raises(ValueError, match="a fold must"):
         stems.StemMode("bad", ("vocals", "other"), "local", False, folds={"drums": "bass"})
+    with pytest.raises(ValueError, match=r"listed twice.*catch-all"):
+        stems.StemMode("bad", ("vocals", "vocals"), "local", False)
+    assert len({*stems.STEM_MODES.values()}) == len(stems.STEM_MODES)  # hashable

@@ -80,19 +80,23 @@ class StemMode:
     stems: tuple[str, ...]
     backend: str
     vocal_sub_separation: bool
-    folds: Mapping[str, str] = field(default_factory=dict)
-    splits: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    descriptions: Mapping[str, str] = field(default_factory=dict)
+    folds: Mapping[str, str] = field(default_factory=dict, hash=False)
+    splits: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
+    descriptions: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         stems = set(self.stems)
-        assert len(stems) == len(self.stems), f"{self.name}: a stem is listed twice"
-        assert OTHER_STEM in stems, f"{self.name}: every mode has the catch-all {OTHER_STEM!r} stem"
-        assert all(s not in stems and t in stems for s, t in self.folds.items()), \
-            f"{self.name}: a fold must take a foreign stem into one of the mode's stems"
-        assert all(s not in stems and set(parts) <= stems for s, parts in self.splits.items()), \
-            f"{self.name}: a split must take a foreign stem into the mode's stems"
-        assert set(self.descriptions) <= stems, f"{self.name}: a description for a stem it lacks"
+        problems = [
+            len(stems) != len(self.stems) and "a stem is listed twice",
+            OTHER_STEM not in stems and f"every mode has the catch-all {OTHER_STEM!r} stem",
+            any(s in stems or t not in stems for s, t in self.folds.items())
+            and "a fold must take a stem the mode lacks into one it has",
+            any(s in stems or not set(parts) <= stems for s, parts in self.splits.items())
+            and "a split must take a stem the mode lacks into stems it has",
+            not set(self.descriptions) <= stems and "a description for a stem it lacks",
+        ]
+        if any(problems):
+            raise ValueError(f"stem mode {self.name!r}: " + "; ".join(p for p in problems if p))
 
     @cached_property
     def vocal_stems(self) -> tuple[str, ...]:
