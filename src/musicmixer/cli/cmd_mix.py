@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from musicmixer.config import AB_FLAGS
+from musicmixer.interpreter.providers import provider_choices
+from musicmixer.stems import vocal_split_backends
 
 
 def register(subparsers) -> None:
@@ -26,7 +28,8 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="the mix: .wav, .mp3 or .flac")
     p.add_argument("--stem-backend", choices=["local", "modal"], default=None)
     p.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction, default=None,
-                   help="split vocals into lead_vocals + backing_vocals (modal backend)")
+                   help="split vocals into lead_vocals + backing_vocals "
+                        f"({' or '.join(vocal_split_backends())} backend)")
     p.add_argument("--flag", action="append", default=[], choices=list(AB_FLAGS), metavar="NAME",
                    help=f"turn on a sound-quality flag (repeatable): {', '.join(AB_FLAGS)}")
     p.add_argument("--all-ab-flags", action="store_true", help="turn on every ab_* flag")
@@ -34,7 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--target-lufs", type=float, default=None, help="loudness target (default -14)")
     p.add_argument("--true-peak-ceiling-db", type=float, default=None,
                    help="dBTP ceiling (default -1)")
-    p.add_argument("--llm-provider", choices=["none", "anthropic", "openai"], default=None)
+    p.add_argument("--llm-provider", choices=provider_choices(), default=None)
     p.add_argument("--data-dir", type=Path, default=None, help="stem cache and work folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_mix)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
+from musicmixer.stems import vocal_split_backends
 
 
 def register(subparsers) -> None:
@@ -27,7 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument("--stem-backend", choices=("local", "modal"), default=None,
                         help="stem mode to plan for (default: STEM_BACKEND setting)")
     parser.add_argument("--vocal-sub-separation", action="store_true", default=None,
-                        help="plan with lead_vocals/backing_vocals (modal backend only)")
+                        help="plan with lead_vocals/backing_vocals "
+                        f"({' or '.join(vocal_split_backends())} backend only)")
     parser.add_argument("--offline", action="store_true",
                         help="use the offline planner even when an LLM is configured")
     parser.set_defaults(func=_run)

@@ -4,8 +4,12 @@ retries off so `llm.request_plan` owns the single retry."""
 
 from __future__ import annotations
 
-from ..config import Settings
-from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # config validates provider names against the registry
+    from musicmixer.config import Settings
+
+from .llm_types import LLMError, LLMReply, Provider, RetryableLLMError, cost_usd, parse_retry_after
 
 MAX_TOKENS = 4096
 
@@ -64,3 +68,6 @@ def _usage(usage, model: str) -> dict[str, float]:
                                   counts["cache_read_input_tokens"],
                                   counts["cache_creation_input_tokens"])
     return counts
+
+
+PROVIDER = Provider("anthropic", call_anthropic, configured=lambda settings: bool(settings.llm_api_key))

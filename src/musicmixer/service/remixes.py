@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from musicmixer.config import Settings
-from musicmixer.stems import is_vocal
+from musicmixer.stems import is_vocal, stem_label
 
 from . import results
 from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
@@ -181,7 +181,7 @@ def audio_file(job: Job) -> Path:
 def stems_listing(job: Job) -> dict:
     result = ready_result(job)
     return {"session_id": job.id, "preview_gain_db": result.get("preview_gain_db", 0.0),
-            "stems": [{"name": n, "vocal": is_vocal(n),
+            "stems": [{"name": n, "label": stem_label(n), "vocal": is_vocal(n),
                        "url": f"/api/remix/{job.id}/stems/{n}"} for n in result["stems"]]}
 
 
