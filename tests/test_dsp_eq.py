@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 from _dsp_signals import SR, sine
 
-from musicmixer.dsp.eq import (EQ_PRESETS, MAX_BOOST_DB, _get_eq_preset, apply_corrective_eq,
-                               preset_chain, preset_sos)
+from musicmixer.dsp.eq import (
+    EQ_PRESETS,
+    MAX_BOOST_DB,
+    _get_eq_preset,
+    apply_corrective_eq,
+    preset_chain,
+    preset_sos,
+)
 from musicmixer.dsp.filters import PeakFilter, response_db
 from musicmixer.services import eq as services_eq
 from musicmixer.stems import SEVEN_STEMS, VOCAL_STEM_NAMES

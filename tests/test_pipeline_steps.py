@@ -16,8 +16,8 @@ from musicmixer.dsp.level_match import sum_stems
 from musicmixer.mix import master as master_mod
 from musicmixer.mix import prepare as prep
 from musicmixer.mix import rubberband, sources
-from musicmixer.mix.export import export
 from musicmixer.mix.align import active_regions
+from musicmixer.mix.export import export
 from musicmixer.mix.keymatch import KeyDecision, TempoDecision
 from musicmixer.stems import ALL_STEMS, SEVEN_STEMS, VOCAL_STEM_NAMES, vocal_stems
 
@@ -156,7 +156,7 @@ def test_step9_instrumental_silence_is_not_stretched_and_music_lands_at_ratio_ti
                                          tempo=TempoDecision(100, 125, 1.0, ratio),
                                          key=KeyDecision("C", "D", 2, 0, 2))
     assert sum(calls) < 0.6 * 2 * burst.shape[-1]  # the 3 s gaps never reach Rubber Band
-    for name, out in inst.items():
+    for out in inst.values():
         assert out.shape == (2, n_out)
         env = np.abs(out[0]).reshape(-1, SR // 100).max(axis=1)  # 10 ms blocks
         on = np.flatnonzero(env > 0.05)

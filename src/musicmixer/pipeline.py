@@ -29,6 +29,7 @@ import numpy as np
 from musicmixer.allocator import retained_memory
 from musicmixer.analysis.analyze import MIN_DURATION_S, SILENT_DBFS, analyze_song, vocal_stem_file
 from musicmixer.audio import SAMPLE_RATE, load_audio
+from musicmixer.config import Settings
 from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
 from musicmixer.mix.export import StemWriter, check_output_path, export
@@ -65,7 +66,7 @@ class MixResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_song(audio: np.ndarray, path: Path, settings) -> None:
+def _check_song(audio: np.ndarray, path: Path, settings: Settings) -> None:
     seconds = audio.shape[-1] / SAMPLE_RATE
     if seconds > settings.max_song_minutes * 60:
         raise AudioTooLongError(f"{path.name} is {seconds / 60:.1f} min long; the limit is "
@@ -78,10 +79,11 @@ def _check_song(audio: np.ndarray, path: Path, settings) -> None:
         raise AnalysisError(f"{path.name} is silent: there is nothing to mix")
 
 
-def run_mix(request: MixRequest, settings, progress_callback: Progress | None = None) -> MixResult:
+def run_mix(request: MixRequest, settings: Settings,
+            progress_callback: Progress | None = None) -> MixResult:
     """Run every stage in order; raises a `MusicMixerError` subclass on bad input,
     before anything is written to the output folder."""
-    progress = progress_callback or (lambda stage, fraction, detail="": None)
+    progress: Progress = progress_callback or (lambda stage, fraction, detail: None)
     timer, warnings = StageTimer(), []
     out = check_output_path(request.output)
     paths = {"song_a": Path(request.song_a), "song_b": Path(request.song_b)}
@@ -89,6 +91,9 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
 
     def step(stage):
         return lambda fraction, detail="": progress(stage, fraction, detail)
+
+    def song_step(i, name):  # the two songs share the "separate" bar
+        return lambda f, d="": progress("separate", (i + f) / 2, f"{name}: {d}")
 
     with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work, ExitStack() as stack:
         with timer.stage("ingest"):
@@ -104,7 +109,7 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
                 name = paths_name(path)
                 seps[sid] = separate_stems(
                     path, Path(work) / sid,
-                    lambda f, d="", i=i, name=name: progress("separate", (i + f) / 2, f"{name}: {d}"),
+                    song_step(i, name),
                     settings=settings, backends=request.backends, allow_vocal_fallback=True)
                 if settings.vocal_sub_separation and settings.stem_backend == "modal" \
                         and not seps[sid].vocal_sub_separation:

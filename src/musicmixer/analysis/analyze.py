@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -153,7 +154,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         env = 0.5 * env[:m] + 0.5 * beatmod.normalise(drums.onset[:m])
     # harmony (key, bar phase, structure): everything but the drums
     if harmonic_names:
-        chroma, bass_chroma = compute_chroma(sum(to_mono(stems[n]) for n in harmonic_names), sr)
+        harmonic = cast(np.ndarray, sum(to_mono(stems[n]) for n in harmonic_names))
+        chroma, bass_chroma = compute_chroma(harmonic, sr)
     else:
         chroma, bass_chroma = mix.chroma, mix.bass_chroma
     low_env = mix.low_onset

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE
+from musicmixer.config import Settings
 from musicmixer.dsp import (
     apply_corrective_eq,
     compress_vocal,
@@ -47,7 +48,7 @@ class Prepared:
     notes: dict = field(default_factory=dict)
 
 
-def bandpass_vocals(vocal_audio: dict, sr: int, settings) -> dict:
+def bandpass_vocals(vocal_audio: dict, sr: int, settings: Settings) -> dict:
     """Step 7.7: 150 Hz-16 kHz (8 kHz without per-stem EQ) on every vocal key."""
     out = dict(vocal_audio)
     for vk in list(out.keys()):
@@ -55,7 +56,7 @@ def bandpass_vocals(vocal_audio: dict, sr: int, settings) -> dict:
     return out
 
 
-def corrective_eq(stems: dict, sr: int, settings) -> dict:
+def corrective_eq(stems: dict, sr: int, settings: Settings) -> dict:
     """Step 7.75 (`ab_per_stem_eq_v1`): each stem's preset; vocal sub-stems use "vocals"."""
     if not settings.ab_per_stem_eq_v1:
         return dict(stems)
@@ -83,7 +84,8 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     out = {(bus, n): np.zeros((a.shape[0], n_out), np.float32) for bus, n, a in stems}
     remaining: dict = {}
     with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool, ThreadPoolExecutor(1) as finisher:
-        finish = (lambda stem: finisher.submit(after, *stem, out[stem])) if after else None
+        finish = ((lambda stem: finisher.submit(after, stem[0], stem[1], out[stem])) if after
+                  else None)
         futures, finished = {}, {}
         for bus, name, audio in stems:
             audio = before(bus, name, audio) if before else audio
@@ -209,7 +211,7 @@ def _crossfade_edges(out: np.ndarray, sr: int, fade_in_s: float, fade_out_s: flo
     return out
 
 
-def notch(stems: dict, sr: int, settings) -> tuple[dict, dict]:
+def notch(stems: dict, sr: int, settings: Settings) -> tuple[dict, dict]:
     """Step 9.5 (`ab_resonance_detection_v1`): up to 3 notches per stem, after the stretch."""
     if not settings.ab_resonance_detection_v1:
         return dict(stems), {}
@@ -234,7 +236,7 @@ def level_match(vocal_audio: dict, inst_audio: dict, sr: int) -> tuple[dict, flo
     return level_match_vocal_stems_with_gain(vocal_audio, sum_stems(inst_audio.values()), sr)
 
 
-def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
+def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings: Settings,
             sr: int = SAMPLE_RATE, progress=None) -> Prepared:
     """Steps 7.7 -> 7.75 -> 8/8.5 (decided) -> 9 -> 9.5 -> 11 -> 11.5; per stem, 7.7-11
     run in a pipeline around Rubber Band (`stretch_and_shift`'s before/after)."""

@@ -12,6 +12,7 @@ from dataclasses import asdict, is_dataclass
 import numpy as np
 
 from musicmixer.audio import integrated_lufs, true_peak_db
+from musicmixer.config import Settings
 
 
 def _cpu() -> float:
@@ -45,7 +46,7 @@ def peak_memory_mb() -> float:
 
 
 def _plain(value):
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -77,8 +78,8 @@ def stage_timing(timer: StageTimer, duration: float) -> dict:
     }
 
 
-def build_report(*, settings, stem_mode: list[str], timer: StageTimer, tempo, key, prepared_notes,
-                 mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
+def build_report(*, settings: Settings, stem_mode: list[str], timer: StageTimer, tempo, key,
+                 prepared_notes, mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
                  dropped: list[str], separation: dict) -> dict:
     """Everything report.json says; `output` reuses mastering's own final
     measurements of this same audio when it has them."""

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio, true_peak_db
+from musicmixer.config import Settings
 from musicmixer.mix.export import export
 from musicmixer.mix.master import master_mix
 from musicmixer.renderer import DEFAULT_DUCKER, section_gain_curve
@@ -111,12 +112,13 @@ def regain(name: str, audio: np.ndarray, old: list[dict], new: list[dict], beat_
     return (audio * ratio.astype(np.float32)).astype(np.float32), warnings
 
 
-def rerender(source: Path, output: Path, settings, *, stem_gains: Mapping[str, float] | None = None,
+def rerender(source: Path, output: Path, settings: Settings, *,
+             stem_gains: Mapping[str, float] | None = None,
              section_gains: Mapping[int, Mapping[str, float]] | None = None,
              progress: Progress | None = None) -> Rerendered:
     """Steps 12-16 again from `source` (an exported mix folder) into `output`
     (the new mix file; its folder gets the companions, as `export` writes them)."""
-    report_progress = progress or (lambda fraction, detail="": None)
+    report_progress: Progress = progress or (lambda fraction, detail: None)
     plan, report, stem_files = read_render(source)
     unknown = set(stem_gains or {}) - set(stem_files)
     if unknown:

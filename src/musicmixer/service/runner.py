@@ -18,11 +18,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
 from . import results
-from .jobs import (ACTIVE, CANCELLED, COMPLETE, EXPIRED, FAILED, INTERRUPTED_REASON, QUEUED,
-                   RUNNING, JobStore)
+from .jobs import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETE,
+    EXPIRED,
+    FAILED,
+    INTERRUPTED_REASON,
+    QUEUED,
+    RUNNING,
+    JobStore,
+)
 from .rerender import run_rerender
 
 logger = logging.getLogger(__name__)
@@ -44,19 +54,19 @@ class Cancelled(Exception):
     """Raised inside a job's progress callback once the job is cancelled."""
 
 
-def default_job_fn(request, settings, progress):
+def default_job_fn(request, settings: Settings, progress):
     from musicmixer.pipeline import run_mix
 
     return run_mix(request, settings, progress)
 
 
-def job_settings(settings, options: dict):
+def job_settings(settings: Settings, options: dict):
     """The server's settings with a job's own options (already validated)."""
     return settings.model_copy(update={k: v for k, v in options.items() if k != "rerender"})
 
 
 class Runner:
-    def __init__(self, settings, store: JobStore, job_fn: Callable | None = None, *,
+    def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | None = None, *,
                  sweep_interval_s: float = 30.0):
         self.settings, self.store = settings, store
         self.job_fn = job_fn or default_job_fn
@@ -105,8 +115,9 @@ class Runner:
         with self._lock:  # an event now, so a stream opened right away sees the new run
             ahead = max(self.store.count(QUEUED, RUNNING) - 1, 0)
             self._positions[job_id] = ahead
+            job = self.store.get(job_id)
             self.store.add_event(job_id, "queue_position", _waiting(ahead),
-                                 0.0 if self.store.get(job_id).kind == "rerender"
+                                 0.0 if job and job.kind == "rerender"
                                  else self.store.progress_of(job_id))
             self._queue.put(job_id)
 
@@ -126,7 +137,8 @@ class Runner:
         flag = self._cancel.get(job_id)
         if flag is not None:
             flag.set()
-        return self.store.get(job_id).status
+        job = self.store.get(job_id)
+        return job.status if job else EXPIRED
 
     # --- workers ----------------------------------------------------------
     def _work(self) -> None:
@@ -173,7 +185,7 @@ class Runner:
                                   kind="mix", expires_at=time.time() + ttl)
             progress.event("complete", "Your remix is ready.", 1.0)
 
-    def _mix(self, job, settings, progress) -> dict:
+    def _mix(self, job, settings: Settings, progress) -> dict:
         from musicmixer.pipeline import MixRequest
 
         songs = results.song_paths(job.folder)
@@ -240,7 +252,9 @@ class _Progress:
     def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False):
         self.store, self.job_id, self.cancelled = store, job_id, cancel
         self.last = store.progress_of(job_id) if not rerender else 0.0
-        self._step, self._detail, self._at = None, None, 0.0
+        self._step: str | None = None
+        self._detail: str | None = None
+        self._at = 0.0
         self._spans, start = {}, 0.0
         for stage, (_, share) in STAGES.items():
             self._spans[stage] = (start, share)
