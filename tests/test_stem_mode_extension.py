@@ -1,9 +1,9 @@
 """A new stem mode needs only its `StemMode` entry (and the backend that makes
-its stems): registered here for the duration of each test, a 5-stem mode
-(lead/backing vocals, drums, bass, other: a local CPU split with a vocal pass)
-gets a schema, few-shot examples, a system prompt, fallback and offline plans,
-repaired LLM plans, the dispatcher's check and its vocal fallback, and fader
-labels, without any other code knowing about it.
+its stems): the 5-stem mode (lead/backing vocals, drums, bass, other: the local
+backend with the offline vocal split, LOCAL_VOCAL_SPLIT) gets a schema,
+few-shot examples, a system prompt, fallback and offline plans, repaired LLM
+plans, the dispatcher's check and its vocal fallback, and fader labels,
+without any other code knowing about it.
 """
 
 from __future__ import annotations
@@ -25,27 +25,23 @@ from musicmixer.separation.dispatcher import separate_stems
 from musicmixer.stems import DEFAULT_BACKING_VOCAL_RATIO, StemMode
 
 FIVE = ("lead_vocals", "backing_vocals", "drums", "bass", "other")
-FIVE_STEM = StemMode(
-    "5-stem", FIVE, "local", True,
-    folds={"guitar": "other", "piano": "other"},
-    splits={"vocals": {"lead_vocals": 1.0, "backing_vocals": DEFAULT_BACKING_VOCAL_RATIO}},
-    descriptions={"other": stems.OTHER_WITH_GUITAR_AND_PIANO},
-)
+FIVE_STEM: StemMode = stems.STEM_MODES["5-stem"]
 
 
 @pytest.fixture
-def five(monkeypatch):
-    monkeypatch.setitem(stems.STEM_MODES, FIVE_STEM.name, FIVE_STEM)
-    return settings_for("4", vocal_sub_separation=True)  # local + flag: the new mode
+def five():
+    # local + flag + LOCAL_VOCAL_SPLIT: the new mode
+    return settings_for("4", vocal_sub_separation=True, local_vocal_split=True)
 
 
 def test_the_configuration_selects_the_new_mode_without_a_warning(five, caplog):
     with caplog.at_level(logging.WARNING, logger="musicmixer.stems"):
         assert stems.stem_mode_for_settings(five) is FIVE_STEM
     assert not caplog.records
-    assert stems.stems_for("local", True) == list(FIVE)
+    assert FIVE_STEM.stems == FIVE and FIVE_STEM.vocal_split == "offline split"
+    assert stems.stems_for("local", True, {"local_vocal_split"}) == list(FIVE)
     assert stems.stem_mode("local", False).name == "4-stem"  # the old row is untouched
-    assert stems.vocal_split_backends() == ["local", "modal"]  # the CLI's help texts
+    assert stems.vocal_split_backends() == ["local with LOCAL_VOCAL_SPLIT", "modal"]  # help texts
 
 
 def test_llm_request_schema_prompt_and_examples(five):
@@ -109,7 +105,8 @@ def _backend(names):
 def test_dispatcher_checks_the_new_stems_and_accepts_its_vocal_fallback(five, tmp_path):
     song = tmp_path / "song.wav"
     write_song(song, seconds=1.0)
-    settings = load_settings(stem_backend="local", vocal_sub_separation=True, data_dir=tmp_path)
+    settings = load_settings(stem_backend="local", vocal_sub_separation=True, local_vocal_split=True,
+                             data_dir=tmp_path)
     result = separate_stems(song, tmp_path / "out", settings=settings, cache=False,
                             backends={"local": _backend(FIVE)})
     assert result.stem_names == list(FIVE) and result.vocal_sub_separation

@@ -33,6 +33,25 @@ def test_stem_mode_table(caplog, backend, flag, expected, warns):
     assert warned is warns
 
 
+@pytest.mark.parametrize("split", [False, True])
+def test_local_vocal_split_adds_the_five_stem_mode_only_with_the_flag(caplog, split):
+    """LOCAL_VOCAL_SPLIT turns local + VOCAL_SUB_SEPARATION into 5 stems; without
+    it that row is unchanged (4 stems and a warning), and alone it changes nothing."""
+    caplog.set_level(logging.WARNING, logger="musicmixer.stems")
+    with_flag = load_settings(stem_backend="local", vocal_sub_separation=True, local_vocal_split=split)
+    expected = stems.FIVE_STEMS if split else stems.FOUR_STEMS
+    assert stems.stems_for_settings(with_flag) == expected
+    warned = [r.message for r in caplog.records if "ignored" in r.message]
+    assert bool(warned) is not split
+    if warned:
+        assert "LOCAL_VOCAL_SPLIT=true" in warned[0]
+    without_flag = load_settings(stem_backend="local", vocal_sub_separation=False, local_vocal_split=split)
+    assert stems.stems_for_settings(without_flag) == stems.FOUR_STEMS
+    for flag in (False, True):  # modal ignores the setting
+        modal = load_settings(stem_backend="modal", vocal_sub_separation=flag, local_vocal_split=split)
+        assert stems.stems_for_settings(modal) == (stems.SEVEN_STEMS if flag else stems.ALL_STEMS)
+
+
 def test_mode_from_settings():
     s = load_settings(stem_backend="modal", vocal_sub_separation=True)
     assert stems.stems_for_settings(s) == stems.SEVEN_STEMS
@@ -91,7 +110,8 @@ def test_every_mode_is_consistent():
     backends = set()
     for mode in stems.STEM_MODES.values():
         assert set(mode.vocal_stems) <= stems.VOCAL_STEM_NAMES and mode.vocal_stems
-        assert stems.stem_mode(mode.backend, mode.vocal_sub_separation) is mode
+        opted = {mode.opt_in} if mode.opt_in else set()
+        assert stems.stem_mode(mode.backend, mode.vocal_sub_separation, opted) is mode
         assert mode.known_stems >= set(mode.stems)
         backends.add(mode.backend)
     assert backends == {"local", "modal"}

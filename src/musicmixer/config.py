@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # --- separation -------------------------------------------------------
     stem_backend: Literal["local", "modal"] = "local"
     vocal_sub_separation: bool = False  # VOCAL_SUB_SEPARATION env var
+    # With the local backend and VOCAL_SUB_SEPARATION: split HTDemucs' vocals into
+    # lead/backing on the CPU (musicmixer.separation.vocal_split) for 5 stems.
+    local_vocal_split: bool = False  # LOCAL_VOCAL_SPLIT env var
     separation_threads: int = Field(default=0, ge=0, le=256)  # 0 = onnxruntime decides
     modal_app_name: str = "musicmixer-separation"
     modal_function_name: str = "separate_stems_remote"

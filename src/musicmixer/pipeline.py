@@ -178,7 +178,8 @@ def run_mix(request: MixRequest, settings: Settings,
 
 def _separation_summary(seps: dict) -> dict:
     return {sid: {"backend": s.backend, "stems": s.stem_names, "cache_hit": s.cache_hit,
-                  "vocal_sub_separation": s.vocal_sub_separation} for sid, s in seps.items()}
+                  "vocal_sub_separation": s.vocal_sub_separation, "vocal_split": s.vocal_split,
+                  "vocal_split_reason": s.vocal_split_reason} for sid, s in seps.items()}
 
 
 def _plan_summary(plan, beat_times) -> dict:

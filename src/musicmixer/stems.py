@@ -17,12 +17,17 @@ mode that receives the gains:
 - `splits`: a stem this mode separates further -> its parts, each with a share
   of the gain (vocals -> lead_vocals at 1.0 and backing_vocals at
   `DEFAULT_BACKING_VOCAL_RATIO`). A gain given for a part itself wins.
+
+A mode may also need a setting turned on besides its backend and flag
+(`opt_in`, a boolean `Settings` field): the local 5-stem mode needs
+LOCAL_VOCAL_SPLIT, so that without it local + VOCAL_SUB_SEPARATION keeps
+giving 4 stems and a warning.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -32,6 +37,7 @@ from musicmixer.config import Settings
 logger = logging.getLogger(__name__)
 
 FOUR_STEMS = ["vocals", "drums", "bass", "other"]
+FIVE_STEMS = ["lead_vocals", "backing_vocals", "drums", "bass", "other"]
 ALL_STEMS = ["vocals", "drums", "bass", "guitar", "piano", "other"]
 SEVEN_STEMS = ["lead_vocals", "backing_vocals", "drums", "bass", "guitar", "piano", "other"]
 VOCAL_STEM_NAMES = frozenset({"vocals", "lead_vocals", "backing_vocals"})
@@ -76,6 +82,10 @@ class StemMode:
         (see the module docstring).
     descriptions: per-stem text for the LLM where it differs from
         `STEM_DESCRIPTIONS` (`other` holds more when guitar/piano fold into it).
+    vocal_split: how its lead/backing stems are made, for reports
+        ("karaoke model", "offline split"); None for a mode without them.
+    opt_in: a boolean `Settings` field that must be on for this mode (besides
+        the backend and the flag); None when the backend and flag suffice.
     """
 
     name: str
@@ -85,6 +95,8 @@ class StemMode:
     folds: Mapping[str, str] = field(default_factory=dict, hash=False)
     splits: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
     descriptions: Mapping[str, str] = field(default_factory=dict, hash=False)
+    vocal_split: str | None = None
+    opt_in: str | None = None
 
     def __post_init__(self) -> None:
         stems = set(self.stems)
@@ -96,6 +108,10 @@ class StemMode:
             any(s in stems or not set(parts) <= stems for s, parts in self.splits.items())
             and "a split must take a stem the mode lacks into stems it has",
             not set(self.descriptions) <= stems and "a description for a stem it lacks",
+            (self.vocal_split is None) != (LEAD_VOCAL_STEM not in stems)
+            and "a mode names its vocal split exactly when it has lead/backing stems",
+            self.opt_in is not None and self.opt_in not in Settings.model_fields
+            and f"opt-in {self.opt_in!r} is not a setting",
         ]
         if any(problems):
             raise ValueError(f"stem mode {self.name!r}: " + "; ".join(p for p in problems if p))
@@ -154,9 +170,11 @@ class StemMode:
         return out
 
 
-def _mode(name: str, stems: list[str], backend: str, vocal_sub_separation: bool, **rules) -> StemMode:
+def _mode(name: str, stems: list[str], backend: str, vocal_sub_separation: bool, *,
+          vocal_split: str | None = None, opt_in: str | None = None, **rules) -> StemMode:
     return StemMode(name, tuple(stems), backend, vocal_sub_separation,
-                    **{k: MappingProxyType(v) for k, v in rules.items()})
+                    **{k: MappingProxyType(v) for k, v in rules.items()},
+                    vocal_split=vocal_split, opt_in=opt_in)
 
 
 # The registry: every configuration's mode. The first mode of a backend is the
@@ -165,38 +183,60 @@ STEM_MODES: dict[str, StemMode] = {m.name: m for m in (
     _mode("4-stem", FOUR_STEMS, "local", False, folds={**_INSTRUMENT_FOLD, **_VOCAL_FOLD},
           descriptions={OTHER_STEM: OTHER_WITH_GUITAR_AND_PIANO}),
     _mode("6-stem", ALL_STEMS, "modal", False, folds=_VOCAL_FOLD),
-    _mode("7-stem", SEVEN_STEMS, "modal", True, splits=_VOCAL_SPLIT),
+    _mode("7-stem", SEVEN_STEMS, "modal", True, splits=_VOCAL_SPLIT, vocal_split="karaoke model"),
+    _mode("5-stem", FIVE_STEMS, "local", True, folds=_INSTRUMENT_FOLD, splits=_VOCAL_SPLIT,
+          descriptions={OTHER_STEM: OTHER_WITH_GUITAR_AND_PIANO}, vocal_split="offline split",
+          opt_in="local_vocal_split"),
 )}
 
 
-def stem_mode(stem_backend: str, vocal_sub_separation: bool) -> StemMode:
-    """The mode a configuration produces. A backend with no mode for the flag
-    (local has no karaoke pass) ignores it with a warning."""
-    modes = [m for m in STEM_MODES.values() if m.backend == stem_backend]
-    if not modes:
+def stem_mode(stem_backend: str, vocal_sub_separation: bool,
+              opted_in: Collection[str] = ()) -> StemMode:
+    """The mode a configuration produces; `opted_in` names the settings that
+    are on among the modes' `opt_in`s. A backend with no mode for the flag
+    (local without LOCAL_VOCAL_SPLIT) ignores it with a warning."""
+    all_modes = [m for m in STEM_MODES.values() if m.backend == stem_backend]
+    if not all_modes:
         known = sorted({m.backend for m in STEM_MODES.values()})
         raise ValueError(f"unknown stem backend {stem_backend!r} (expected "
                          + " or ".join(repr(b) for b in known) + ")")
+    modes = [m for m in all_modes if m.opt_in is None or m.opt_in in opted_in]
     wanted = bool(vocal_sub_separation)
     for mode in modes:
         if mode.vocal_sub_separation == wanted:
             return mode
     mode = modes[0]
     if wanted:
-        logger.warning(
-            "VOCAL_SUB_SEPARATION is ignored with the %s stem backend: it produces %d stems (%s)",
-            stem_backend, len(mode.stems), ", ".join(mode.stems))
+        logger.warning("%s: it produces %d stems (%s)", split_ignored_reason(stem_backend),
+                       len(mode.stems), ", ".join(mode.stems))
     return mode
 
 
-def stems_for(stem_backend: str, vocal_sub_separation: bool) -> list[str]:
+def split_ignored_reason(stem_backend: str) -> str:
+    """Why VOCAL_SUB_SEPARATION gave no lead/backing stems on this backend, and
+    which opt-in would (for the log, the CLI and report.json)."""
+    hints = [f"{m.opt_in.upper()}=true turns on its {m.vocal_split}"
+             for m in STEM_MODES.values()
+             if m.backend == stem_backend and m.vocal_sub_separation and m.opt_in]
+    return (f"VOCAL_SUB_SEPARATION is ignored with the {stem_backend} stem backend"
+            + "".join(f" ({h})" for h in hints))
+
+
+def stems_for(stem_backend: str, vocal_sub_separation: bool,
+              opted_in: Collection[str] = ()) -> list[str]:
     """The stems a configuration produces, in canonical order (a new list)."""
-    return list(stem_mode(stem_backend, vocal_sub_separation).stems)
+    return list(stem_mode(stem_backend, vocal_sub_separation, opted_in).stems)
+
+
+def opted_in(settings: Settings) -> frozenset[str]:
+    """The modes' opt-in settings that are on in `settings`."""
+    return frozenset(m.opt_in for m in STEM_MODES.values()
+                     if m.opt_in is not None and getattr(settings, m.opt_in, False))
 
 
 def stem_mode_for_settings(settings: Settings) -> StemMode:
     """`stem_mode` on a Settings object."""
-    return stem_mode(settings.stem_backend, settings.vocal_sub_separation)
+    return stem_mode(settings.stem_backend, settings.vocal_sub_separation, opted_in(settings))
 
 
 def stems_for_settings(settings: Settings) -> list[str]:
@@ -205,8 +245,10 @@ def stems_for_settings(settings: Settings) -> list[str]:
 
 
 def vocal_split_backends() -> list[str]:
-    """The stem backends that have a mode for vocal_sub_separation (help texts)."""
-    return sorted({m.backend for m in STEM_MODES.values() if m.vocal_sub_separation})
+    """The stem backends that have a mode for vocal_sub_separation, each with
+    the setting it needs, if any (help texts)."""
+    return sorted({m.backend + (f" with {m.opt_in.upper()}" if m.opt_in else "")
+                   for m in STEM_MODES.values() if m.vocal_sub_separation})
 
 
 def stem_label(stem_name: str) -> str:

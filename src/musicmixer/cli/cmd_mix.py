@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction, default=None,
                    help="split vocals into lead_vocals + backing_vocals "
                         f"({' or '.join(vocal_split_backends())} backend)")
+    p.add_argument("--local-vocal-split", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --stem-backend local and --vocal-sub-separation: split the vocals "
+                        "into lead and backing on the CPU (no karaoke model)")
     p.add_argument("--flag", action="append", default=[], choices=list(AB_FLAGS), metavar="NAME",
                    help=f"turn on a sound-quality flag (repeatable): {', '.join(AB_FLAGS)}")
     p.add_argument("--all-ab-flags", action="store_true", help="turn on every ab_* flag")
@@ -46,8 +49,8 @@ def register(subparsers) -> None:
 def settings_overrides(args: argparse.Namespace) -> dict:
     """The Settings fields this run overrides."""
     overrides: dict = {}
-    for field in ("stem_backend", "vocal_sub_separation", "target_lufs", "true_peak_ceiling_db",
-                  "llm_provider", "data_dir"):
+    for field in ("stem_backend", "vocal_sub_separation", "local_vocal_split", "target_lufs",
+                  "true_peak_ceiling_db", "llm_provider", "data_dir"):
         value = getattr(args, field, None)
         if value is not None:
             overrides[field] = value
@@ -101,6 +104,9 @@ def _mix(args: argparse.Namespace) -> int:
           f"{out['true_peak_dbtp']:.1f} dBTP)")
     print(f"plan: {result.files['plan']}\nreport: {result.files['report']}")
     print(f"stems: {Path(result.output).parent / 'stems'}")
+    vocal = result.report["separation"].get(result.plan.vocal_source, {})
+    if vocal:
+        print(f"vocal split: {vocal['vocal_split']} ({vocal['vocal_split_reason']})")
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0

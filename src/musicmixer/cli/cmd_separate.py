@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     p.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction, default=None,
                    help="split vocals into lead_vocals + backing_vocals "
                         f"({' or '.join(vocal_split_backends())} only)")
+    p.add_argument("--local-vocal-split", action=argparse.BooleanOptionalAction, default=None,
+                   help="with the local backend and --vocal-sub-separation: split the vocals into "
+                        "lead and backing on the CPU (no karaoke model)")
     p.add_argument("--start", type=float, default=None, help="separate from this second")
     p.add_argument("--end", type=float, default=None, help="separate up to this second")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not fill the stem cache")
@@ -40,6 +43,8 @@ def _separate(args: argparse.Namespace) -> int:
         overrides["stem_backend"] = args.backend
     if args.vocal_sub_separation is not None:
         overrides["vocal_sub_separation"] = args.vocal_sub_separation
+    if args.local_vocal_split is not None:
+        overrides["local_vocal_split"] = args.local_vocal_split
     settings = load_settings(**overrides)
     time_range = None
     if args.start is not None or args.end is not None:
@@ -54,4 +59,5 @@ def _separate(args: argparse.Namespace) -> int:
           f"of {args.song.name}:")
     for name in result.stem_names:
         print(f"  {name:15s} {result.stems[name]}")
+    print(f"vocal split: {result.vocal_split} ({result.vocal_split_reason})")
     return 0

@@ -90,6 +90,7 @@ def build_report(*, settings: Settings, stem_mode: list[str], timer: StageTimer,
     return {
         "stem_mode": {"stem_backend": settings.stem_backend,
                       "vocal_sub_separation": settings.vocal_sub_separation,
+                      "local_vocal_split": settings.local_vocal_split,
                       "stems": stem_mode},
         "flags": settings.sound_quality_flags,
         "separation": separation,

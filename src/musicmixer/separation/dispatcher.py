@@ -4,8 +4,9 @@ It picks the backend from settings (local HTDemucs ONNX, or the Modal app),
 forwards `vocal_sub_separation` to the Modal call, checks that the stems that
 come back are exactly the configuration's `StemMode` (`musicmixer.stems`: 7
 with the flag, 6 without, 4 for local, where the flag is ignored with a
-warning), and writes them atomically as
-float32 WAVs. Results go through the stem cache, and a `time_range` separates
+warning unless LOCAL_VOCAL_SPLIT adds the offline lead/backing split for 5),
+and writes them atomically as float32 WAVs. The result says which vocal split
+ran and why (`vocal_split`, `vocal_split_reason`). Results go through the stem cache, and a `time_range` separates
 only the part of the song a plan uses (plus `RANGE_MARGIN_S` either side for
 crossfades).
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from musicmixer.audio import SAMPLE_RATE, load_audio, save_audio
 from musicmixer.config import Settings
 from musicmixer.errors import AudioDecodeError, SeparationError, StemValidationError
-from musicmixer.stems import StemMode, stem_mode_for_settings
+from musicmixer.stems import LEAD_VOCAL_STEM, StemMode, split_ignored_reason, stem_mode_for_settings
 
 from . import modal_client
 from .cache import CacheKey, StemCache, audio_digest, file_digest
@@ -56,6 +57,8 @@ class SeparationJob:
     whole_song: bool  # False when `audio` is a slice of the file
     settings: Settings
     progress: Progress | None = None
+    # what the backend wants reported with its stems (kept in the stem cache)
+    details: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,10 @@ class SeparationResult:
     backend: str
     stem_names: list[str]
     cache_hit: bool
-    vocal_sub_separation: bool  # effective: False on the local backend
+    vocal_sub_separation: bool  # effective: True only when lead/backing stems came back
     sample_rate: int = SAMPLE_RATE
+    vocal_split: str = "none"  # "karaoke model", "offline split" or "none"
+    vocal_split_reason: str = ""
 
     def __getitem__(self, stem: str) -> Path:
         return self.stems[stem]
@@ -78,14 +83,32 @@ class SeparationResult:
 Backend = Callable[[SeparationJob], Mapping[str, np.ndarray]]
 
 
-def _separate_local(job: SeparationJob) -> dict[str, np.ndarray]:
-    """HTDemucs ONNX on the CPU: 4 stems; `vocal_sub_separation` does not apply."""
+def _htdemucs(job: SeparationJob) -> dict[str, np.ndarray]:
+    """HTDemucs ONNX on the CPU: vocals, drums, bass, other."""
     from .local_onnx import separate_local
     from .model_store import ensure_model
 
     model_path = ensure_model(job.settings.model_dir)
     return separate_local(job.audio, model_path=model_path,
                           threads=job.settings.separation_threads, progress=job.progress)
+
+
+def _separate_local(job: SeparationJob, separate: Backend | None = None) -> dict[str, np.ndarray]:
+    """The 4 stems of `separate` (HTDemucs unless given); in the 5-stem mode
+    (LOCAL_VOCAL_SPLIT) its vocals are then split into lead and backing on the
+    CPU, and the split's reason goes into `job.details`."""
+    stems = dict((separate or _htdemucs)(job))
+    if LEAD_VOCAL_STEM in stem_mode_for_settings(job.settings).stems:
+        from .vocal_split import split_vocal_stem
+
+        stems, job.details["vocal_split_reason"] = split_vocal_stem(stems)
+    return stems
+
+
+def local_backend(separate: Backend) -> Backend:
+    """A local backend whose 4-stem separation is `separate` (a fake in tests);
+    the offline vocal split still runs after it."""
+    return lambda job: _separate_local(job, separate)
 
 
 def _separate_modal(job: SeparationJob, remote_fn=None) -> dict[str, np.ndarray]:
@@ -117,7 +140,12 @@ def model_id_for(settings: Settings) -> str:
         return f"{MODEL_CKPT}+{KARAOKE_CKPT}" if settings.vocal_sub_separation else MODEL_CKPT
     from .model_store import HTDEMUCS
 
-    return f"{HTDEMUCS.filename}:{HTDEMUCS.sha256[:16]}"
+    model = f"{HTDEMUCS.filename}:{HTDEMUCS.sha256[:16]}"
+    if LEAD_VOCAL_STEM in stem_mode_for_settings(settings).stems:
+        from .vocal_split import SPLIT_VERSION
+
+        model += f"+offline-split-{SPLIT_VERSION}"
+    return model
 
 
 def validate_stem_set(received, expected) -> None:
@@ -187,8 +215,10 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         report(0.97, "writing stems")
         paths = {name: save_audio(output_dir / f"{name}.wav", audio) for name, audio in stems.items()}
         report(1.0, "done")
+        split, why = vocal_split_of(settings, mode, meta)
         return SeparationResult(paths, meta["start"], meta["end"], backend_name, list(stems),
-                                False, flag and not meta.get("vocal_fallback"))
+                                False, flag and not meta.get("vocal_fallback"),
+                                vocal_split=split, vocal_split_reason=why)
 
     report(0.0, "checking the stem cache")
     decoded: dict[str, np.ndarray] = {}
@@ -215,10 +245,24 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
     names = list(mode.unsplit_stems or ()) if fallback else list(mode.stems)
     validate_stem_set(manifest["files"], names)
     report(1.0, "cached stems" if hit else "done")
+    split, why = vocal_split_of(settings, mode, manifest)
     return SeparationResult(
         {n: output_dir / manifest["files"][n]["file"] for n in names},
         float(manifest["start"]), float(manifest["end"]), backend_name, names, hit,
-        flag and not fallback)
+        flag and not fallback, vocal_split=split, vocal_split_reason=why)
+
+
+def vocal_split_of(settings: Settings, mode: StemMode, meta: Mapping) -> tuple[str, str]:
+    """Which vocal split ran ("karaoke model", "offline split", "none") and
+    why, for the CLI and report.json."""
+    if mode.vocal_split is None:
+        why = (split_ignored_reason(settings.stem_backend) if settings.vocal_sub_separation
+               else "VOCAL_SUB_SEPARATION is off")
+        return "none", why
+    if meta.get("vocal_fallback"):
+        return "none", f"the {mode.vocal_split} failed; the vocals stay one stem"
+    why = meta.get("vocal_split_reason") or f"VOCAL_SUB_SEPARATION on the {settings.stem_backend} backend"
+    return mode.vocal_split, why
 
 
 def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: Backend, mode: StemMode,
@@ -237,7 +281,7 @@ def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: B
                 lo / SAMPLE_RATE, hi / SAMPLE_RATE, settings.stem_backend)
     raw = backend(job)
     meta = {"start": lo / SAMPLE_RATE, "end": hi / SAMPLE_RATE,
-            "source": os.path.basename(str(audio_path))}
+            "source": os.path.basename(str(audio_path)), **job.details}
     expected = list(mode.stems)
     try:
         validate_stem_set(raw, expected)

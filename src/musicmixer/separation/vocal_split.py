@@ -36,14 +36,20 @@ separator put in other stems.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from musicmixer.stems import BACKING_VOCAL_STEM, LEAD_VOCAL_STEM, MIXED_VOCAL_STEM
 
 from .lead_f0 import F0Params, comb_mask, track
 from .stft import istft, stft
 
 SAMPLE_RATE = 44100
+# Part of the stem cache key of the mode that uses this split: bump it when the
+# split's output changes for the same vocal stem.
+SPLIT_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -159,3 +165,17 @@ def _gate(XL, XR, centre, comb, sr: int, p: SplitParams) -> np.ndarray:
     db = 10 * np.log10((b + 1e-12) / (ld + 1e-12))
     lo, hi = p.gate_db
     return np.clip((db - lo) / (hi - lo), 0.0, 1.0).astype(np.float32)
+
+
+def split_vocal_stem(stems: Mapping[str, np.ndarray], sr: int = SAMPLE_RATE,
+                     params: SplitParams | None = None) -> tuple[dict[str, np.ndarray], str]:
+    """A separator's stems with its vocal stem replaced by lead and backing
+    (in that place), and the split's reason for reports."""
+    out = split_vocals(stems[MIXED_VOCAL_STEM], sr, params or SplitParams())
+    result: dict[str, np.ndarray] = {}
+    for name, audio in stems.items():
+        if name == MIXED_VOCAL_STEM:
+            result[LEAD_VOCAL_STEM], result[BACKING_VOCAL_STEM] = out.lead, out.backing
+        else:
+            result[name] = audio
+    return result, out.reason
