@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from musicmixer.mix.export import export
-from musicmixer.pipeline import STAGES
+from musicmixer.stages import STAGE_NAMES
 from musicmixer.stems import is_vocal, stems_for_settings
 
 SR = 44100
@@ -39,7 +39,7 @@ class FakeMix:
 
     def __call__(self, request, settings, progress):
         self.calls.append(request)
-        for stage in STAGES:
+        for stage in STAGE_NAMES:
             progress(stage, 0.0, f"{stage} starts")
             while stage == "separate" and self.gate is not None and not self.gate.is_set():
                 progress(stage, 0.5, "waiting for the test")
