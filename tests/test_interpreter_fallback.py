@@ -7,13 +7,13 @@ import pytest
 from interpreter_cases import song_pair
 from interpreter_helpers import make_analysis, settings_for
 
-from musicmixer.interpreter.plan import PlanSection
-from musicmixer.services.interpreter import (
+from musicmixer.interpreter.fallback import (
     DEFAULT_BACKING_VOCAL_RATIO,
     _split_vocal_gains,
     default_arrangement,
     generate_fallback_plan,
 )
+from musicmixer.interpreter.plan import PlanSection
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
 
 

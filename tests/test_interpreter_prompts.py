@@ -8,14 +8,16 @@ from interpreter_cases import song_pair
 from interpreter_helpers import make_analysis, settings_for
 
 from musicmixer.interpreter import build_llm_request
-from musicmixer.interpreter.prompts import build_user_message
-from musicmixer.services.interpreter import (
-    DEFAULT_BACKING_VOCAL_RATIO,
+from musicmixer.interpreter.fallback import DEFAULT_BACKING_VOCAL_RATIO
+from musicmixer.interpreter.few_shot import (
     _build_few_shot_messages,
     _build_few_shot_messages_4stem,
     _build_few_shot_messages_7stem,
+)
+from musicmixer.interpreter.prompts import (
     _build_stem_character,
     _build_system_prompt,
+    build_user_message,
 )
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
 

@@ -8,19 +8,14 @@ import copy
 import pytest
 from interpreter_helpers import settings_for
 
-from musicmixer.services.interpreter import (
+from musicmixer.interpreter.schema import (
     REMIX_PLAN_TOOL,
-    SEVEN_STEMS,
     _adapt_schema_for_4stem,
     _adapt_schema_for_7stem,
+    stem_gains_schema,
+    tool_schema_for,
 )
-from musicmixer.interpreter.schema import stem_gains_schema, tool_schema_for
-from musicmixer.stems import ALL_STEMS, FOUR_STEMS
-from musicmixer.stems import SEVEN_STEMS as VOCAB_SEVEN
-
-
-def test_seven_stems_is_the_vocabulary_constant():
-    assert SEVEN_STEMS is VOCAB_SEVEN
+from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
 
 
 def test_7stem_schema_matches_the_spec():

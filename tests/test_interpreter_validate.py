@@ -7,7 +7,7 @@ import pytest
 from interpreter_cases import song_pair
 from interpreter_helpers import settings_for
 
-from musicmixer.services.interpreter import _validate_remix_plan
+from musicmixer.interpreter.validate import _validate_remix_plan
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
 
 

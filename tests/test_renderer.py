@@ -5,7 +5,6 @@ import pytest
 
 from musicmixer.interpreter.plan import PlanSection
 from musicmixer.renderer import RenderResult, beats_to_seconds, render_sections
-from musicmixer.services import renderer as services_renderer
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS, VOCAL_STEM_NAMES
 
 SR = 8000  # the renderer is rate-agnostic; a low rate keeps these tests quick
@@ -187,7 +186,3 @@ def test_ducking_lowers_only_the_instrumental_mid_band_under_vocals():
     assert np.sum(wet.instrumental_bus[:, late] ** 2) < np.sum(dry.instrumental_bus[:, late] ** 2)
     assert np.allclose(wet.mix, wet.vocal_bus + wet.instrumental_bus)
 
-
-def test_spec_import_path():
-    assert services_renderer.render_sections is render_sections
-    assert services_renderer.VOCAL_STEM_NAMES is VOCAL_STEM_NAMES

@@ -6,7 +6,6 @@ import pytest
 
 from musicmixer import stems
 from musicmixer.config import load_settings
-from musicmixer.services import constants
 
 
 def test_vocabularies():
@@ -15,11 +14,6 @@ def test_vocabularies():
     assert stems.SEVEN_STEMS == [
         "lead_vocals", "backing_vocals", "drums", "bass", "guitar", "piano", "other"]
     assert stems.VOCAL_STEM_NAMES == {"vocals", "lead_vocals", "backing_vocals"}
-
-
-def test_spec_constants_location_reexports_the_same_objects():
-    assert constants.VOCAL_STEM_NAMES is stems.VOCAL_STEM_NAMES
-    assert constants.SEVEN_STEMS is stems.SEVEN_STEMS
 
 
 @pytest.mark.parametrize(
