@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _dsp_signals import SR, sine
 
-from musicmixer.dsp.eq import (EQ_PRESETS, MAX_BOOST_DB, get_eq_preset, apply_corrective_eq,
+from musicmixer.dsp.eq import (EQ_PRESETS, MAX_BOOST_DB, apply_corrective_eq, get_eq_preset,
                                preset_chain, preset_sos)
 from musicmixer.dsp.filters import PeakFilter, response_db
 from musicmixer.stems import SEVEN_STEMS, VOCAL_STEM_NAMES
