@@ -81,12 +81,16 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _no_progress(stage: str, fraction: float, detail: str = "") -> None:
+    pass
+
+
 class StageTimer:
     """Wall and CPU seconds per stage, in the order the stages ran (on a shared
     machine the CPU figure is the steadier one), and each stage's progress."""
 
     def __init__(self, progress: Progress | None = None):
-        self.progress: Progress = progress or (lambda stage, fraction, detail="": None)
+        self.progress: Progress = progress or _no_progress
         self.seconds: dict[str, float] = {}
         self.cpu_seconds: dict[str, float] = {}
 

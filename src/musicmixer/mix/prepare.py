@@ -131,6 +131,7 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     remaining: dict[StemId, int] = {}
     with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool, ThreadPoolExecutor(1) as finisher:
         def finish(stem: StemId):
+            assert after is not None
             return finisher.submit(after, stem.bus, stem.name, out[stem])
 
         futures, finished = {}, {}
