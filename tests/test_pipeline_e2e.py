@@ -17,8 +17,9 @@ from separation_fakes import FakeModalFunction
 from musicmixer.audio import integrated_lufs, load_audio, true_peak_db
 from musicmixer.config import AB_FLAGS, load_settings
 from musicmixer.errors import AnalysisError
-from musicmixer.pipeline import STAGES, MixRequest, run_mix
+from musicmixer.pipeline import MixRequest, run_mix
 from musicmixer.separation.dispatcher import modal_backend
+from musicmixer.stages import STAGE_NAMES
 from musicmixer.stems import stems_for_settings
 from musicmixer.testsongs import SongSpec, generate_song
 
@@ -70,7 +71,7 @@ def test_configuration_renders_end_to_end(config, songs, data_dir, tmp_path):
     out = tmp_path / "out" / "mashup.wav"
     run_mix(MixRequest(a.mix_path, b.mix_path, PROMPT, out, backends=backends), settings,
             lambda stage, fraction, detail="": stages.append(stage))
-    assert list(dict.fromkeys(stages)) == list(STAGES)
+    assert list(dict.fromkeys(stages)) == list(STAGE_NAMES)
 
     audio = load_audio(out)
     assert integrated_lufs(audio) == pytest.approx(settings.target_lufs, abs=0.5)
@@ -80,7 +81,7 @@ def test_configuration_renders_end_to_end(config, songs, data_dir, tmp_path):
     mode = stems_for_settings(settings)
     assert report["stem_mode"]["stems"] == mode and plan["stem_names"] == mode
     assert report["flags"] == {f: CONFIGS[config]["flags"] for f in AB_FLAGS}
-    assert set(report["stage_seconds"]) >= set(STAGES) - {"export"}
+    assert set(report["stage_seconds"]) >= set(STAGE_NAMES) - {"export"}
     assert report["tempo"]["vocal_ratio"] == pytest.approx(1.2, rel=0.03)
     vocal_files = sorted(p.stem for p in (out.parent / "stems").glob("*vocals.wav"))
     if settings.vocal_sub_separation:

@@ -13,6 +13,7 @@ from musicmixer.audio import integrated_lufs, save_audio, true_peak_db
 from musicmixer.config import AB_FLAGS, load_settings
 from musicmixer.dsp import apply_corrective_eq
 from musicmixer.dsp.level_match import sum_stems
+from musicmixer.interpreter.plan import PlanSection
 from musicmixer.mix import master as master_mod
 from musicmixer.mix import prepare as prep
 from musicmixer.mix import rubberband, sources
@@ -273,8 +274,9 @@ def test_step115_summed_vocals_matched_ratio_kept(mode):
 def test_step12_every_vocal_stem_on_the_vocal_bus(mode):
     vocals = vocal_dict(mode, 4.0)
     inst = {n: noise(4.0, seed=5) for n in mode if n not in VOCAL_STEM_NAMES}
-    sections = [{"start_beat": 0, "end_beat": 8, "stem_gains": {n: 1.0 for n in mode},
-                 "transition_in": "cut", "transition_beats": 0}]
+    sections = [PlanSection(label="verse", start_beat=0, end_beat=8,
+                            stem_gains={n: 1.0 for n in mode}, transition_in="cut",
+                            transition_beats=0)]
     prepared = prep.Prepared(vocals, inst, np.arange(0, 10, 0.5), 4 * SR)
     result = master_mod.render(prepared, type("P", (), {"sections": sections})(), SR)
     np.testing.assert_allclose(result.vocal_bus, sum_stems(result.per_stem[n] for n in vocals), atol=1e-5)

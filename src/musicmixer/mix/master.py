@@ -1,6 +1,6 @@
 """Steps 12-15: render the plan's sections to buses, then master the mix.
 
-12/12.5 are the renderer's (gain curves, vocal and instrumental buses, the
+12/12.5 are `mix.renderer`'s (gain curves, vocal and instrumental buses, the
 instrumental ducked under the vocals). Then, in order: 13.3 multiband
 compression (`ab_multiband_comp_v1`), 13.7 the auto-leveler (its tuning from
 the flags), and either 14.5 reference mastering against the instrumental
@@ -15,21 +15,14 @@ limit" chain whose limiter works as hard as the target asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from musicmixer.config import Settings
 from musicmixer.dsp import auto_level, master, multiband_compress, reference_master
-from musicmixer.renderer import RenderResult, render_sections
 
-
-@dataclass
-class Mastered:
-    audio: np.ndarray
-    render: RenderResult
-    report: dict = field(default_factory=dict)
+from .renderer import RenderResult, render_sections
 
 
 def render(prepared, plan, sr: int) -> RenderResult:

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
-import time
-from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 
 import numpy as np
 
 from musicmixer.audio import integrated_lufs, true_peak_db
 from musicmixer.config import Settings
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (Rubber Band runs as one)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
-class StageTimer:
-    """Wall and CPU seconds per stage, in the order the stages ran (on a shared
-    machine the CPU figure is the steadier one)."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-        self.cpu_seconds: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str):
-        t0, c0 = time.perf_counter(), _cpu()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t0, 3)
-            self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + _cpu() - c0, 3)
+from musicmixer.stages import MIX_STAGES, StageTimer
 
 
 def peak_memory_mb() -> float:
@@ -59,11 +33,8 @@ def _plain(value):
     return value
 
 
-MIX_STAGES = ("prepare", "render", "master", "export")  # "the mix stages after separation"
-
-
 def stage_timing(timer: StageTimer, duration: float) -> dict:
-    """Seconds per stage and the mix stages' seconds per output second.
+    """Seconds per stage and the mix stages' (`Stage.mix`) seconds per output second.
 
     The report written during export cannot hold export's own time, so the
     pipeline calls this again once export is done and the returned report
@@ -78,8 +49,8 @@ def stage_timing(timer: StageTimer, duration: float) -> dict:
     }
 
 
-def build_report(*, settings: Settings, stem_mode: list[str], timer: StageTimer, tempo, key,
-                 prepared_notes, mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
+def build_report(*, settings: Settings, stem_mode: list[str], timer: StageTimer, tempo, key, prepared_notes,
+                 mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
                  dropped: list[str], separation: dict) -> dict:
     """Everything report.json says; `output` reuses mastering's own final
     measurements of this same audio when it has them."""

@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from ..config import Settings
+from musicmixer.config import Settings
+from musicmixer.stages import stage_table
+
 from . import remixes
 from .events import progress_stream
 from .jobs import JobStore
@@ -54,6 +56,12 @@ def health(settings: Settings = Depends(get_settings), store: JobStore = Depends
             "limits": {"max_upload_mb": settings.max_upload_mb,
                        "max_song_minutes": settings.max_song_minutes,
                        "max_prompt_chars": settings.max_prompt_chars}}
+
+
+@router.get("/api/stages", tags=["service"])
+def stages():
+    """The job's stages (name, progress step, weight, label) and the page's step list."""
+    return stage_table()
 
 
 @router.post("/api/remix", status_code=202, tags=["remix"], openapi_extra=_UPLOAD_DOC)
