@@ -153,8 +153,8 @@ class ServerProcess:
 def settings_for(data_dir: Path, **overrides):
     from musicmixer.config import load_settings
 
-    return load_settings(data_dir=data_dir, stem_backend="modal", vocal_sub_separation=True,
-                         **overrides)
+    values = dict(data_dir=data_dir, stem_backend="modal", vocal_sub_separation=True)
+    return load_settings(**(values | overrides))
 
 
 class Api:

@@ -234,6 +234,18 @@ def opted_in(settings: Settings) -> frozenset[str]:
                      if m.opt_in is not None and getattr(settings, m.opt_in, False))
 
 
+def vocal_split_for(settings: Settings) -> str | None:
+    """The vocal split a job could ask for under these settings (how its
+    lead/backing stems would be made), or None where the backend has none:
+    what the web page offers. Logs nothing, unlike `stem_mode`."""
+    on = opted_in(settings)
+    for m in STEM_MODES.values():
+        if (m.backend == settings.stem_backend and m.vocal_sub_separation
+                and (m.opt_in is None or m.opt_in in on)):
+            return m.vocal_split
+    return None
+
+
 def stem_mode_for_settings(settings: Settings) -> StemMode:
     """`stem_mode` on a Settings object."""
     return stem_mode(settings.stem_backend, settings.vocal_sub_separation, opted_in(settings))

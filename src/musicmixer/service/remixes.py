@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from musicmixer.config import Settings
-from musicmixer.stems import is_vocal, stem_label
+from musicmixer.stems import is_vocal, split_ignored_reason, stem_label, vocal_split_for
 
 from . import results
 from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
@@ -133,7 +133,20 @@ def _check_fields(fields: dict[str, str], settings: Settings) -> tuple[str, dict
         options = RemixOptions(**given, **fields)
     except (ValueError, ValidationError) as exc:
         raise UploadError(f"Invalid options: {_readable(exc)}", 422) from None
+    offer = vocal_split_offer(settings)
+    if options.vocal_sub_separation and not offer["available"]:
+        raise UploadError(f"This server cannot split lead and backing vocals: {offer['why_not']}. "
+                          "Make the mashup without that option.", 422)
     return prompt, options.model_dump(exclude_none=True)
+
+
+def vocal_split_offer(settings: Settings) -> dict:
+    """Whether a remix may ask for lead/backing vocals here, how they would be
+    made ("karaoke model", "offline split"), and if not, why: the page offers
+    the option only where the server can honour it."""
+    method = vocal_split_for(settings)
+    return {"available": method is not None, "method": method,
+            "why_not": None if method else split_ignored_reason(settings.stem_backend)}
 
 
 def _readable(exc: Exception) -> str:

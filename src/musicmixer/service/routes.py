@@ -55,7 +55,8 @@ def health(settings: Settings = Depends(get_settings), store: JobStore = Depends
             "workers": settings.web_workers, "queue_depth": settings.web_queue_depth,
             "limits": {"max_upload_mb": settings.max_upload_mb,
                        "max_song_minutes": settings.max_song_minutes,
-                       "max_prompt_chars": settings.max_prompt_chars}}
+                       "max_prompt_chars": settings.max_prompt_chars},
+            "vocal_split": remixes.vocal_split_offer(settings)}
 
 
 @router.get("/api/stages", tags=["service"])

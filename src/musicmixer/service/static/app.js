@@ -101,6 +101,11 @@ function init() {
     LIMITS.prompt = h.limits.max_prompt_chars;
     $("limit-mb").textContent = LIMITS.mb; $("limit-min").textContent = LIMITS.minutes;
     $("prompt-max").textContent = LIMITS.prompt; $("prompt").maxLength = LIMITS.prompt;
+    /* the lead/backing option only where the server can honour it */
+    const split = h.vocal_split || {};
+    $("opt-split").hidden = !split.available;
+    if (!split.available) $("opt-7stem").checked = false;
+    $("split-method").textContent = split.method || "";
   }).catch(() => {});
   const match = location.pathname.match(/^\/r\/([^/]+)$/);
   if (match) openFromLink(match[1]); else show("create");
