@@ -86,7 +86,9 @@ def test_every_configuration_says_which_split_ran(songs, tmp_path, kw, split, wh
     assert why in result.vocal_split_reason
 
 
-def test_musicmixer_mix_renders_the_five_stem_mode(songs, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("flags", [False, True])
+def test_musicmixer_mix_renders_the_five_stem_mode(songs, tmp_path, monkeypatch, capsys, flags):
+    """As the 7-stem mode does in test_pipeline_e2e, with and without every ab_* flag."""
     from musicmixer.cli import main
     from musicmixer.mix import rubberband
 
@@ -99,7 +101,8 @@ def test_musicmixer_mix_renders_the_five_stem_mode(songs, tmp_path, monkeypatch,
                  "--prompt", "vocals from song A over song B, no backing vocals in the verse, "
                              "choir in the chorus",
                  "--stem-backend", "local", "--vocal-sub-separation", "--local-vocal-split",
-                 "--llm-provider", "none", "--data-dir", str(tmp_path / "data")])
+                 "--llm-provider", "none", "--data-dir", str(tmp_path / "data"),
+                 "--all-ab-flags" if flags else "--no-ab-flags"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "vocal split: offline split (" in printed
@@ -107,6 +110,7 @@ def test_musicmixer_mix_renders_the_five_stem_mode(songs, tmp_path, monkeypatch,
     plan = json.loads((out.parent / "plan.json").read_text())
     assert report["stem_mode"]["stems"] == FIVE_STEMS and plan["stem_names"] == FIVE_STEMS
     assert report["stem_mode"]["local_vocal_split"] is True
+    assert all(report["flags"].values()) if flags else not any(report["flags"].values())
     vocal = report["separation"][plan["vocal_source"]]
     assert vocal["vocal_split"] == "offline split" and vocal["stems"] == FIVE_STEMS
     vocal_files = sorted(p.stem for p in (out.parent / "stems").glob("*vocals.wav"))
