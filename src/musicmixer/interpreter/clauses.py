@@ -62,10 +62,22 @@ class Wish:
     order: int = 0  # position of the wish in the prompt (conflicts: the later wins)
 
 
+def _compiled(pattern) -> re.Pattern:
+    return pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, _FLAGS)
+
+
+# Compiled once: these alternations are large, and re's own cache holds only 512 patterns.
+_ACTIONS = {("pre", a): _compiled(p) for a, p in lx.PREFIX_RE.items()}
+_ACTIONS.update({("post", a): _compiled(p) for a, p in lx.POSTFIX_RE.items()})
+_STEM = {"stem": _compiled(lx.STEM_RE)}
+_EVERYTHING_BUT = _compiled(lx.EVERYTHING_BUT_RE)
+_NEGATOR = _compiled(lx.NEGATOR_RE)
+
+
 def _matches(text: str, patterns: dict) -> list[tuple[int, int, object, re.Match]]:
     """Non-overlapping matches, actions that change a gain before "keep", longest first."""
     found = [(m.start(), m.end(), key, m) for key, pat in patterns.items()
-             for m in re.finditer(pat, text, _FLAGS)]
+             for m in _compiled(pat).finditer(text)]
     found.sort(key=lambda f: (isinstance(f[2], tuple) and f[2][1] == "keep", -(f[1] - f[0]), f[0]))
     kept: list = []
     for f in found:
@@ -82,7 +94,7 @@ def blank(text: str, spans) -> str:
 
 
 def stem_tokens(phrase: str, previous: tuple[str, ...] = ()) -> tuple[str, ...]:
-    found = _matches(phrase, {"stem": lx.STEM_RE})
+    found = _matches(phrase, _STEM)
     tokens: list[str] = []
     for s, e, *_ in found:
         token = lx.STEM_PHRASES.get(phrase[s:e].lower())
@@ -124,7 +136,7 @@ def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
     wishes: list[Wish] = []
     text = clause
     # "everything except the drums" / "mute everything except the vocals"
-    for m in re.finditer(lx.EVERYTHING_BUT_RE, text, _FLAGS):
+    for m in _EVERYTHING_BUT.finditer(text):
         tokens = stem_tokens(m.group("stems"), prev_tokens)
         action = "only" if _MUTE_VERB.search(text[:m.start()]) else "mute"
         wishes.append(Wish(action, tokens, parse_scope(text[m.end():]), " ".join(text.split()), index))
@@ -141,9 +153,7 @@ def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
             scope = Scope(scope.labels, which, scope.labels)
             wishes.append(Wish("mute", stem_tokens(m.group("stems"), prev_tokens), scope, m.group(), index))
             text = blank(text, [(m.start(), len(text))])
-    patterns = {("pre", a): p for a, p in lx.PREFIX_RE.items()}
-    patterns.update({("post", a): p for a, p in lx.POSTFIX_RE.items()})
-    actions = _matches(text, patterns)
+    actions = _matches(text, _ACTIONS)
     rest = blank(text, actions)
     lead_scope = parse_scope(rest[: actions[0][0]]) if actions else WHOLE
     prev_end = 0
@@ -153,7 +163,7 @@ def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
         scope = parse_scope(rest[start:cut.start() if cut else segment_end])
         scope = scope if (scope.labels or scope.exclude) else lead_scope
         tokens = stem_tokens(match.group("stems"), prev_tokens or tuple(t for w in wishes for t in w.tokens))
-        negated = re.search(lx.NEGATOR_RE, text[prev_end:start], _FLAGS)
+        negated = _NEGATOR.search(text[prev_end:start])
         positive = None
         if negated:
             action, positive = _NEGATED[action], action
@@ -200,7 +210,7 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     scope = parse_scope(clause)
     tokens = stem_tokens(clause)
     phrase = " ".join(clause.split())
-    if tokens and re.search(lx.NEGATOR_RE, clause, _FLAGS):
+    if tokens and _NEGATOR.search(clause):
         return [Wish("keep", tokens, scope, phrase, index, positive="mute")], "wishes"
     if tokens or not previous:
         return [], ""

@@ -34,9 +34,9 @@ def _vocabulary() -> frozenset[str]:
 
 VOCABULARY = _vocabulary()
 _STEM_WORDS = frozenset(w for p in lx.STEM_PHRASES for w in re.findall(r"[a-z]+", p) if len(w) >= 4)
-_BY_LENGTH: dict[int, list[str]] = {}
+_BY_START: dict[tuple[int, str], list[str]] = {}  # (length, first letter) -> words
 for _w in VOCABULARY:
-    _BY_LENGTH.setdefault(len(_w), []).append(_w)
+    _BY_START.setdefault((len(_w), _w[0]), []).append(_w)
 
 
 def strip_marks(text: str) -> str:
@@ -52,20 +52,23 @@ def strip_marks(text: str) -> str:
     return "".join(out)
 
 
-def _replace_words(text: str, table: dict[str, str]) -> str:
-    if not table:
-        return text
-    keys = sorted(table, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w'])",
-                         re.IGNORECASE)
+def _words_re(words) -> re.Pattern:
+    keys = sorted(words, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w'])", re.IGNORECASE)
+
+
+_MARKERS = {lang: _words_re(table["markers"]) for lang, table in lx.TRANSLATIONS.items()}
+_PHRASES = {lang: _words_re(table["phrases"]) for lang, table in lx.TRANSLATIONS.items()}
+_REWRITES = _words_re(lx.REWRITES)
+
+
+def _replace_words(text: str, pattern: re.Pattern, table: dict[str, str]) -> str:
     return pattern.sub(lambda m: table[m.group().lower()], text)
 
 
 def languages(text: str) -> list[str]:
     """Languages (es/de/fr) whose marker words the prompt uses."""
-    low = text.lower()
-    return [lang for lang, table in lx.TRANSLATIONS.items()
-            if any(re.search(rf"(?<![\w']){re.escape(m)}(?![\w'])", low) for m in table["markers"])]
+    return [lang for lang, pattern in _MARKERS.items() if pattern.search(text)]
 
 
 def _osa(a: str, b: str, limit: int) -> int:
@@ -94,10 +97,13 @@ def correction(word: str, extra: frozenset[str] = frozenset()) -> str | None:
         return None
     limit = 2 if len(low) >= 5 else 1
     found: list[tuple[int, str]] = []
+    starts = {low[0], low[1]}  # a slip of the first letter is rare; a swap of the first two is not
     for length in range(len(low) - limit, len(low) + limit + 1):
-        for cand in _BY_LENGTH.get(length, ()):
+        for cand in (c for first in starts for c in _BY_START.get((length, first), ())):
             if len(low) == 3 and not (cand[0] == low[0] and (len(cand) == 4 or sorted(cand) == sorted(low))):
                 continue  # three letters: only a missing letter after the first, or a swap
+            if cand[0] != low[0] and cand[:2] != low[1::-1]:
+                continue
             d = _osa(low, cand, limit)
             if d == 1 or (d == 2 and cand[0] == low[0] and abs(len(cand) - len(low)) <= 1
                           and len(low) >= 5 and cand in _STEM_WORDS):
@@ -119,9 +125,9 @@ def normalise(text: str, known_words: frozenset[str] = frozenset()) -> tuple[str
     notes: list[str] = []
     text = strip_marks(text)
     for lang in languages(text):
-        text = _replace_words(text, lx.TRANSLATIONS[lang]["phrases"])
+        text = _replace_words(text, _PHRASES[lang], lx.TRANSLATIONS[lang]["phrases"])
         notes.append({"es": "read as Spanish", "de": "read as German", "fr": "read as French"}[lang])
-    text = _replace_words(text, lx.REWRITES)
+    text = _replace_words(text, _REWRITES, lx.REWRITES)
     fixed: dict[str, str | None] = {}
     for m in _TOKEN.finditer(text):
         word = m.group()
