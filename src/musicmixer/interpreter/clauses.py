@@ -15,7 +15,8 @@ Rules (each has a test in tests/test_interpreter_clauses.py):
   a negated clause applies the positive action there ("don't lose the drums
   in the chorus, only in the verses"), otherwise it narrows the scope;
 - pronouns "them"/"those" stand for the stems of the clause before;
-- amounts: "a bit" (x0.8 down, x1.15 up), "way"/"much" (x0.25 down, full up),
+- amounts: "a bit" (x0.8 down, x1.15 up), "way"/"much" (x0.25 down, x2 up, to
+  at most full gain),
   dB and percentages scale the planned gain; "X at 50%" sets half of it.
 """
 
@@ -120,7 +121,7 @@ def amount(text: str, action: str) -> float | None:
     if re.search(lx.AMOUNT_RE["small"], text, _FLAGS):
         return 0.8 if action == "reduce" else 1.15
     if re.search(lx.AMOUNT_RE["large"], text, _FLAGS):
-        return 0.25 if action == "reduce" else None
+        return 0.25 if action == "reduce" else 2.0  # "way louder": up to full gain
     return None
 
 

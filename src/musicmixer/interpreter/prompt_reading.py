@@ -20,7 +20,7 @@ from .normalise import normalise
 from .scopes import WHOLE, Scope, parse_scope
 from .song_refs import choose_singer, title_phrases
 
-__all__ = ["Clause", "PromptReading", "Scope", "WHOLE", "Wish", "read_prompt", "parse_scope"]
+__all__ = ["WHOLE", "Clause", "PromptReading", "Scope", "Wish", "parse_scope", "read_prompt"]
 
 MAX_PROMPT_CHARS = 4000
 MAX_CLAUSES = 120
