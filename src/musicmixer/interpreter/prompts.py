@@ -7,6 +7,7 @@ from __future__ import annotations
 from musicmixer.stems import SEVEN_STEMS, stems_for_settings
 
 from .plan import bar_grid
+from .reading_rules import READING_RULES
 
 MAX_USER_PROMPT_CHARS = 2000
 
@@ -51,6 +52,7 @@ def _build_system_prompt(settings) -> str:
         f"Stems ({len(stems)}): {', '.join(stems)}. Every section's stem_gains has exactly "
         f"these {len(stems)} keys.",
         _MIXING_RULES,
+        READING_RULES,
     ]
     if stems == SEVEN_STEMS:
         parts.append(_BACKING_VOCAL_RULES)
@@ -91,6 +93,8 @@ def describe_song(song_id: str, analysis, settings) -> str:
         )
     if not analysis.sections:
         lines.append("    (no sections detected)")
+    if analysis.vocal_pitch_hz:
+        lines.append(f"  sung pitch: median {analysis.vocal_pitch_hz:.0f} Hz")
     lines.append("  stems:")
     lines.append(_build_stem_character(analysis, settings))
     lines.append(f"</{song_id}>")
