@@ -220,3 +220,26 @@ def test_the_lexicon_is_data_with_musicians_synonyms():
     assert {k: lx.STEM_PHRASES[k] for k in wanted} == wanted
     assert {"hook", "drop", "bridge"} <= {w for ws in lx.SCOPE_WORDS.values() for w in ws}
     assert lx.DATA["stems"]["drums"]  # read from lexicon.json
+
+
+# -- phrasings found by probing beyond the table --
+
+def test_no_before_a_boost_and_dislike_are_read_as_negative():
+    assert gains(plan_for("no heavy drums", "6"), "drums") == base("drums")
+    assert set(gains(plan_for("I don't like the piano", "6"), "piano")) == {0.0}
+
+
+def test_a_negation_reaches_the_song_through_its_cue():
+    a, b = analyses("6")
+    assert read_prompt("don't take the vocals from song B", a, b).vocal_source == "song_a"
+    plan = plan_for("no piano and vocals from song B", "6")
+    assert plan.vocal_source == "song_b" and set(gains(plan, "piano")) == {0.0}
+    assert gains(plan, "vocals", "verse") == base("vocals", "verse")
+
+
+def test_keep_with_a_how_and_colon_lists():
+    plan = plan_for("keep the bass from track one really loud", "6")
+    assert all(g >= p for g, p in zip(gains(plan, "bass"), base("bass")))
+    assert gains(plan, "drums") == base("drums")  # "loud" here is the bass's, not a mood
+    plan = plan_for("drums: off; bass: up", "6")
+    assert set(gains(plan, "drums")) == {0.0} and gains(plan, "bass", "verse")[0] > base("bass", "verse")[0]

@@ -44,6 +44,14 @@ _SILENCE = re.compile(r"\b(?:total silence|complete silence|dead silence|silence
 _BARE = {"mute": r"\b(?:out|off|muted|removed|gone)\b", "feature": r"\b(?:louder|harder|heavier|up|more)\b",
          "reduce": r"\b(?:quieter|softer|lower|down|less)\b"}
 _ONLY = re.compile(r"\b(?:only|just|solely)\b", _FLAGS)
+_FROM_SONG = re.compile(r"\s+(?:from|of|off|by)\b", _FLAGS)
+_NO_BEFORE = re.compile(r"\b(?:no|not too|not so)\s*$", _FLAGS)  # "no heavy drums", "not too loud bass"
+_NOT_STEMS = re.compile(rf"^\W*(?:but\s+)?not\s+{lx.FILLER_RE}{lx.STEM_LIST_RE}\W*$", _FLAGS)
+# "keep the bass from track one really loud": a keep that says how is a feature or a cut
+_KEEP_HOW = {"feature": re.compile(r"\b(?:loud|louder|heavy|heavier|big|bigger|prominent|up front|pumping|cranked|"
+                                   r"fat|punchy|huge|strong)\b", _FLAGS),
+             "reduce": re.compile(r"\b(?:quiet|quieter|low|soft|softer|subtle|in the background|down|gentle)\b",
+                                  _FLAGS)}
 
 CHOIR_RE, RAW_RE, HARMONY_RE, ACAPELLA_RE = lx.CHOIR_RE, lx.RAW_RE, lx.HARMONY_RE, lx.ACAPELLA_RE
 INSTRUMENTAL_ONLY_RE = r"^\W*(?:(?:just|only|make it|an?|the|give me)\s+)*instrument(?:al)?s?(?:\s+(?:version|mix|edit|only|please))*\W*$"
@@ -158,18 +166,27 @@ def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
     rest = blank(text, actions)
     lead_scope = parse_scope(rest[: actions[0][0]]) if actions else WHOLE
     prev_end = 0
-    for i, (start, end, (_, action), match) in enumerate(actions):
+    for i, (start, end, (kind, action), match) in enumerate(actions):
         segment_end = actions[i + 1][0] if i + 1 < len(actions) else len(rest)
         cut = _NEW_PHRASE.search(rest, end, segment_end)
         scope = parse_scope(rest[start:cut.start() if cut else segment_end])
         scope = scope if (scope.labels or scope.exclude) else lead_scope
         tokens = stem_tokens(match.group("stems"), prev_tokens or tuple(t for w in wishes for t in w.tokens))
-        negated = _NEGATOR.search(text[prev_end:start])
+        negated = _NEGATOR.search(text[prev_end:start]) or (
+            kind == "pre" and action != "mute" and _NO_BEFORE.search(text[prev_end:start]))
         positive = None
+        if action == "keep" and not negated:
+            for how, pattern in _KEEP_HOW.items():
+                said = pattern.search(rest, end, cut.start() if cut else segment_end)
+                if said:
+                    action, rest = how, blank(rest, [(said.start(), said.end())])
+                    break
         if negated:
             action, positive = _NEGATED[action], action
         how = amount(text[prev_end:segment_end], action) if action in ("reduce", "feature") else None
         prev_end = end
+        if len(tokens) > 1 and tokens[-1] == lx.VOCALS and _FROM_SONG.match(text, end):
+            tokens = tokens[:-1]  # "no piano and vocals from song B": the vocals name the singer
         if action == "change" or not tokens:
             continue  # "change the drums" does not say how
         phrase = " ".join(text[start:end].split())
@@ -211,7 +228,7 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     scope = parse_scope(clause)
     tokens = stem_tokens(clause)
     phrase = " ".join(clause.split())
-    if tokens and _NEGATOR.search(clause):
+    if tokens and _NOT_STEMS.match(clause):  # "not the drums": they stay
         return [Wish("keep", tokens, scope, phrase, index, positive="mute")], "wishes"
     if tokens or not previous:
         return [], ""

@@ -38,7 +38,7 @@ AMOUNTS = {k: tuple(v) for k, v in DATA["amounts"].items()}
 AMOUNT_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in AMOUNTS.items()}
 # Words that may sit between a stem and its postfix action: "bass is too loud", "vocals 3 dB quieter".
 _BETWEEN = rf"(?:(?:{_alt(DATA['copulas'])}|\d+(?:\.\d+)?\s*(?:db|%))\s+)*"
-POSTFIX_RE = {a: rf"\b(?P<stems>{STEM_LIST_RE})\s*{_BETWEEN}-?\s*(?:{_alt(p)})\b"
+POSTFIX_RE = {a: rf"\b(?P<stems>{STEM_LIST_RE})\s*:?\s*{_BETWEEN}-?\s*(?:{_alt(p)})\b"
               for a, p in POSTFIX_ACTIONS.items()}
 NEGATOR_RE = rf"(?<![\w'])(?:{_alt(DATA['negators'])})(?![\w'])"
 EXCEPTION_ALT = _alt(DATA["exceptions"])

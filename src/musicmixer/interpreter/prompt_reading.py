@@ -25,7 +25,7 @@ __all__ = ["WHOLE", "Clause", "PromptReading", "Scope", "Wish", "parse_scope", "
 MAX_PROMPT_CHARS = 4000
 MAX_CLAUSES = 120
 _FLAGS = re.IGNORECASE
-_CLAUSE_SPLIT = re.compile(r"[.;!?\n\r,()\[\]{}]+|:(?!\s*\w+\s*(?:,|$))|\s+(?:but|then|while|whereas|also|"
+_CLAUSE_SPLIT = re.compile(r"[.;!?\n\r,()\[\]{}]+|:(?!\s*\w+\s*(?:[,;.]|$))|\s+(?:but|then|while|whereas|also|"
                            r"actually|instead)\s+", _FLAGS)
 
 

@@ -25,7 +25,8 @@ from . import lexicon as lx
 CLEAR_SEMITONES = 3.0  # sung pitches closer than this do not tell "her" from "him"
 _FLAGS = re.IGNORECASE
 _WORD = re.compile(r"[\w'-]+")
-_NEGATOR = re.compile(rf"^(?:{lx.NEGATOR_RE}|{lx.EXCEPTION_RE}|without|no)$", _FLAGS)
+_NEGATOR = re.compile(rf"^(?:{lx.NEGATOR_RE}|{lx.EXCEPTION_RE}|without)$", _FLAGS)
+NEGATION_REACH = 6  # words before a mention a negation reaches: "don't take the vocals from song B"
 _LETTER_A = (lx.LETTER_A_RE + r"|(?<![\w'&])A(?=\s*:)|(?<=\bof the\s)A\b|(?<=\bof\s)A\b"
              r"|(?<=\bwith\s)A\b|(?<=\bthe\s)A(?=\s*(?:$|[,.;]))|(?<=\blet\s)A\b"
              r"|(?<![\w'&])A(?=\s+(?:sings?|singing|raps?|rapping|vox|plays?|playing)\b)")
@@ -148,11 +149,11 @@ def choose_singer(text: str, clauses, analysis_a, analysis_b) -> tuple[SongChoic
 
 
 def _negated(before, mentions) -> bool:
-    """A negation among the (up to three) words before a mention, not past another mention."""
-    for w in before[:3]:
-        if any(m[0] <= w[0] < m[1] for m in mentions):
+    """A negation among the words before a mention, not past another mention or an "and"/"but"."""
+    for i, w in enumerate(before[:NEGATION_REACH]):
+        if any(m[0] <= w[0] < m[1] for m in mentions) or w[2] in ("and", "but", "then"):
             return False
-        if _NEGATOR.match(w[2]):
+        if _NEGATOR.match(w[2]) or (w[2] == "no" and i == 0):
             return True
     return False
 
