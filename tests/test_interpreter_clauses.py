@@ -243,3 +243,15 @@ def test_keep_with_a_how_and_colon_lists():
     assert gains(plan, "drums") == base("drums")  # "loud" here is the bass's, not a mood
     plan = plan_for("drums: off; bass: up", "6")
     assert set(gains(plan, "drums")) == {0.0} and gains(plan, "bass", "verse")[0] > base("bass", "verse")[0]
+
+
+def test_before_and_after_count_from_the_named_ordinal():
+    plan = plan_for("until the second drop no bass", "6", "edm")
+    second = [i for i, s in enumerate(plan.sections) if s.label == "drop"][1]
+    assert all(s.stem_gains["bass"] == 0.0 for s in plan.sections[:second])
+    assert plan.sections[second].stem_gains["bass"] > 0.0
+
+
+def test_a_clause_naming_songs_without_roles_is_not_reported_as_applied():
+    plan = plan_for("song A song B song A song B first second", "6")
+    assert "Applied" not in plan.explanation

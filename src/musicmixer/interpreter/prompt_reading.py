@@ -72,7 +72,7 @@ def read_prompt(prompt: str | None, analysis_a=None, analysis_b=None) -> PromptR
             reading.wishes.append(w)
         if _read_extras(rest, reading):
             read_as = read_as or "mood"
-        if has_song and not read_as:
+        if start in choice.deciding and not read_as:
             read_as = "song"
         clause = " ".join(clause_text.split())
         reading.clauses.append(Clause(index, clause[:80] + ("..." if len(clause) > 80 else ""), read_as))

@@ -31,6 +31,7 @@ class Scope:
     which: str | None = None  # first | second | last | before | after | from | through
     which_labels: frozenset[str] = frozenset()
     exclude: frozenset[str] = field(default_factory=frozenset)
+    anchor: str = "first"  # which of the labels before/after/from/through counts from: first | second | last
 
     def describe(self) -> str:
         but = f" except the {'/'.join(sorted(self.exclude))}" if self.exclude else ""
@@ -38,13 +39,13 @@ class Scope:
             return "throughout" + but
         names = "/".join(sorted(self.labels))
         if self.which == "before":
-            return f"before the first {names}{but}"
+            return f"before the {self.anchor} {names}{but}"
         if self.which == "after":
-            return f"after the first {names}{but}"
+            return f"after the {self.anchor} {names}{but}"
         if self.which == "through":
-            return f"up to and including the first {names}{but}"
+            return f"up to and including the {self.anchor} {names}{but}"
         if self.which == "from":
-            return f"from the first {names} on{but}"
+            return f"from the {self.anchor} {names} on{but}"
         if self.which:
             rest = "/".join(sorted(self.labels - self.which_labels))
             picked = f"the {self.which} {'/'.join(sorted(self.which_labels))}"
@@ -77,7 +78,8 @@ def parse_scope(text: str) -> Scope:
     onwards = re.search(r"\bfrom\b.*\b(?:on|onwards?|to the end)\b", text, _FLAGS)
     for word, hit in (("before", before), ("after", after), ("from", onwards)):
         if hit:
-            return Scope(frozenset(labels), word, frozenset(labels), frozenset(excluded))
+            anchor = _ORDINALS[m.group("which").lower()] if m else "first"
+            return Scope(frozenset(labels), word, frozenset(labels), frozenset(excluded), anchor)
     if m:
         narrowed = labels_in(m.group("what")) or set()
         return Scope(frozenset(labels), _ORDINALS[m.group("which").lower()], frozenset(narrowed),
@@ -92,9 +94,10 @@ def pick(scope: Scope, sections: list[dict]) -> list[dict]:
     else:
         hits = [s for s in sections if s["label"] in scope.labels]
         if scope.which in ("before", "after", "from", "through"):
-            if not hits:
+            picked = hits[{"first": slice(0, 1), "second": slice(1, 2), "last": slice(-1, None)}[scope.anchor]]
+            if not picked:
                 return []
-            first = next(i for i, s in enumerate(sections) if s is hits[0])
+            first = next(i for i, s in enumerate(sections) if s is picked[0])
             chosen = {"before": sections[:first], "after": sections[first + 1:],
                       "from": sections[first:], "through": sections[:first + 1]}[scope.which]
         elif scope.which in ("first", "second", "last"):

@@ -38,6 +38,7 @@ class SongChoice:
 
     song: str | None = None  # "song_a" | "song_b" | None (not said)
     evidence: str = ""
+    deciding: tuple[int, ...] = ()  # start offsets of the clauses that said which song sings
     notes: list[str] | None = None  # pronoun readings, guesses, overridden clauses
 
     def __post_init__(self):
@@ -133,6 +134,7 @@ def choose_singer(text: str, clauses, analysis_a, analysis_b) -> tuple[SongChoic
             votes[song if role == "vocal" else other] += 1.0 / distance
         if votes["song_a"] != votes["song_b"]:
             decided.append((max(votes, key=votes.get), " ".join(text[cs:ce].split())[:80]))
+            choice.deciding += (cs,)
     if decided:
         choice.song, choice.evidence = decided[-1]
         overridden = [c for s, c in decided if s != choice.song]
