@@ -255,3 +255,19 @@ def test_before_and_after_count_from_the_named_ordinal():
 def test_a_clause_naming_songs_without_roles_is_not_reported_as_applied():
     plan = plan_for("song A song B song A song B first second", "6")
     assert "Applied" not in plan.explanation
+
+
+def test_a_stem_naming_a_songs_role_is_not_a_stem_wish():
+    plan = plan_for("i want only the vocal of the first song and the beat of the second", "6")
+    assert plan.vocal_source == "song_a"
+    assert gains(plan, "drums") == base("drums")  # not an a cappella
+    a, b = analyses("6")
+    assert read_prompt("no vocals from song B", a, b).vocal_source == "song_a"
+
+
+def test_leave_alone_numbered_sections_and_half():
+    assert gains(plan_for("leave the drums alone", "6"), "drums") == base("drums")
+    plan = plan_for("mute drums in verse 2", "6")
+    assert gains(plan, "drums", "verse") == [base("drums", "verse")[0], 0.0]
+    plan = plan_for("the piano at half", "6")
+    assert all(abs(g / p - 0.5) < 1e-6 for g, p in zip(gains(plan, "piano"), base("piano")))

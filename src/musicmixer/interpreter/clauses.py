@@ -45,6 +45,8 @@ _BARE = {"mute": r"\b(?:out|off|muted|removed|gone)\b", "feature": r"\b(?:louder
          "reduce": r"\b(?:quieter|softer|lower|down|less)\b"}
 _ONLY = re.compile(r"\b(?:only|just|solely)\b", _FLAGS)
 _FROM_SONG = re.compile(r"\s+(?:from|of|off|by)\b", _FLAGS)
+_LEAVE_ALONE = re.compile(rf"\b(?:leave|let)\s+{lx.FILLER_RE}(?P<stems>{lx.STEM_LIST_RE})\s+(?:alone|be|as is)\b",
+                          _FLAGS)
 _NO_BEFORE = re.compile(r"\b(?:no|not too|not so)\s*$", _FLAGS)  # "no heavy drums", "not too loud bass"
 _NOT_STEMS = re.compile(rf"^\W*(?:but\s+)?not\s+{lx.FILLER_RE}{lx.STEM_LIST_RE}\W*$", _FLAGS)
 # "keep the bass from track one really loud": a keep that says how is a feature or a cut
@@ -133,11 +135,13 @@ def amount(text: str, action: str) -> float | None:
     return None
 
 
-def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
+def read_clause(clause: str, index: int, previous: list[Wish], songs: list[tuple[int, int]]
                 ) -> tuple[list[Wish], str, str]:
     """Wishes of one clause, how it was read ("wishes", "modifier": it changed
     the previous clause's wishes, "interjection", or "": no wish), and the
-    clause with the words those wishes used blanked out (for mood and length)."""
+    clause with the words those wishes used blanked out (for mood and length).
+    `songs` are the spans of song mentions in the clause."""
+    has_song = bool(songs)
     words = clause.lower().split()
     if words and " ".join(words).strip(" .!?") in lx.INTERJECTIONS:
         return [], "interjection", ""
@@ -154,6 +158,10 @@ def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
         pct = float(m.group("pct")) / 100
         wishes.append(Wish("reduce" if pct <= 1 else "feature", stem_tokens(m.group("stems"), prev_tokens),
                            parse_scope(blank(text, [(m.start(), m.end())])), m.group(), index, factor=pct))
+        text = blank(text, [(m.start(), m.end())])
+    for m in _LEAVE_ALONE.finditer(text):  # "leave the drums alone" keeps them
+        wishes.append(Wish("keep", stem_tokens(m.group("stems"), prev_tokens), parse_scope(text[m.end():]),
+                           m.group(), index))
         text = blank(text, [(m.start(), m.end())])
     for m in _COMES_IN.finditer(text):
         scope = parse_scope(text[m.end():])
@@ -185,8 +193,10 @@ def read_clause(clause: str, index: int, previous: list[Wish], has_song: bool
             action, positive = _NEGATED[action], action
         how = amount(text[prev_end:segment_end], action) if action in ("reduce", "feature") else None
         prev_end = end
-        if len(tokens) > 1 and tokens[-1] == lx.VOCALS and _FROM_SONG.match(text, end):
-            tokens = tokens[:-1]  # "no piano and vocals from song B": the vocals name the singer
+        if _FROM_SONG.match(text, end) and any(0 <= s - end <= 16 for s, _ in songs):
+            # "only the vocal of the first song", "no piano and vocals from song B": the vocals
+            # (or the instrumental) name a song's role, which song_refs reads
+            tokens = tuple(t for t in tokens if t not in (lx.VOCALS, lx.INSTRUMENTAL))
         if action == "change" or not tokens:
             continue  # "change the drums" does not say how
         phrase = " ".join(text[start:end].split())

@@ -17,6 +17,9 @@ from functools import lru_cache
 from . import lexicon as lx
 
 MAX_TYPO_WORDS = 200  # distinct words examined per prompt; bounds the cost of a huge prompt
+_NUMBERED = re.compile(r"\b(verse|chorus|drop|breakdown|bridge)\s+(1|2|one|two)\b(?!\s*(?:bars?|beats?|min|sec|s\b))",
+                       re.IGNORECASE)  # "verse 2" -> "second verse"
+_NTH = {"1": "first", "one": "first", "2": "second", "two": "second"}
 _TOKEN = re.compile(r"(?<![\w'])[A-Za-z]+(?![\w'])")
 
 
@@ -128,6 +131,7 @@ def normalise(text: str, known_words: frozenset[str] = frozenset()) -> tuple[str
         text = _replace_words(text, _PHRASES[lang], lx.TRANSLATIONS[lang]["phrases"])
         notes.append({"es": "read as Spanish", "de": "read as German", "fr": "read as French"}[lang])
     text = _replace_words(text, _REWRITES, lx.REWRITES)
+    text = _NUMBERED.sub(lambda m: f"{_NTH[m.group(2).lower()]} {m.group(1)}", text)
     fixed: dict[str, str | None] = {}
     for m in _TOKEN.finditer(text):
         word = m.group()

@@ -65,8 +65,8 @@ def read_prompt(prompt: str | None, analysis_a=None, analysis_b=None) -> PromptR
     previous: list[Wish] = []
     for index, (start, end) in enumerate(spans):
         clause_text = text[start:end]
-        has_song = any(m[0] < end and m[1] > start for m in mentions)
-        wishes, read_as, rest = read_clause(clause_text, index, previous, has_song)
+        songs = [(m[0] - start, m[1] - start) for m in mentions if m[0] < end and m[1] > start]
+        wishes, read_as, rest = read_clause(clause_text, index, previous, songs)
         for w in wishes:
             w.order = len(reading.wishes)
             reading.wishes.append(w)

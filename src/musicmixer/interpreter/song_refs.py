@@ -155,7 +155,8 @@ def _negated(before, mentions) -> bool:
     for i, w in enumerate(before[:NEGATION_REACH]):
         if any(m[0] <= w[0] < m[1] for m in mentions) or w[2] in ("and", "but", "then"):
             return False
-        if _NEGATOR.match(w[2]) or (w[2] == "no" and i == 0):
+        cue = i > 0 and re.sub(r"'s$", "", before[i - 1][2]) in lx.VOCAL_CUES | lx.INSTRUMENTAL_CUES
+        if _NEGATOR.match(w[2]) or (w[2] == "no" and (i == 0 or cue)):  # "no vocals from song B"
             return True
     return False
 
