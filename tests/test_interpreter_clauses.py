@@ -271,3 +271,12 @@ def test_leave_alone_numbered_sections_and_half():
     assert gains(plan, "drums", "verse") == [base("drums", "verse")[0], 0.0]
     plan = plan_for("the piano at half", "6")
     assert all(abs(g / p - 0.5) < 1e-6 for g, p in zip(gains(plan, "piano"), base("piano")))
+
+
+@pytest.mark.parametrize("prompt", ["bring in the drums at the first chorus", "drums in from the chorus",
+                                    "drop the drums till the chorus"])
+def test_an_entry_point_mutes_the_stem_before_it(prompt):
+    plan = plan_for(prompt, "6")
+    first_chorus = next(i for i, s in enumerate(plan.sections) if s.label == "chorus")
+    assert all(s.stem_gains["drums"] == 0.0 for s in plan.sections[:first_chorus])
+    assert all(s.stem_gains["drums"] > 0.0 for s in plan.sections[first_chorus:])

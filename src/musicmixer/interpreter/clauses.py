@@ -38,8 +38,11 @@ _NEGATED = {"mute": "keep", "reduce": "keep", "feature": "keep", "change": "keep
             "only": "keep"}
 _MUTE_VERB = re.compile(rf"\b(?:{lx._alt(lx.PREFIX_ACTIONS['mute'])})\b", _FLAGS)
 _AT_PERCENT = re.compile(rf"\b(?P<stems>{lx.STEM_LIST_RE})\s+(?:at|to)\s+{lx.PERCENT_RE}", _FLAGS)
-_COMES_IN = re.compile(rf"\b(?P<stems>{lx.STEM_LIST_RE})\s+(?:only\s+)?(?:comes?|kicks?|drops?|come)\s+in\s+"
-                       r"(?P<when>after|at|on|from|with|in)\b", _FLAGS)
+# "guitar only comes in after the first chorus", "bring in the drums at the chorus", "drums in from the chorus"
+_COMES_IN = re.compile(
+    rf"(?:\b(?:bring|brings|bringing|let)\s+(?:in\s+)?{lx.FILLER_RE}(?P<stems>{lx.STEM_LIST_RE})\s+(?:in\s+)?"
+    rf"|\b(?P<stems2>{lx.STEM_LIST_RE})\s+(?:only\s+)?(?:(?:comes?|kicks?|drops?|come|coming)\s+)?in\s+)"
+    r"(?P<when>after|at|on|from|with|for|in)\b", _FLAGS)
 _SILENCE = re.compile(r"\b(?:total silence|complete silence|dead silence|silence|silent)\b", _FLAGS)
 _BARE = {"mute": r"\b(?:out|off|muted|removed|gone)\b", "feature": r"\b(?:louder|harder|heavier|up|more)\b",
          "reduce": r"\b(?:quieter|softer|lower|down|less)\b"}
@@ -50,7 +53,7 @@ _LEAVE_ALONE = re.compile(rf"\b(?:leave|let)\s+{lx.FILLER_RE}(?P<stems>{lx.STEM_
 _NO_BEFORE = re.compile(r"\b(?:no|not too|not so)\s*$", _FLAGS)  # "no heavy drums", "not too loud bass"
 _NOT_STEMS = re.compile(rf"^\W*(?:but\s+)?not\s+{lx.FILLER_RE}{lx.STEM_LIST_RE}\W*$", _FLAGS)
 # "keep the bass from track one really loud": a keep that says how is a feature or a cut
-_KEEP_HOW = {"feature": re.compile(r"\b(?:loud|louder|heavy|heavier|big|bigger|prominent|up front|pumping|cranked|"
+_KEEP_HOW = {"feature": re.compile(r"\b(?:loud|louder|heavy|heavier|big|bigger|prominent|up front|upfront|pumping|cranked|"
                                    r"fat|punchy|huge|strong)\b", _FLAGS),
              "reduce": re.compile(r"\b(?:quiet|quieter|low|soft|softer|subtle|in the background|down|gentle)\b",
                                   _FLAGS)}
@@ -167,9 +170,13 @@ def read_clause(clause: str, index: int, previous: list[Wish], songs: list[tuple
         scope = parse_scope(text[m.end():])
         if scope.labels:
             which = "through" if m.group("when").lower() == "after" else "before"
-            scope = Scope(scope.labels, which, scope.labels)
-            wishes.append(Wish("mute", stem_tokens(m.group("stems"), prev_tokens), scope, m.group(), index))
+            scope = Scope(scope.labels, which, scope.labels, anchor=scope.which if scope.which in (
+                "first", "second", "last") else "first")
+            stems = m.group("stems") or m.group("stems2")
+            wishes.append(Wish("mute", stem_tokens(stems, prev_tokens), scope, " ".join(text[m.start():].split()),
+                               index))
             text = blank(text, [(m.start(), len(text))])
+            break
     actions = _matches(text, _ACTIONS)
     rest = blank(text, actions)
     lead_scope = parse_scope(rest[: actions[0][0]]) if actions else WHOLE
