@@ -36,7 +36,7 @@ _NEW_PHRASE = re.compile(
     _FLAGS)
 _NEGATED = {"mute": "keep", "reduce": "keep", "feature": "keep", "change": "keep", "keep": "mute",
             "only": "keep"}
-_MUTE_VERB = re.compile(rf"\b(?:{lx._alt(lx.PREFIX_ACTIONS['mute'])})\b", _FLAGS)
+_MUTE_VERB = re.compile(lx.MUTE_VERB_RE, _FLAGS)
 _AT_PERCENT = re.compile(rf"\b(?P<stems>{lx.STEM_LIST_RE})\s+(?:at|to)\s+{lx.PERCENT_RE}", _FLAGS)
 # "guitar only comes in after the first chorus", "bring in the drums at the chorus", "drums in from the chorus"
 _COMES_IN = re.compile(

@@ -56,10 +56,10 @@ SCOPE_WORDS = {k: tuple(v) for k, v in DATA["scope_words"].items()}
 SCOPE_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in SCOPE_WORDS.items()}
 ORDINAL_RE = r"\b(?P<which>first|1st|opening|second|2nd|last|final|closing)\s+(?P<what>{})\b"
 
-CHOIR_RE = r"\b(?:choir|choirs|choral|gospel|wall of voices|stacked vocals|church)\b"
-RAW_RE = r"\b(?:raw|stripped[- ]down|stripped back|intimate|bare|naked|dry)\b"
-ACAPELLA_RE = r"\b(?:acapella|a cappella|a capella|acappella|vocals? alone)\b"
-HARMONY_RE = r"\b(?:harmonies|harmony|harmonised|harmonized|lush vocals|layered vocals)\b"
+EFFECT_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in DATA["effects"].items()}  # choir, raw, acapella, harmonies
+CHOIR_RE, RAW_RE = EFFECT_RE["choir"], EFFECT_RE["raw"]
+ACAPELLA_RE, HARMONY_RE = EFFECT_RE["acapella"], EFFECT_RE["harmonies"]
+MUTE_VERB_RE = rf"\b(?:{_alt(PREFIX_ACTIONS['mute'])})\b"
 
 MOODS = {k: tuple(v) for k, v in DATA["moods"].items()}
 MOOD_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in MOODS.items()}

@@ -25,7 +25,7 @@ _TOKEN = re.compile(r"(?<![\w'])[A-Za-z]+(?![\w'])")
 
 def _vocabulary() -> frozenset[str]:
     phrases: list[str] = list(lx.STEM_PHRASES)
-    for group in ("prefix_actions", "postfix_actions", "scope_words", "moods", "lengths", "amounts"):
+    for group in ("prefix_actions", "postfix_actions", "scope_words", "moods", "lengths", "amounts", "effects"):
         for words in lx.DATA[group].values():
             phrases += words
     phrases += lx.DATA["negators"] + lx.DATA["exceptions"] + lx.DATA["vocal_cues"]

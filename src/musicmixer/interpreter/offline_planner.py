@@ -4,7 +4,9 @@ configured and the fallback on any LLM failure.
 Unlike the reference product's fixed layout it reads the prompt
 (`prompt_reading`), lays sections on both songs' analysed structure
 (`layout`), starts from per-label gains, applies the mood and then each wish
-in the order written, and explains what it understood and what it ignored.
+in the order written (`apply_wishes`: the later clause wins, no section is
+left silent), and explains clause by clause what it applied, ignored or
+found conflicting (`explain_offline`).
 """
 
 from __future__ import annotations
