@@ -126,6 +126,7 @@ def _apply(wish: Wish, sections, stems, named_so_far, record, records, warnings)
         wish = Wish("mute", wish.tokens, wish.scope, wish.phrase, wish.clause)
     # "lead vocals only" narrows the vocals; "vocals only" / "piano only" narrow the mix.
     pool = vocal_stems(stems) if set(wish.tokens) <= {lx.LEAD, lx.BACKING} else stems
+    before = [dict(s["stem_gains"]) for s in targets]
     for s in targets:
         for stem in named:
             earlier = s["owner"].get(stem)
@@ -135,8 +136,10 @@ def _apply(wish: Wish, sections, stems, named_so_far, record, records, warnings)
             s["owner"][stem] = (wish.clause, wish.action)
             s["side"].pop(stem, None)
         _apply_action(wish, named, s, pool)
+    changed = sum(b != s["stem_gains"] for b, s in zip(before, targets))
     record.applied.append(f"{_VERB[wish.action]} {', '.join(named)} {wish.scope.describe()}"
-                          + (f" (x{wish.factor:.2f})" if wish.factor else ""))
+                          + (f" x{wish.factor:.2f}" if wish.factor else "")
+                          + (f", {changed} of {len(targets)} sections changed" if changed else ", no change needed"))
 
 
 def _apply_action(wish: Wish, named: list[str], section: dict, pool) -> None:
