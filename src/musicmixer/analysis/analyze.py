@@ -40,6 +40,7 @@ from .structure import (
     to_db,
     vocal_regions,
 )
+from .vocal_pitch import median_sung_pitch
 
 DRUM_STEM = "drums"
 BASS_STEM = "bass"
@@ -194,6 +195,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     drum_bars = active_bars.get(DRUM_STEM)
     sections = build_sections(edges, feats, mix_rms, vocal_bars, drum_bars, with_stems=bool(names))
     vocals = vocal_regions(stems[vocal_name], sr) if vocal_name else []
+    pitch = median_sung_pitch(stems[vocal_name], sr, vocals) if vocal_name and vocals else None
 
     onset_rate = {n: _onsets_per_beat(stem_feats[n], len(beat_times)) for n in names}
     characters = all_characters(stem_rms, active_bars, onset_rate)
@@ -206,7 +208,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         key=key, mode=mode, key_confidence=round(key_conf, 4), sections=sections,
         stem_bar_energy=stem_bar_energy(stem_rms),
         bar_energy=stem_bar_energy({"mix": mix_rms})["mix"],
-        vocal_activity=vocals, vocal_stem=vocal_name, stem_character=characters,
+        vocal_activity=vocals, vocal_stem=vocal_name, vocal_pitch_hz=pitch, stem_character=characters,
         title=title, artist=artist,
     )
 

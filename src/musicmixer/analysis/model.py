@@ -45,6 +45,7 @@ class SongAnalysis(BaseModel):
     stem_bar_energy: dict[str, list[float]] = {}  # stem -> energy per bar (0..1)
     vocal_activity: list[tuple[float, float]] = []  # (start, end) seconds
     vocal_stem: str | None = None  # the stem vocal_activity was read from (step 3.5)
+    vocal_pitch_hz: float | None = None  # median sung pitch; the offline reader tells "her" from "him" by it
     bar_energy: list[float] = []  # the mix's energy per bar (0..1, same scale as stem_bar_energy)
     stem_character: dict[str, StemCharacter] = {}
     title: str | None = None  # from tags or file name; the planner matches prompts on it
