@@ -28,7 +28,7 @@ from . import beats as beatmod
 from .character import all_characters
 from .features import FPS, compute_chroma, compute_features, to_mono
 from .key import estimate_key
-from .model import SongAnalysis
+from .model import SongAnalysis, TempoLevel
 from .structure import (
     bar_edges,
     bar_features,
@@ -169,6 +169,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         raise AnalysisError(
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
+    levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
+              for n, b, s in beatmod.metrical_levels(env, tempo)]
     phase = beatmod.bar_phase(beat_times, low_env, chroma)
     downbeats = beat_times[phase::4]
 
@@ -198,7 +200,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     return SongAnalysis(
         duration=round(duration, 4), sample_rate=sr, tempo=round(tempo, 3),
-        tempo_confidence=round(tempo_conf, 4),
+        tempo_confidence=round(tempo_conf, 4), tempo_levels=levels,
+        tempo_level_confidence=next(lv.score for lv in levels if lv.level == "beat"),
         beats=[round(float(t), 4) for t in beat_times],
         downbeats=[round(float(t), 4) for t in downbeats], beats_per_bar=4,
         key=key, mode=mode, key_confidence=round(key_conf, 4), sections=sections,

@@ -265,6 +265,35 @@ def estimate_beats(env: np.ndarray) -> tuple[float, float, np.ndarray]:
     return tempo, conf, beats
 
 
+LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
+FELT_CENTRE_BPM = 120.0  # tempo preference peaks near here (the resonance of tapping studies)
+FELT_WIDTH_OCTAVES = 1.0
+
+
+def metrical_levels(env: np.ndarray, bpm: float) -> list[tuple[str, float, float]]:
+    """(name, bpm, score) for the tracked beat and the levels at half and double
+    its tempo; the scores sum to 1.
+
+    A level's score is its pulse (autocorrelation of the onset envelope at its
+    period) times a preference for tempi near 120 BPM, one octave wide: a
+    steady song repeats at every level, so the pulse alone cannot say which
+    one a listener taps. The scores do not move the beat grid (the tracker's
+    level choice does, tuned on generated songs); pairing reads them to say
+    which other readings of a song exist and how plausible each is.
+    """
+    ac = _autocorr(env, min(len(env) - 1, int(60.0 * FPS / (bpm * 0.5)) + 4))
+    raw = []
+    for name, mult in LEVELS:
+        level = bpm * mult
+        pulse = max(0.0, _acf_at(ac, 60.0 * FPS / level))
+        prior = np.exp(-0.5 * (np.log2(level / FELT_CENTRE_BPM) / FELT_WIDTH_OCTAVES) ** 2)
+        raw.append((name, level, pulse * prior))
+    total = sum(r[2] for r in raw)
+    if total <= 1e-12:
+        return [(n, b, 1.0 if n == "beat" else 0.0) for n, b, _ in raw]
+    return [(n, b, s / total) for n, b, s in raw]
+
+
 def pulse_strength(env: np.ndarray, period: float) -> float:
     """Autocorrelation at the beat, two-beat or bar period, whichever is
     strongest: about 0.5 or more for music, under 0.1 for noise or a drone."""
