@@ -24,6 +24,7 @@ from musicmixer.config import load_settings
 from musicmixer.mix.align import map_time
 from musicmixer.mix.tempo import TempoMatchError
 from musicmixer.pipeline import MixRequest, run_mix
+from musicmixer.service.results import tempo_summary
 from musicmixer.testsongs import SongSpec, generate_song
 
 PROMPT = "vocals from song A over song B"
@@ -102,6 +103,7 @@ def test_vocals_at_170_or_read_at_85_render_over_150(vocal_bpm, bars, mapping, b
     assert report["tempo"]["stretch"] == pytest.approx(170.0 / 150.0, rel=0.03)
     assert report["tempo"]["vocal_bpm"] == pytest.approx(vocal_bpm, rel=0.02)
     assert f"{mapping}," in plan["explanation"]
+    assert tempo_summary(report)["mapping"] == mapping  # what the API hands the page
     assert report["analysis"]["song_a"]["tempo"] == pytest.approx(vocal_bpm, rel=0.02)
     assert {lv["level"] for lv in report["analysis"]["song_a"]["tempo_levels"]} == \
         {"half", "beat", "double"}

@@ -37,8 +37,8 @@ MAPPINGS = {"1:1": 1.0, "2:1": 2.0, "1:2": 0.5}
 TIE = 1e-3  # log-ratio margin within which 1:1 is kept over an octave mapping
 MAPPING_WORDS = {
     "1:1": "beat for beat",
-    "2:1": "two vocal beats to each instrumental beat (the vocals at double time)",
-    "1:2": "one vocal beat to every two instrumental beats (the vocals at half time)",
+    "2:1": "two vocal beats to each instrumental beat",
+    "1:2": "one vocal beat to every two instrumental beats",
 }
 
 
