@@ -8,7 +8,9 @@ half-time and swung songs off the half/double-tempo traps) -> Ellis-style
 dynamic-programming beat tracking at that tempo -> each beat snapped to its
 onset peak, outliers pulled back onto the local grid -> the grid trimmed to
 the music and extended over quiet edges. Tempo is the slope of the beat
-times. Downbeats: the bar phase that maximises low-frequency onsets plus
+times; the tempo and its level are read from the mix alone (`estimate_beats`).
+`metrical_levels` scores the tracked beat against half and double its tempo,
+for pairing to choose between (`mix.tempo`). Downbeats: the bar phase that maximises low-frequency onsets plus
 harmonic change at bar starts.
 
 No model is involved (madmom's weights are non-commercial, see REFERENCE.md).
