@@ -28,6 +28,7 @@ from . import beats as beatmod
 from .character import all_characters
 from .features import FPS, compute_chroma, compute_features, to_mono
 from .key import estimate_key
+from .levels import metrical_levels
 from .model import SongAnalysis, TempoLevel
 from .structure import (
     bar_edges,
@@ -171,7 +172,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
-              for n, b, s in beatmod.metrical_levels(mix_env, tempo)]
+              for n, b, s in metrical_levels(mix_env, tempo)]
     phase = beatmod.bar_phase(beat_times, low_env, chroma)
     downbeats = beat_times[phase::4]
 
