@@ -161,7 +161,8 @@ def downbeat_stats(plan, rep, stems, vocal_song, inst_song, vocal_src: np.ndarra
     from musicmixer.stems import VOCAL_STEM_NAMES
 
     ratio = rep["tempo"]["instrumental_ratio"]
-    src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio)
+    src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio,
+                                rep["tempo"].get("vocal_beats_per_beat", 1.0))
     vocal_bus = sum(a for n, a in stems.items() if n in VOCAL_STEM_NAMES)
     v = downbeat_offsets(vocal_bus, vocal_src, src, out, 44100)
     _, i_out = paired_downbeats(inst_song.truth, inst_song.truth, plan, ratio)

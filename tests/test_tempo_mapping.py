@@ -79,3 +79,17 @@ def test_beat_map_keeps_bars_aligned_at_double_and_half_time(per_beat):
     # the vocals fill the 8 planned bars: twice the vocal bars at 2:1, half at 1:2
     span = vocal_range_for(plan, vocal, per_beat)
     assert span.end == pytest.approx(vocal.downbeats[int(8 * per_beat)])
+
+
+@pytest.mark.parametrize("per_beat", [1.0, 2.0, 0.5])
+def test_measured_downbeat_pairs_follow_the_mapping(per_beat):
+    from musicmixer.mix.measure import paired_downbeats
+
+    vocal, inst = grid_song(95.0 * per_beat, 200), grid_song(95.0, 100)
+    plan = plan_over(8, vocal_end=vocal.beats[-1])
+    src, out = paired_downbeats({"downbeats": vocal.downbeats},
+                                {"beats": inst.beats, "downbeats": inst.downbeats}, plan, 1.0,
+                                per_beat)
+    anchors = vocal_time_map(vocal, inst, plan, vocal_beats_per_beat=per_beat)
+    assert len(src) == int(8 * per_beat) + 1
+    assert np.allclose(np.interp(src, anchors[:, 0], anchors[:, 1]), out)
