@@ -267,6 +267,8 @@ def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
     vocal, gain_db = level_match(vocal, inst, sr)
     report(1.0, "stems ready")
     notes = {"anchors": int(len(anchors)),
+             # (seconds after vocal_segment_start_s in the vocal song, output seconds)
+             "vocal_segment_start_s": round(float(sources.vocal_start), 4),
              "vocal_beat_map": [[round(float(a), 4), round(float(b), 4)] for a, b in anchors],
              "resonance_cuts_hz": dict(sorted(cuts.items())),
              "vocal_level_match_db": round(gain_db, 2)}
