@@ -136,7 +136,8 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
             tempo = _plan_tempo(plan, va, ia, settings)
             plan = plan.model_copy(update={
                 "vocal_range": vocal_range_for(plan, va, tempo.vocal_beats_per_beat),
-                "explanation": f"{plan.explanation} {tempo.explanation}".strip()})
+                "explanation": plan.explanation if tempo.explanation in plan.explanation
+                else f"{plan.explanation} {tempo.explanation}".strip()})
             key = plan_key(va, ia, plan.key_intent)
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
