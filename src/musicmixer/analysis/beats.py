@@ -219,6 +219,10 @@ def _acf_at(ac: np.ndarray, lag: float) -> float:
     return max(_interp(ac, lag + d) for d in (-1.0, -0.5, 0.0, 0.5, 1.0))
 
 
+FAST_PULSE = 0.4  # a pulse this strong is the beat (straight and swung time)
+FAST_EIGHTHS = 0.17  # or eighths stronger than the pulse and this strong (half-time)
+
+
 def beat_is_fast_member(ac: np.ndarray, bpm: float) -> bool:
     """Is `bpm` (the faster of an octave pair) the beat, or its eighths?
 
@@ -230,7 +234,7 @@ def beat_is_fast_member(ac: np.ndarray, bpm: float) -> bool:
     """
     lag = 60.0 * FPS / bpm
     pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
-    return pulse >= 0.4 or (eighths > pulse and eighths >= 0.17)
+    return pulse >= FAST_PULSE or (eighths > pulse and eighths >= FAST_EIGHTHS)
 
 
 def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None

@@ -1,41 +1,53 @@
 """The metrical levels of a song: its tracked beat and the pulses at half and
-double that tempo, each with a salience score (step 2). A tempo is only known
-up to its octave; pairing (`mix.tempo`) chooses among these readings."""
+double that tempo, each with a score (step 2). A tempo is only known up to its
+octave; pairing (`mix.tempo`) chooses among these readings."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .beats import _acf_at, _autocorr
+from .beats import FAST_EIGHTHS, FAST_PULSE, MAX_BPM, MIN_BPM, _acf_at, _autocorr
 from .features import FPS
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
-FELT_CENTRE_BPM = 120.0  # tempo preference peaks near here (the resonance of tapping studies)
-FELT_WIDTH_OCTAVES = 1.0
+MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
+
+
+def fast_member_margin(ac: np.ndarray, bpm: float) -> float:
+    """How far past (+) or short of (-) the tracker's rule (`beats.beat_is_fast_member`)
+    `bpm` is as the beat rather than the eighths of half its tempo."""
+    lag = 60.0 * FPS / bpm
+    pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
+    return max(pulse - FAST_PULSE, min(eighths - pulse, eighths - FAST_EIGHTHS))
+
+
+def _p_faster(ac: np.ndarray, fast: float) -> float:
+    """Chance that `fast` rather than half of it is the beat. The tracker never
+    reports a tempo outside its range, so neither do the scores."""
+    if not MIN_BPM * 0.97 <= fast <= MAX_BPM:
+        return 0.0
+    if fast / 2 < MIN_BPM * 0.97:
+        return 1.0
+    return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast) / MARGIN_SCALE)))
 
 
 def metrical_levels(env: np.ndarray, bpm: float) -> list[tuple[str, float, float]]:
     """(name, bpm, score) for the tracked beat and the levels at half and double
     its tempo; the scores sum to 1.
 
-    A level's score is its salience: its pulse (autocorrelation of the onset
-    envelope at its period) times a preference for tempi near 120 BPM, one
-    octave wide. A steady song repeats at every level, so salience cannot say
-    alone which level a listener taps: on the generated set (seed 0) the most
-    salient level is the annotated beat for 8 of 12 songs (half-time feels
-    favour the half level), while the tracker's level choice is right on all.
-    So the scores do not move the beat grid; they say which other readings of
-    a song exist and how strongly, and pairing (`mix.tempo`) may map the beats
-    at any of them.
+    The scores are the tracker's own level decision made soft: it walks down
+    an octave family from the fastest member and stops at the first whose
+    autocorrelation says "beat, not eighths"; here each step's margin past that
+    rule becomes a probability (logistic, `MARGIN_SCALE`), so double =
+    P(double is the beat), beat = (1 - that) * P(beat rather than half), half =
+    the rest. The tracked level always leads its half; a close call (a 170 BPM
+    song tracked at 85 whose eighths nearly passed) shows as a strong double
+    level and a low `tempo_level_confidence`. The scores do not move the grid:
+    pairing may map the beats at any level (`mix.tempo`).
     """
     ac = _autocorr(env, min(len(env) - 1, int(60.0 * FPS / (bpm * 0.5)) + 4))
-    raw = []
-    for name, mult in LEVELS:
-        level = bpm * mult
-        pulse = max(0.0, _acf_at(ac, 60.0 * FPS / level))
-        prior = np.exp(-0.5 * (np.log2(level / FELT_CENTRE_BPM) / FELT_WIDTH_OCTAVES) ** 2)
-        raw.append((name, level, pulse * prior))
-    total = sum(r[2] for r in raw)
-    if total <= 1e-12:
-        return [(n, b, 1.0 if n == "beat" else 0.0) for n, b, _ in raw]
-    return [(n, b, s / total) for n, b, s in raw]
+    p_double = _p_faster(ac, 2.0 * bpm)
+    p_beat = _p_faster(ac, bpm)
+    scores = {"double": p_double, "beat": (1 - p_double) * p_beat,
+              "half": (1 - p_double) * (1 - p_beat)}
+    return [(name, bpm * mult, scores[name]) for name, mult in LEVELS]

@@ -35,7 +35,7 @@ class TempoLevel(BaseModel):
 
     level: str  # "half" | "beat" | "double"
     bpm: float
-    score: float = Field(ge=0.0, le=1.0)  # salience (`beats.metrical_levels`); the three sum to 1
+    score: float = Field(ge=0.0, le=1.0)  # chance it is the beat (`levels.metrical_levels`); sum 1
 
 
 class SongAnalysis(BaseModel):
