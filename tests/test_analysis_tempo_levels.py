@@ -73,3 +73,24 @@ def test_analyze_prints_the_levels_and_confidences(song_170, capsys):
     assert main(["analyze", str(song_170.mix_path)]) == 0
     text = capsys.readouterr().out
     assert "levels" in text and "double" in text
+
+
+def test_eighths_as_strong_as_the_beat_move_the_score_to_double_time():
+    """An 85 BPM grid with eighth-note onsets of growing strength: at full strength
+    the music is really at 170 and the double level must say so."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.levels import metrical_levels
+
+    n, period = int(30 * FPS), 60 * FPS / 85.0
+
+    def scores(eighths: float) -> dict:
+        env = np.zeros(n)
+        for k in range(int(2 * n / period)):
+            i = int(round(k * period / 2))
+            if i < n:
+                env[i] += 1.0 if k % 2 == 0 else eighths
+        return {name: s for name, _, s in metrical_levels(env, 85.0)}
+
+    assert scores(0.0)["beat"] > 0.9
+    assert scores(1.0)["double"] > 0.9
+    assert scores(0.2)["double"] < scores(0.6)["double"]
