@@ -171,8 +171,13 @@ def downbeat_stats(plan, rep, stems, vocal_song, inst_song, vocal_src: np.ndarra
     drums = stems.get("drums")
     inst = (downbeat_offsets(drums, drums_src, i_src[i0:i0 + len(i_out)],
                              i_out, 44100) if drums is not None else np.full(len(v), np.nan))
-    n = min(len(v), len(inst))
-    d = v[:n] - np.where(np.isfinite(inst[:n]), inst[:n], 0.0)
+    # each vocal bar against the instrumental bar it starts in (the same bar at 1:1;
+    # at 2:1 two vocal bars share one, at 1:2 every second bar has one)
+    end = i_out[len(inst)] if len(i_out) > len(inst) else np.inf  # the last measured bar's end
+    n = int(np.sum(out[:len(v)] < end - 1e-3)) if len(inst) else 0
+    bar = np.clip(np.searchsorted(i_out[:len(inst)], out[:n] + 1e-3) - 1, 0, max(len(inst) - 1, 0))
+    inst_at = inst[bar] if n else np.zeros(0)
+    d = v[:n] - np.where(np.isfinite(inst_at), inst_at, 0.0)
     d = np.abs(d[np.isfinite(d)]) * 1000
     if not len(d):
         return {"bars_measured": 0}
