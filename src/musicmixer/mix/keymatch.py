@@ -1,12 +1,7 @@
 """Tempo and key decisions, steps 8 and 8.5 of the spec's pipeline.
 
-The output timeline is the instrumental song's own beat grid (the plan's beats
-count on it), so by default the instrumental is never time-stretched: drums
-keep their transients and only the vocals go through Rubber Band, warped beat
-by beat onto that grid (`align.py`). A stretch of the vocals beyond 12% is
-made but reported (artefacts get audible); past `MAX_VOCAL_STRETCH` the
-instrumental takes the rest by a constant ratio; past `MAX_TOTAL_STRETCH` the
-two songs cannot be matched and `TempoMatchError` says so.
+Tempo (8) lives in `mix.tempo` (the beat mapping 1:1 / 2:1 / 1:2 and the
+stretch ratios); its names are re-exported here for the callers of both.
 
 Key (8.5): the smallest shift that puts the vocals in the instrumental's key
 (or its relative), spread between the two: the vocals take up to
@@ -23,30 +18,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from musicmixer.analysis.key import key_shift_semitones
-from musicmixer.errors import MusicMixerError
+from musicmixer.mix.tempo import (  # noqa: F401  (step 8 lives in mix.tempo; re-exported)
+    TempoDecision,
+    TempoMatchError,
+    local_bpm,
+    plan_tempo,
+)
 
-SAME_TEMPO_GAP = 0.04  # below this the vocal stretch is inaudible
-AUDIBLE_STRETCH = 0.12
-MAX_VOCAL_STRETCH = 0.30
-MAX_TOTAL_STRETCH = 0.45
 MIN_KEY_CONFIDENCE = 0.15
 MAX_VOCAL_SHIFT = 3
-
-
-class TempoMatchError(MusicMixerError):
-    """The two songs' tempos are too far apart to put one on the other's beat."""
-
-
-@dataclass
-class TempoDecision:
-    """Step 8: vocal_ratio = how much longer the vocals get (output / source time)."""
-
-    vocal_bpm: float
-    instrumental_bpm: float
-    vocal_ratio: float
-    instrumental_ratio: float = 1.0
-    target_bpm: float = 0.0
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,47 +40,6 @@ class KeyDecision:
     instrumental_shift: int
     skipped: str | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def local_bpm(beats, start: float, end: float, fallback: float) -> float:
-    """Median tempo of the beats inside [start, end] (a drifting song has no one tempo)."""
-    b = np.asarray(beats, dtype=np.float64)
-    b = b[(b >= start - 1e-6) & (b <= end + 1e-6)]
-    if len(b) < 3:
-        return float(fallback)
-    return float(60.0 / np.median(np.diff(b)))
-
-
-def plan_tempo(vocal_bpm: float, instrumental_bpm: float, intent: str = "match_instrumental"
-               ) -> TempoDecision:
-    """Step 8: who is stretched, and by how much."""
-    if vocal_bpm <= 0 or instrumental_bpm <= 0:
-        raise TempoMatchError("a song has no detectable tempo; cannot put the vocals on the beat")
-    total = vocal_bpm / instrumental_bpm  # the vocals' time ratio if they take it all
-    if abs(np.log(total)) > np.log1p(MAX_TOTAL_STRETCH):
-        raise TempoMatchError(
-            f"the tempos are too far apart ({vocal_bpm:.0f} vs {instrumental_bpm:.0f} BPM, "
-            f"{abs(total - 1) * 100:.0f}%): more than {MAX_TOTAL_STRETCH * 100:.0f}% of stretching "
-            "would be needed")
-    inst_ratio = 1.0
-    if intent == "meet_in_middle" and abs(total - 1) > SAME_TEMPO_GAP:
-        inst_ratio = 1.0 / np.sqrt(total)  # each side takes half (geometrically)
-    elif intent == "match_vocal":
-        inst_ratio = 1.0 / total
-    vocal_ratio = total * inst_ratio
-    if abs(np.log(vocal_ratio)) > np.log1p(MAX_VOCAL_STRETCH):
-        limit = (1 + MAX_VOCAL_STRETCH) if vocal_ratio > 1 else 1 / (1 + MAX_VOCAL_STRETCH)
-        inst_ratio *= limit / vocal_ratio
-        vocal_ratio = limit
-    d = TempoDecision(vocal_bpm, instrumental_bpm, float(vocal_ratio), float(inst_ratio),
-                      float(instrumental_bpm / inst_ratio))
-    if abs(vocal_ratio - 1) > AUDIBLE_STRETCH:
-        d.warnings.append(f"The vocals are stretched by {abs(vocal_ratio - 1) * 100:.0f}% to sit "
-                          "on the beat; some stretching artefacts may be audible.")
-    if abs(inst_ratio - 1) > 1e-6:
-        change = abs(1 / inst_ratio - 1) * 100
-        d.warnings.append(f"The instrumental's tempo was changed by {change:.0f}%.")
-    return d
 
 
 def split_shift(total: int, max_vocal: int = MAX_VOCAL_SHIFT) -> tuple[int, int]:
