@@ -32,7 +32,7 @@ from musicmixer.audio import SAMPLE_RATE, load_audio
 from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
 from musicmixer.mix.export import StemWriter, check_output_path, export
-from musicmixer.mix.keymatch import local_bpm, plan_key, plan_tempo
+from musicmixer.mix.keymatch import bar_pairs, local_bpm, plan_key, plan_tempo
 from musicmixer.mix.master import master_mix, render
 from musicmixer.mix.prepare import prepare
 from musicmixer.mix.report import StageTimer, build_report, stage_timing
@@ -121,6 +121,7 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
                 analyses[sid] = analyze_song(mixes[sid], sr, stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
+                warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
             progress("analyze", 1.0, "")
         with timer.stage("interpret"):
             progress("interpret", 0.0, "planning")
@@ -135,7 +136,7 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
             tempo = plan_tempo(local_bpm(va.beats, plan.vocal_range.start, plan.vocal_range.end,
                                          va.tempo),
                                local_bpm(ia.beats, r.start, r.end, ia.tempo), plan.tempo_intent)
-            key = plan_key(va, ia, plan.key_intent)
+            key = plan_key(va, ia, plan.key_intent, pairs=bar_pairs(plan))
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
             prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step("prepare"))
@@ -161,6 +162,7 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
                     audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
                     separation=_separation_summary(seps))
                 report |= _plan_summary(plan, prepared.beat_times)
+                report["analysis"] = _analysis_summary(analyses)
                 files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"),
                                report, stems=stem_files)
                 progress("export", 1.0, str(out))
@@ -174,6 +176,15 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
 def _separation_summary(seps: dict) -> dict:
     return {sid: {"backend": s.backend, "stems": s.stem_names, "cache_hit": s.cache_hit,
                   "vocal_sub_separation": s.vocal_sub_separation} for sid, s in seps.items()}
+
+
+def _analysis_summary(analyses: dict) -> dict:
+    """Per song, the analysis decisions the mix rests on and how sure each was."""
+    return {sid: {"tempo": a.tempo, "key": f"{a.key} {a.mode}",
+                  "key_confidence": a.key_confidence,
+                  "phase_confidence": a.phase_confidence,
+                  "downbeat_confidence": a.downbeat_confidence}
+            for sid, a in analyses.items()}
 
 
 def _plan_summary(plan, beat_times) -> dict:
