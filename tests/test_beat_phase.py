@@ -86,6 +86,19 @@ def test_grid_on_the_beat_stays_and_bar_one_found_from_any_start(song, cues_and_
         assert 0.0 <= d.downbeat_confidence <= 1.0 and d.downbeat_confidence >= 0.5
 
 
+def test_grid_at_half_tempo_is_not_pulled_onto_the_backbeat(song, cues_and_env):
+    """At half tempo every off-beat of the grid is a snare (2 and 4): that is
+    no sign of a late grid, so beats 1 and 3 stay; a half-tempo grid on 2 and
+    4 moves onto 1 and 3 (bass and harmony start there)."""
+    cues, env = cues_and_env
+    truth = np.array(song.truth["beats"])
+    on_one = decide_meter(truth[::2], cues, env, song.truth["duration"])
+    assert not on_one.phase_shifted
+    on_two = decide_meter(truth[1::2], cues, env, song.truth["duration"])
+    assert on_two.phase_shifted
+    assert f_measure(truth[::2], on_two.beats) >= 0.9
+
+
 def test_without_stems_the_mix_still_decides_with_a_confidence(song):
     a = analyze_song(song.load_mix(), 44100)
     assert f_measure(song.truth["beats"], a.beats) >= 0.95

@@ -88,6 +88,22 @@ def _contrast(on: np.ndarray, off: np.ndarray) -> float | None:
     return (a - b) / (a + b) if a + b > 1e-9 else None
 
 
+def _alternation(x: np.ndarray) -> float:
+    """How differently every other position sounds (a backbeat: 2 and 4 vs 1 and 3)."""
+    n = len(x) - len(x) % 2
+    return abs(float(x[:n:2].mean() - x[1:n:2].mean())) if n >= 2 else 0.0
+
+
+def _backbeat_contrast(on: np.ndarray, off: np.ndarray) -> float | None:
+    """+1: the snares alternate on the beats (2 and 4); -1: they alternate
+    between them. Snares on every position of either grid (a grid at half
+    tempo, whose off-beats are 2 and 4; a skank beat) do not alternate and say
+    little: there the other cues decide."""
+    a, b = _alternation(on), _alternation(off)
+    scale = a + b + 0.25 * float(on.mean() + off.mean())
+    return (a - b) / scale if scale > 1e-9 else None
+
+
 def phase_evidence(beats: np.ndarray, cues: MeterCues) -> dict[str, float]:
     """Per cue, how much more it sounds on the beats than halfway between them."""
     if len(beats) < 4:
@@ -100,7 +116,8 @@ def phase_evidence(beats: np.ndarray, cues: MeterCues) -> dict[str, float]:
         env = getattr(cues, name)
         if env is None or env.max() <= 0:
             continue
-        c = _contrast(strength_at(env, on, radius), strength_at(env, off, radius))
+        s_on, s_off = strength_at(env, on, radius), strength_at(env, off, radius)
+        c = _backbeat_contrast(s_on, s_off) if name == "snare" else _contrast(s_on, s_off)
         if c is not None:
             out[name] = c
     if cues.chroma.size:
