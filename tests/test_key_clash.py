@@ -20,9 +20,9 @@ from pipeline_helpers import SONG_CACHE
 @pytest.fixture(scope="module")
 def semitone_pair():
     """C# minor vocals, a C minor band: the worst clash if left alone."""
-    v = generate_song(SongSpec(tempo=110.0, key="C#", mode="minor", bars=8, seed=31,
+    v = generate_song(SongSpec(tempo=110.0, key="C#", mode="minor", bars=16, seed=31,
                                title="Clash V", voices="gm"), SONG_CACHE)
-    i = generate_song(SongSpec(tempo=110.0, key="C", mode="minor", bars=8, seed=32,
+    i = generate_song(SongSpec(tempo=110.0, key="C", mode="minor", bars=16, seed=32,
                                title="Clash I", voices="gm"), SONG_CACHE)
     return tuple(analyze_song(s.load_mix(), 44100, s.truth_stems(FOUR_STEMS)) for s in (v, i))
 
@@ -97,3 +97,35 @@ def test_bar_pairs_follow_the_plan():
                   PlanSection(label="verse", start_beat=16, end_beat=24, stem_gains=gains)],
         explanation="", stem_names=list(FOUR_STEMS), planner="offline")
     assert bar_pairs(plan) == [(5, 4, 1.0), (6, 5, 1.0)]
+
+
+def test_main_job_reports_the_clash_and_shifts_an_unsure_semitone_pair(tmp_path, monkeypatch):
+    """End to end: the keys read as unsure, the job moves the vocals a semitone
+    down and says so in report.json (method, clash before and after, warning)."""
+    import json
+
+    from musicmixer import pipeline
+    from musicmixer.config import load_settings
+    from musicmixer.mix import rubberband
+    from musicmixer.pipeline import MixRequest, run_mix
+
+    from pipeline_helpers import TruthBackend
+
+    monkeypatch.setattr(rubberband, "VOCAL_OPTIONS", [*rubberband.VOCAL_OPTIONS, "--window-short"])
+    real = pipeline.analyze_song
+    monkeypatch.setattr(pipeline, "analyze_song",
+                        lambda *a, **k: unsure(real(*a, **k)))
+    v = generate_song(SongSpec(tempo=110.0, key="C#", mode="minor", bars=16, seed=31,
+                               title="Clash V", voices="gm"), SONG_CACHE)
+    i = generate_song(SongSpec(tempo=110.0, key="C", mode="minor", bars=16, seed=32,
+                               title="Clash I", voices="gm"), SONG_CACHE)
+    settings = load_settings(stem_backend="local", vocal_sub_separation=False,
+                             data_dir=tmp_path / "data")
+    out = tmp_path / "out" / "mashup.wav"
+    run_mix(MixRequest(v.mix_path, i.mix_path, "vocals from song A over song B", out,
+                       backends={"local": TruthBackend(v, i)}), settings)
+    report = json.loads((out.parent / "report.json").read_text())
+    key = report["key"]
+    assert key["method"] == "clash" and key["total_shift"] == -1 and key["vocal_shift"] == -1
+    assert key["clash_after"] < key["clash_before"]
+    assert any("unsure" in w for w in report["warnings"])

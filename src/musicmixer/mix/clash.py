@@ -23,6 +23,11 @@ _IC_DISSONANCE = (_HURON.max() - _HURON) / (_HURON.max() - _HURON.min())
 SEMITONE_DISSONANCE = np.array([0.0, *_IC_DISSONANCE, *_IC_DISSONANCE[:-1][::-1]])
 CLASH_SHIFTS = tuple(range(-3, 4))  # the vocals' shifts considered (semitones)
 MIN_GAIN = 0.01  # a shift must lower the clash by this much to be worth making
+# Share of the clash taken from the two parts' pitch sets over the whole range
+# rather than bar by bar: on 60 pairs of generated songs the bar-by-bar clash
+# alone picks the key-name shift in 49 (aligned bars) and 33 (vocals one bar
+# off the phrase); with a quarter from the whole range, 49 and 39.
+WHOLE_WEIGHT = 0.25
 
 
 def dissonance_matrix() -> np.ndarray:
@@ -39,7 +44,8 @@ def _unit(x: np.ndarray) -> np.ndarray:
 def clash_by_shift(vocal: np.ndarray, instrumental: np.ndarray,
                    weights: np.ndarray | None = None,
                    shifts: Sequence[int] = CLASH_SHIFTS) -> dict[int, float]:
-    """Mean clash of paired bars for each vocal shift.
+    """Clash of paired bars for each vocal shift: the weighted mean over the
+    bars, with WHOLE_WEIGHT of the clash between the summed pitch sets.
 
     `vocal` and `instrumental` are (bars, 12) chroma of bars that sound
     together (row k of one over row k of the other); bars where either is
@@ -51,10 +57,15 @@ def clash_by_shift(vocal: np.ndarray, instrumental: np.ndarray,
     if len(v) == 0 or w.sum() <= 0:
         return {}
     d = dissonance_matrix()
+    keep = w > 0
+    v_all = _unit((v[keep] * w[keep, None]).sum(axis=0))
+    h_all = _unit((h[keep] * w[keep, None]).sum(axis=0))
     out = {}
     for s in shifts:
         per_bar = np.einsum("bi,ij,bj->b", np.roll(v, s, axis=1), d, h)
-        out[int(s)] = float((per_bar * w).sum() / w.sum())
+        whole = float(np.roll(v_all, s) @ d @ h_all)
+        out[int(s)] = float((1 - WHOLE_WEIGHT) * (per_bar * w).sum() / w.sum()
+                            + WHOLE_WEIGHT * whole)
     return out
 
 
