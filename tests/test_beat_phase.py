@@ -8,6 +8,7 @@ from __future__ import annotations
 import mir_eval
 import numpy as np
 import pytest
+from pipeline_helpers import SONG_CACHE
 
 from musicmixer.analysis import beats as beatmod
 from musicmixer.analysis.analyze import analyze_song
@@ -21,8 +22,6 @@ from musicmixer.analysis.meter import (
 )
 from musicmixer.stems import FOUR_STEMS
 from musicmixer.testsongs import SongSpec, generate_song
-
-from pipeline_helpers import SONG_CACHE
 
 EIGHTH_KICKS = SongSpec(tempo=150.0, key="A", mode="major", bars=8, seed=13, feel="straight",
                         drums="eighth_kicks", title="Eighth Kicks", voices="gm")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pipeline_helpers import SONG_CACHE
 
 from musicmixer.analysis.analyze import analyze_song
 from musicmixer.interpreter.plan import PlanSection, RemixPlan, TimeRange
@@ -13,8 +14,6 @@ from musicmixer.mix.clash import best_shift, clash_by_shift, dissonance_matrix
 from musicmixer.mix.keymatch import MIN_KEY_CONFIDENCE, bar_pairs, plan_key
 from musicmixer.stems import FOUR_STEMS
 from musicmixer.testsongs import SongSpec, generate_song
-
-from pipeline_helpers import SONG_CACHE
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +103,12 @@ def test_main_job_reports_the_clash_and_shifts_an_unsure_semitone_pair(tmp_path,
     down and says so in report.json (method, clash before and after, warning)."""
     import json
 
+    from pipeline_helpers import TruthBackend
+
     from musicmixer import pipeline
     from musicmixer.config import load_settings
     from musicmixer.mix import rubberband
     from musicmixer.pipeline import MixRequest, run_mix
-
-    from pipeline_helpers import TruthBackend
 
     monkeypatch.setattr(rubberband, "VOCAL_OPTIONS", [*rubberband.VOCAL_OPTIONS, "--window-short"])
     real = pipeline.analyze_song

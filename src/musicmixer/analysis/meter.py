@@ -16,6 +16,7 @@ a low confidence, which `analyze` turns into a warning rather than silence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -76,9 +77,9 @@ def chroma_change_at(times: np.ndarray, half: np.ndarray, chroma: np.ndarray) ->
     n = chroma.shape[1]
     out = np.zeros(len(times))
     for i, (t, h) in enumerate(zip(times, half)):
-        a = int(round((t - h) * CHROMA_FPS))
-        m = int(round(t * CHROMA_FPS))
-        b = int(round((t + h) * CHROMA_FPS))
+        a = round((t - h) * CHROMA_FPS)
+        m = round(t * CHROMA_FPS)
+        b = round((t + h) * CHROMA_FPS)
         if a < 0 or b > n or m - a < 1 or b - m < 1:
             continue
         x, y = chroma[:, a:m].mean(axis=1), chroma[:, m:b].mean(axis=1)
@@ -115,7 +116,7 @@ def phase_evidence(beats: np.ndarray, cues: MeterCues) -> dict[str, float]:
         return {}
     period = np.diff(beats)
     on, off = beats[:-1], beats[:-1] + period / 2
-    radius = max(1, int(round(float(np.median(period)) * FPS / 16)))
+    radius = max(1, round(float(np.median(period)) * FPS / 16))
     out = {}
     for name in ("snare", "kick", "bass"):
         env = getattr(cues, name)
@@ -183,7 +184,7 @@ def _chroma_novelty(beats: np.ndarray, chroma: np.ndarray) -> np.ndarray:
     frames = np.clip(frames, 0, chroma.shape[1])
     segs = []
     edges = np.concatenate([frames, [min(chroma.shape[1], frames[-1] + (frames[-1] - frames[-2]))]])
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in pairwise(edges):
         b = max(b, a + 1)
         segs.append(chroma[:, a:b].mean(axis=1) if b <= chroma.shape[1] and a < b
                     else np.zeros(12))

@@ -45,8 +45,8 @@ def format_analysis(a) -> str:
         f"{a.title or 'song'}: {a.duration:.1f} s",
         f"  tempo   {a.tempo:.1f} BPM (confidence {a.tempo_confidence:.2f}), "
         f"{len(a.beats)} beats, {len(a.downbeats)} bars of {a.beats_per_bar}",
-        f"  grid    beat phase confidence {a.phase_confidence:.2f}, "
-        f"bar start confidence {a.downbeat_confidence:.2f}",
+        (f"  grid    beat phase confidence {a.phase_confidence:.2f}, "
+         f"bar start confidence {a.downbeat_confidence:.2f}"),
         f"  key     {a.key} {a.mode} (confidence {a.key_confidence:.2f})",
         *(f"  warning {w}" for w in a.warnings),
         "  sections:",
