@@ -128,3 +128,13 @@ def test_main_job_reports_the_clash_and_shifts_an_unsure_semitone_pair(tmp_path,
     assert key["method"] == "clash" and key["total_shift"] == -1 and key["vocal_shift"] == -1
     assert key["clash_after"] < key["clash_before"]
     assert any("unsure" in w for w in report["warnings"])
+
+
+def test_confident_but_misread_mode_is_overruled_by_the_clash(semitone_pair):
+    """C# minor vocals read as C# major (power chords hide the third): the key
+    names ask for +2 (to Eb major, C minor's relative), which clashes; -1 wins."""
+    va, ia = semitone_pair
+    misread = va.model_copy(update={"mode": "major"})
+    d = plan_key(misread, ia)
+    assert d.method == "clash" and d.total_shift == -1
+    assert any("asked for +2" in w for w in d.warnings)

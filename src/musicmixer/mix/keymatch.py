@@ -16,8 +16,9 @@ opposite direction; drums never move. When key detection is unsure on
 either song (distorted guitars, sparse harmony) a shift by key names could be
 the worst one, so the shift (within +-3 semitones) is the one that minimises
 the measured harmonic clash between the vocals' and the instrumental's pitches
-over the bars that play together (`clash.py`), with a warning; the clash
-before and after is reported either way.
+over the bars that play together (`clash.py`), with a warning; a confident
+key-name shift that clashes far more than the best one (a misread mode) is
+overruled the same way. The clash before and after is reported either way.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ MAX_VOCAL_STRETCH = 0.30
 MAX_TOTAL_STRETCH = 0.45
 MIN_KEY_CONFIDENCE = 0.15
 MAX_VOCAL_SHIFT = 3
+# A confident key-name shift is overruled when it clashes this much more than
+# the least-clashing shift within +-3: on 2 x 132 pairs of generated songs with
+# correct keys the excess is at most 0.026, so none is overruled; with the
+# vocal song's mode misread (the distorted power-chord trap) 85 of 264 are.
+CLASH_OVERRULE = 0.04
 
 
 class TempoMatchError(MusicMixerError):
@@ -149,7 +155,7 @@ def plan_key(vocal, instrumental, intent: str = "match_instrumental",
     clash = _clash_scores(vocal, instrumental, pairs)
     unsure = min(vocal.key_confidence, instrumental.key_confidence) < min_confidence
     method = "key"
-    skip = None
+    skip, overruled = None, ""
     if intent == "keep_original":
         skip, method = "the plan keeps both songs in their own keys", "none"
     elif unsure and clash:
@@ -158,6 +164,12 @@ def plan_key(vocal, instrumental, intent: str = "match_instrumental",
     elif unsure:
         skip, method = (f"key detection is unsure (confidence {vocal.key_confidence:.2f} / "
                         f"{instrumental.key_confidence:.2f}); the keys were left as they are"), "none"
+    elif clash and clash[total] - min(clash[k] for k in CLASH_SHIFTS) > CLASH_OVERRULE:
+        by_keys = total
+        total = best_shift({k: clash[k] for k in CLASH_SHIFTS})
+        method = "clash"
+        overruled = (f"The keys ({vkey} / {ikey}) asked for {by_keys:+d} semitones, but that "
+                     f"clashes audibly (clash {clash[by_keys]:.3f}); ")
     if skip or total == 0:
         d = KeyDecision(vkey, ikey, total, 0, 0, skip, method=method)
         if skip and intent != "keep_original" and total:
@@ -176,8 +188,8 @@ def plan_key(vocal, instrumental, intent: str = "match_instrumental",
     if method == "clash":
         moved = (f"moved {d.total_shift:+d} semitones against the instrumental" if d.total_shift
                  else "left in their key")
-        d.warnings.append(
-            f"Key detection is unsure (confidence {vocal.key_confidence:.2f} / "
-            f"{instrumental.key_confidence:.2f}); the vocals were {moved}, the least harmonic "
-            f"clash measured (clash {d.clash_before:.3f} -> {d.clash_after:.3f}).")
+        why = overruled or (f"Key detection is unsure (confidence {vocal.key_confidence:.2f} / "
+                            f"{instrumental.key_confidence:.2f}); ")
+        d.warnings.append(f"{why}the vocals were {moved}, the least harmonic clash measured "
+                          f"(clash {d.clash_before:.3f} -> {d.clash_after:.3f}).")
     return d
