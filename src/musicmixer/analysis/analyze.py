@@ -187,7 +187,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         low=low_env, chroma=chroma,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,
         snare=drum_feats.mid_onset if drum_feats is not None else None,
-        bass=stem_feats[BASS_STEM].onset if BASS_STEM in stem_feats else None)
+        bass=stem_feats[BASS_STEM].onset if BASS_STEM in stem_feats else None,
+        drum_stem=drum_feats is not None)
     meter = decide_meter(beat_times, cues, env, duration)
     beat_times = meter.beats
     downbeats = beat_times[meter.downbeat::4]
