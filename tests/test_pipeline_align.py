@@ -17,8 +17,9 @@ from musicmixer.analysis.analyze import analyze_song
 from musicmixer.config import load_settings
 from musicmixer.interpreter import interpret
 from musicmixer.mix.align import vocal_time_map
-from musicmixer.mix.keymatch import KeyDecision, local_bpm, plan_tempo
+from musicmixer.mix.keymatch import KeyDecision
 from musicmixer.mix.prepare import stretch_and_shift
+from musicmixer.mix.tempo import local_bpm, plan_tempo
 from musicmixer.stems import FOUR_STEMS
 from musicmixer.testsongs import SongSpec, generate_song
 

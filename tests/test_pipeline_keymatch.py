@@ -4,14 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from musicmixer.mix.keymatch import (
-    MAX_VOCAL_SHIFT,
-    TempoMatchError,
-    local_bpm,
-    plan_key,
-    plan_tempo,
-    split_shift,
-)
+from musicmixer.mix.keymatch import MAX_VOCAL_SHIFT, plan_key, split_shift
+from musicmixer.mix.tempo import TempoMatchError, local_bpm, plan_tempo
 
 
 def song(key, mode, conf=0.8):

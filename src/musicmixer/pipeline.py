@@ -36,7 +36,7 @@ from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
 from musicmixer.mix.align import vocal_range_for
 from musicmixer.mix.export import StemWriter, check_output_path, export
-from musicmixer.mix.keymatch import plan_key
+from musicmixer.mix.keymatch import bar_pairs, plan_key
 from musicmixer.mix.master import master_mix, render
 from musicmixer.mix.prepare import prepare
 from musicmixer.mix.report import build_report, stage_timing
@@ -122,6 +122,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
                 analyses[sid] = analyze_song(mixes[sid], sr, stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
+                warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
         with timer.stage("interpret", "planning") as step:
             plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
                                              request.prompt, settings=settings)
@@ -135,7 +136,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
                 "vocal_range": vocal_range_for(plan, va, tempo.vocal_beats_per_beat),
                 "explanation": plan.explanation if tempo.explanation in plan.explanation
                 else f"{plan.explanation} {tempo.explanation}".strip()})
-            key = plan_key(va, ia, plan.key_intent)
+            key = plan_key(va, ia, plan.key_intent, pairs=bar_pairs(plan))
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
             prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step)
@@ -183,7 +184,9 @@ def _analysis_summary(analyses: dict) -> dict:
                   "tempo_levels": [lv.model_dump() for lv in a.tempo_levels],
                   "tempo_level_confidence": a.tempo_level_confidence,
                   "beats": len(a.beats), "downbeats": len(a.downbeats),
-                  "key": f"{a.key} {a.mode}", "key_confidence": a.key_confidence}
+                  "key": f"{a.key} {a.mode}", "key_confidence": a.key_confidence,
+                  "phase_confidence": a.phase_confidence,
+                  "downbeat_confidence": a.downbeat_confidence}
             for sid, a in analyses.items()}
 
 

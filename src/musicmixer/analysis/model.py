@@ -61,3 +61,12 @@ class SongAnalysis(BaseModel):
     stem_character: dict[str, StemCharacter] = {}
     title: str | None = None  # from tags or file name; the planner matches prompts on it
     artist: str | None = None
+    # step 2's beat-grid decisions: is the grid on the beats rather than half a
+    # beat off (drums' snares, kicks, bass and chord changes), and is bar 1 right
+    phase_confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    downbeat_confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    warnings: list[str] = []  # analysis decisions made on thin evidence, in words
+    # per bar (as downbeats), the share of each pitch class C..B: the band's
+    # pitched stems (no drums, no vocals) and the vocal stem (step 8.5's clash)
+    harmony_bar_chroma: list[list[float]] = []
+    vocal_bar_chroma: list[list[float]] = []

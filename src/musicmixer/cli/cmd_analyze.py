@@ -48,7 +48,10 @@ def format_analysis(a) -> str:
         f"{len(a.beats)} beats, {len(a.downbeats)} bars of {a.beats_per_bar}",
         ("  levels  " + ", ".join(f"{lv.level} {lv.bpm:.1f} ({lv.score:.2f})"
                                   for lv in a.tempo_levels)),
+        (f"  grid    beat phase confidence {a.phase_confidence:.2f}, "
+         f"bar start confidence {a.downbeat_confidence:.2f}"),
         f"  key     {a.key} {a.mode} (confidence {a.key_confidence:.2f})",
+        *(f"  warning {w}" for w in a.warnings),
         "  sections:",
     ]
     for s in a.sections:
