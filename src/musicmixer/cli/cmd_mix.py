@@ -101,6 +101,8 @@ def _mix(args: argparse.Namespace) -> int:
           f"{out['true_peak_dbtp']:.1f} dBTP)")
     print(f"plan: {result.files['plan']}\nreport: {result.files['report']}")
     print(f"stems: {Path(result.output).parent / 'stems'}")
+    if result.report.get("tempo", {}).get("explanation"):
+        print(result.report["tempo"]["explanation"])
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
