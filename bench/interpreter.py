@@ -6,8 +6,13 @@ Runs every prompt of tests/interpreter_cases.py (each with the plan
 properties it must have) through `interpret` with no LLM configured, and the
 adversarial prompts, and reports milliseconds per plan (median and p95),
 milliseconds to validate a full LLM-sized plan, and the share of the table's
-prompts honoured (every listed property holds). Target: honoured = 1.0,
-median < 50 ms per plan.
+prompts honoured (every listed property holds). Then the listener-phrased
+table of tests/prompt_table.py, per split (dev, and the held-out test split)
+and per kind of prompt, with the count of reversals (the plan did the
+opposite of what was asked) and of silent plans (a section with every gain
+0), and milliseconds per plan (`interpret` alone, the song pair and settings
+built beforehand). Target: honoured = 1.0 on the old table, 0 reversals,
+0 silent plans, median < 50 ms per plan.
 """
 
 from __future__ import annotations
@@ -25,8 +30,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from interpreter_cases import ADVERSARIAL, CASES, check, run_case, song_pair  # noqa: E402
 from interpreter_helpers import settings_for  # noqa: E402
+from prompt_checks import analyses, reversed_, silent_sections  # noqa: E402
+from prompt_checks import check as table_check  # noqa: E402
+from prompt_table import rows  # noqa: E402
 
-from musicmixer.interpreter import plan_from_llm_output  # noqa: E402
+from musicmixer.interpreter import interpret, plan_from_llm_output  # noqa: E402
 from musicmixer.stems import SEVEN_STEMS  # noqa: E402
 
 
@@ -34,6 +42,44 @@ def _timed(fn, *args):
     start = time.perf_counter()
     result = fn(*args)
     return result, (time.perf_counter() - start) * 1000.0
+
+
+def _table(which: str, repeat: int) -> tuple[dict, list[float]]:
+    """One split of the listener-phrased table: per-kind honoured counts,
+    reversals, silent plans, failures, and the milliseconds per plan."""
+    kinds: dict[str, list[int]] = {}
+    failures, reversals, silent, times = {}, {}, [], []
+    for index, kind, prompt, mode, expect, layout in rows(which):
+        a, b = analyses(mode, layout, expect.get("pitch"))
+        settings = settings_for(mode)
+        for _ in range(max(1, repeat)):
+            plan, ms = _timed(lambda p=prompt, a=a, b=b, s=settings: interpret(a, b, p, settings=s))
+            times.append(ms)
+        bad = table_check(plan, expect, mode, layout)
+        tally = kinds.setdefault(kind, [0, 0])
+        tally[0] += not bad
+        tally[1] += 1
+        if bad:
+            failures[f"{index}:{prompt}"] = bad[:2]
+        rev = reversed_(plan, expect, mode, layout, kind)
+        if rev:
+            reversals[f"{index}:{prompt}"] = rev
+        if silent_sections(plan):
+            silent.append(f"{index}:{prompt}")
+    total = sum(t[1] for t in kinds.values())
+    ordered = sorted(times)
+    return {
+        "prompts": total,
+        "honoured": round(sum(t[0] for t in kinds.values()) / max(total, 1), 3),
+        "by_kind": {k: f"{h}/{n}" for k, (h, n) in sorted(kinds.items())},
+        "reversals": len(reversals),
+        "reversed": reversals,
+        "silent_plans": len(silent),
+        "silent": silent,
+        "not_honoured": failures,
+        "plan_ms_median": round(statistics.median(ordered), 2),
+        "plan_ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+    }, times
 
 
 def main() -> int:
@@ -65,6 +111,8 @@ def main() -> int:
     validate_ms = [_timed(plan_from_llm_output, llm_plan, a, b, "", settings_for("7"))[1]
                    for _ in range(20)]
 
+    splits = {which: _table(which, args.repeat)[0] for which in ("dev", "test")}
+
     times.sort()
     print(json.dumps({
         "prompts": len(CASES),
@@ -74,7 +122,9 @@ def main() -> int:
         "plan_ms_median": round(statistics.median(times), 2),
         "plan_ms_p95": round(times[int(0.95 * (len(times) - 1))], 2),
         "validate_ms_median": round(statistics.median(validate_ms), 2),
-    }))
+        "table_dev": splits["dev"],
+        "table_test": splits["test"],
+    }, indent=1))
     return 0
 
 

@@ -161,7 +161,8 @@ def downbeat_stats(plan, rep, stems, vocal_song, inst_song, vocal_src: np.ndarra
     from musicmixer.stems import VOCAL_STEM_NAMES
 
     ratio = rep["tempo"]["instrumental_ratio"]
-    src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio)
+    src, out = paired_downbeats(vocal_song.truth, inst_song.truth, plan, ratio,
+                                rep["tempo"].get("vocal_beats_per_beat", 1.0))
     vocal_bus = sum(a for n, a in stems.items() if n in VOCAL_STEM_NAMES)
     v = downbeat_offsets(vocal_bus, vocal_src, src, out, 44100)
     _, i_out = paired_downbeats(inst_song.truth, inst_song.truth, plan, ratio)
@@ -170,8 +171,13 @@ def downbeat_stats(plan, rep, stems, vocal_song, inst_song, vocal_src: np.ndarra
     drums = stems.get("drums")
     inst = (downbeat_offsets(drums, drums_src, i_src[i0:i0 + len(i_out)],
                              i_out, 44100) if drums is not None else np.full(len(v), np.nan))
-    n = min(len(v), len(inst))
-    d = v[:n] - np.where(np.isfinite(inst[:n]), inst[:n], 0.0)
+    # each vocal bar against the instrumental bar it starts in (the same bar at 1:1;
+    # at 2:1 two vocal bars share one, at 1:2 every second bar has one)
+    end = i_out[len(inst)] if len(i_out) > len(inst) else np.inf  # the last measured bar's end
+    n = int(np.sum(out[:len(v)] < end - 1e-3)) if len(inst) else 0
+    bar = np.clip(np.searchsorted(i_out[:len(inst)], out[:n] + 1e-3) - 1, 0, max(len(inst) - 1, 0))
+    inst_at = inst[bar] if n else np.zeros(0)
+    d = v[:n] - np.where(np.isfinite(inst_at), inst_at, 0.0)
     d = np.abs(d[np.isfinite(d)]) * 1000
     if not len(d):
         return {"bars_measured": 0}

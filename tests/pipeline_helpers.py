@@ -24,6 +24,18 @@ def short_pair(bars: int = 8, drift: float = 0.0):
     return a, b
 
 
+def drum_pulse(bpm: float, n: int, sr: int = 44100) -> np.ndarray:
+    """A drum stem that is only noise bursts at `bpm`: a bad split of the drums,
+    with a periodicity of its own."""
+    out = np.zeros((2, n), np.float32)
+    burst = (np.hanning(400) * np.random.default_rng(0).standard_normal(400)).astype(np.float32)
+    for t in np.arange(0, n / sr, 60.0 / bpm):
+        i = int(t * sr)
+        if i + 400 < n:
+            out[:, i:i + 400] += 0.8 * burst
+    return out
+
+
 class TruthBackend:
     """A dispatcher backend: the generated song's own stems, in the mode's vocabulary."""
 

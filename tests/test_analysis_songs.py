@@ -113,6 +113,7 @@ def test_sections_energy_and_vocals_follow_the_arrangement(form_song):
         est_on |= (t >= s0) & (t < s1)
     iou = (ref_on & est_on).sum() / max((ref_on | est_on).sum(), 1)
     assert iou >= 0.7
+    assert 80.0 <= a.vocal_pitch_hz <= 1000.0  # read from the sung stretches (tests/test_vocal_pitch.py)
 
 
 def test_analyze_file_reads_lead_vocals_in_seven_stem_mode(songs):

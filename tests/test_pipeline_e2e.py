@@ -83,6 +83,11 @@ def test_configuration_renders_end_to_end(config, songs, data_dir, tmp_path):
     assert report["flags"] == {f: CONFIGS[config]["flags"] for f in AB_FLAGS}
     assert set(report["stage_seconds"]) >= set(STAGE_NAMES) - {"export"}
     assert report["tempo"]["vocal_ratio"] == pytest.approx(1.2, rel=0.03)
+    for sid in ("song_a", "song_b"):  # the grid decisions the mix rests on, and how sure
+        assert report["analysis"][sid]["phase_confidence"] >= 0.5
+        assert report["analysis"][sid]["downbeat_confidence"] >= 0.5
+    assert report["key"]["method"] == "key"  # C major over A minor: confident, relative keys
+    assert report["key"]["clash_after"] == report["key"]["clash_before"] is not None
     vocal_files = sorted(p.stem for p in (out.parent / "stems").glob("*vocals.wav"))
     if settings.vocal_sub_separation:
         assert vocal_files == ["backing_vocals", "lead_vocals"]

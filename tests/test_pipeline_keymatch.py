@@ -4,14 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from musicmixer.mix.keymatch import (
-    MAX_VOCAL_SHIFT,
-    TempoMatchError,
-    local_bpm,
-    plan_key,
-    plan_tempo,
-    split_shift,
-)
+from musicmixer.mix.keymatch import MAX_VOCAL_SHIFT, plan_key, split_shift
+from musicmixer.mix.tempo import TempoMatchError, local_bpm, plan_tempo
 
 
 def song(key, mode, conf=0.8):
@@ -33,11 +27,12 @@ def test_small_gap_no_warning_and_meet_in_middle_splits():
 
 
 def test_past_vocal_limit_instrumental_takes_the_rest_and_past_total_limit_refuses():
-    d = plan_tempo(140.0, 100.0)  # 40%
+    d = plan_tempo(140.0, 100.0)  # 40% at 1:1, 43% at 2:1
+    assert d.mapping == "1:1"
     assert d.vocal_ratio == pytest.approx(1.3)
     assert d.vocal_ratio / d.instrumental_ratio == pytest.approx(1.4)
-    with pytest.raises(TempoMatchError, match="too far apart"):
-        plan_tempo(160.0, 100.0)
+    with pytest.raises(TempoMatchError, match="cannot be matched"):
+        plan_tempo(130.0, 100.0, max_stretch=0.2)  # 30% at 1:1, 54% at 2:1
     with pytest.raises(TempoMatchError):
         plan_tempo(0.0, 100.0)
 

@@ -19,7 +19,8 @@ from musicmixer.mix import prepare as prep
 from musicmixer.mix import rubberband, sources
 from musicmixer.mix.align import active_regions
 from musicmixer.mix.export import export
-from musicmixer.mix.keymatch import KeyDecision, TempoDecision
+from musicmixer.mix.keymatch import KeyDecision
+from musicmixer.mix.tempo import TempoDecision
 from musicmixer.stems import ALL_STEMS, SEVEN_STEMS, VOCAL_STEM_NAMES, vocal_stems
 
 SR = 44100

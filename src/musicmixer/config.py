@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     web_queue_depth: int = Field(default=10, ge=0, le=10_000)  # waiting remixes; 503 past it
     remix_ttl_hours: float = Field(default=3.0, gt=0)  # then a remix and its files are deleted
 
+    # --- tempo matching -----------------------------------------------------
+    # the most time-stretching (vocals and instrumental together) the best beat
+    # mapping (1:1, 2:1, 1:2) may need before a pair is refused
+    max_tempo_stretch: float = Field(default=0.45, gt=0.0, le=1.0)
+
     # --- mastering --------------------------------------------------------
     target_lufs: float = Field(default=-14.0, ge=-40.0, le=-5.0)
     true_peak_ceiling_db: float = Field(default=-1.0, ge=-12.0, le=0.0)

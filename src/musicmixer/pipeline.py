@@ -34,12 +34,14 @@ from musicmixer.audio import SAMPLE_RATE, load_audio
 from musicmixer.config import Settings
 from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
+from musicmixer.mix.align import vocal_range_for
 from musicmixer.mix.export import StemWriter, check_output_path, export
-from musicmixer.mix.keymatch import local_bpm, plan_key, plan_tempo
+from musicmixer.mix.keymatch import bar_pairs, plan_key
 from musicmixer.mix.master import master_mix, render
 from musicmixer.mix.prepare import prepare
 from musicmixer.mix.report import build_report, stage_timing
 from musicmixer.mix.sources import gather_sources
+from musicmixer.mix.tempo import local_bpm, plan_tempo
 from musicmixer.separation.dispatcher import separate_stems
 from musicmixer.stages import Progress, StageTimer
 from musicmixer.stems import stems_for_settings
@@ -120,6 +122,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
                 analyses[sid] = analyze_song(mixes[sid], sr, stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
+                warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
         with timer.stage("interpret", "planning") as step:
             plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
                                              request.prompt, settings=settings)
@@ -128,11 +131,12 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
         vocal_id, inst_id = plan.vocal_source, plan.instrumental_source
         va, ia = analyses[vocal_id], analyses[inst_id]
         with timer.stage("prepare") as step:
-            r = plan.instrumental_range
-            tempo = plan_tempo(local_bpm(va.beats, plan.vocal_range.start, plan.vocal_range.end,
-                                         va.tempo),
-                               local_bpm(ia.beats, r.start, r.end, ia.tempo), plan.tempo_intent)
-            key = plan_key(va, ia, plan.key_intent)
+            tempo = _plan_tempo(plan, va, ia, settings)
+            plan = plan.model_copy(update={
+                "vocal_range": vocal_range_for(plan, va, tempo.vocal_beats_per_beat),
+                "explanation": plan.explanation if tempo.explanation in plan.explanation
+                else f"{plan.explanation} {tempo.explanation}".strip()})
+            key = plan_key(va, ia, plan.key_intent, pairs=bar_pairs(plan))
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
             prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step)
@@ -153,6 +157,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
                     audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
                     separation=_separation_summary(seps))
                 report |= _plan_summary(plan, prepared.beat_times)
+                report["analysis"] = _analysis_summary(analyses)
                 files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"),
                                report, stems=stem_files)
                 step(1.0, str(out))
@@ -161,6 +166,28 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             raise
         report.update(stage_timing(timer, audio.shape[-1] / sr))
     return MixResult(out, files, plan, report, report["warnings"])
+
+
+def _plan_tempo(plan, va, ia, settings: Settings):
+    """Step 8 over the plan's ranges. The range tempos are measured like the
+    songs' own (`local_bpm`), so a steady song's range agrees with `analyze`."""
+    r, v = plan.instrumental_range, plan.vocal_range
+    return plan_tempo(local_bpm(va.beats, v.start, v.end, va.tempo),
+                      local_bpm(ia.beats, r.start, r.end, ia.tempo), plan.tempo_intent,
+                      max_stretch=settings.max_tempo_stretch, vocal_levels=va.tempo_levels,
+                      instrumental_levels=ia.tempo_levels)
+
+
+def _analysis_summary(analyses: dict) -> dict:
+    """What the analysis found and how sure it was, per song (the grids the render used)."""
+    return {sid: {"tempo": a.tempo, "tempo_confidence": a.tempo_confidence,
+                  "tempo_levels": [lv.model_dump() for lv in a.tempo_levels],
+                  "tempo_level_confidence": a.tempo_level_confidence,
+                  "beats": len(a.beats), "downbeats": len(a.downbeats),
+                  "key": f"{a.key} {a.mode}", "key_confidence": a.key_confidence,
+                  "phase_confidence": a.phase_confidence,
+                  "downbeat_confidence": a.downbeat_confidence}
+            for sid, a in analyses.items()}
 
 
 def _separation_summary(seps: dict) -> dict:

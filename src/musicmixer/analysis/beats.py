@@ -8,8 +8,9 @@ half-time and swung songs off the half/double-tempo traps) -> Ellis-style
 dynamic-programming beat tracking at that tempo -> each beat snapped to its
 onset peak, outliers pulled back onto the local grid -> the grid trimmed to
 the music and extended over quiet edges. Tempo is the slope of the beat
-times. Downbeats: the bar phase that maximises low-frequency onsets plus
-harmonic change at bar starts.
+times; the tempo and its level are read from the mix alone (`estimate_beats`);
+`levels.metrical_levels` scores the tracked beat against half and double its
+tempo, for pairing to choose between (`mix.tempo`). Beat phase and downbeats are decided in `meter`.
 
 No model is involved (madmom's weights are non-commercial, see REFERENCE.md).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import AnalysisError
-from .features import CHROMA_FPS, FPS
+from .features import FPS
 
 MIN_BPM = 70.0  # slowest beat level we report; slower candidates are counted double
 MAX_BPM = 200.0  # fastest beat level we report
@@ -64,14 +65,6 @@ def tempo_candidates(env: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             s += _interp(ac, lag * k) / k**0.5
         scores[j] = s
     return bpms, scores
-
-
-def _onset_peak_strength(env: np.ndarray, frames: np.ndarray, radius: int = 3) -> np.ndarray:
-    out = np.empty(len(frames))
-    for i, f in enumerate(frames):
-        a, b = max(0, f - radius), min(len(env), f + radius + 1)
-        out[i] = env[a:b].max() if b > a else 0.0
-    return out
 
 
 def track_beats(env: np.ndarray, bpm: float, tightness: float = 300.0) -> np.ndarray:
@@ -217,6 +210,10 @@ def _acf_at(ac: np.ndarray, lag: float) -> float:
     return max(_interp(ac, lag + d) for d in (-1.0, -0.5, 0.0, 0.5, 1.0))
 
 
+FAST_PULSE = 0.4  # a pulse this strong is the beat (straight and swung time)
+FAST_EIGHTHS = 0.17  # or eighths stronger than the pulse and this strong (half-time)
+
+
 def beat_is_fast_member(ac: np.ndarray, bpm: float) -> bool:
     """Is `bpm` (the faster of an octave pair) the beat, or its eighths?
 
@@ -228,12 +225,14 @@ def beat_is_fast_member(ac: np.ndarray, bpm: float) -> bool:
     """
     lag = 60.0 * FPS / bpm
     pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
-    return pulse >= 0.4 or (eighths > pulse and eighths >= 0.17)
+    return pulse >= FAST_PULSE or (eighths > pulse and eighths >= FAST_EIGHTHS)
 
 
-def choose_level(env: np.ndarray, bpm: float) -> tuple[float, np.ndarray]:
+def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None
+                 ) -> tuple[float, np.ndarray]:
     """Pick the beat level in bpm's octave family (fastest first, halving while
-    the faster member is eighth notes); returns (bpm, beat frames)."""
+    the faster member is eighth notes) from `env`; returns (bpm, beat frames
+    tracked on `track_env`, default `env`)."""
     members = _family(bpm)
     ac = _autocorr(env, int(60.0 * FPS / MIN_BPM * 2) + 4)
     chosen = members[-1]
@@ -241,14 +240,25 @@ def choose_level(env: np.ndarray, bpm: float) -> tuple[float, np.ndarray]:
         if beat_is_fast_member(ac, fast):
             chosen = fast
             break
-    return chosen, track_beats(env, chosen)
+    return chosen, track_beats(env if track_env is None else track_env, chosen)
 
 
-def estimate_beats(env: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """(tempo bpm, confidence, beat times in seconds) from an onset envelope."""
-    bpms, scores = tempo_candidates(env)
+def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None
+                   ) -> tuple[float, float, np.ndarray]:
+    """(tempo bpm, confidence, beat times in seconds) from an onset envelope.
+
+    The tempo and its level are chosen on `tempo_env` (default `env`): the
+    analysis passes the mix's envelope there and tracks the beats on the mix
+    averaged with the drum stem. A separated drum stem with its own periodicity
+    (bleed, gating, a bad split) once moved a 170 BPM song to 136 BPM inside
+    the mix job while `analyze` on the mix said 170; deciding the tempo on the
+    mix alone makes the job, `analyze SONG` and `analyze SONG --stems` agree
+    (on the generated sets the two envelopes gave the same tempo everywhere).
+    """
+    tenv = env if tempo_env is None else tempo_env
+    bpms, scores = tempo_candidates(tenv)
     best = float(bpms[int(np.argmax(scores))])
-    bpm, frames = choose_level(env, best)
+    bpm, frames = choose_level(tenv, best, env)
     period = 60.0 * FPS / bpm
     strength = pulse_strength(env, period)
     if strength < MIN_PULSE:
@@ -290,44 +300,3 @@ def _tempo_confidence(bpms: np.ndarray, scores: np.ndarray, tempo: float) -> flo
     s = np.maximum(scores, 0)
     top, rest = s[fam].max(), s[~fam].max()
     return float(np.clip((top - rest) / max(top, 1e-12) * 2.0, 0.0, 1.0))
-
-
-def bar_phase(beats: np.ndarray, low_env: np.ndarray, chroma: np.ndarray,
-              beats_per_bar: int = 4) -> int:
-    """Index (0..beats_per_bar-1) of the first downbeat among `beats`.
-
-    Bars start where the bass/kick hits and the harmony changes: score each
-    phase by mean low-band onset strength and chroma novelty on its beats.
-    """
-    n = len(beats)
-    if n < beats_per_bar * 2:
-        return 0
-    low = _onset_peak_strength(low_env, np.round(beats * FPS).astype(int), radius=2)
-    nov = _chroma_novelty(beats, chroma)
-    feats = []
-    for f in (low, nov):
-        m = f.mean()
-        feats.append(f / m if m > 1e-12 else np.zeros_like(f))
-    total = feats[0] + 1.5 * feats[1]
-    scores = [total[p::beats_per_bar].mean() for p in range(beats_per_bar)]
-    return int(np.argmax(scores))
-
-
-def _chroma_novelty(beats: np.ndarray, chroma: np.ndarray) -> np.ndarray:
-    """Cosine distance between the chroma of the beat before and the beat after each beat."""
-    frames = np.round(beats * CHROMA_FPS).astype(int)
-    frames = np.clip(frames, 0, chroma.shape[1])
-    rows = []
-    edges = np.concatenate([frames, [min(chroma.shape[1], frames[-1] + (frames[-1] - frames[-2]))]])
-    for a, b in zip(edges[:-1], edges[1:]):
-        b = max(b, a + 1)
-        rows.append(chroma[:, a:b].mean(axis=1) if b <= chroma.shape[1] and a < b
-                    else np.zeros(12))
-    segs = np.array(rows)
-    norm = np.linalg.norm(segs, axis=1, keepdims=True)
-    segs = segs / np.maximum(norm, 1e-12)
-    nov = np.zeros(len(beats))
-    for i in range(1, len(beats)):
-        nov[i] = 1.0 - float(segs[i] @ segs[i - 1])
-    nov[0] = nov[1:].max() if len(nov) > 1 else 0.0
-    return nov

@@ -32,6 +32,7 @@ class Features:
     onset: np.ndarray  # (T,) broadband spectral flux, >= 0
     low_onset: np.ndarray  # (T,) spectral flux below LOW_BAND_HZ
     high_onset: np.ndarray  # (T,) spectral flux above HIGH_BAND_HZ (hi-hats, the tatum)
+    mid_onset: np.ndarray  # (T,) spectral flux between the two (a drum stem's snare)
     chroma: np.ndarray  # (12, Tc) pitch-class energy at CHROMA_FPS, C first
     bass_chroma: np.ndarray  # (12, Tc) the same below 220 Hz (roots)
     rms: np.ndarray  # (T,) frame RMS of the mono signal
@@ -126,6 +127,7 @@ def compute_features(audio: np.ndarray, sr: int, with_chroma: bool = True) -> Fe
     onset = _flux(log_mel)
     low_onset = _flux(log_mel[low])
     high_onset = _flux(log_mel[mel_freqs > HIGH_BAND_HZ])
+    mid_onset = _flux(log_mel[(mel_freqs >= LOW_BAND_HZ) & (mel_freqs <= HIGH_BAND_HZ)])
     n = mag.shape[1]
     rms = np.sqrt(np.maximum(power.sum(axis=0) / (N_FFT * N_FFT / 2.0 * 0.375), 0.0))
     if with_chroma:
@@ -133,7 +135,8 @@ def compute_features(audio: np.ndarray, sr: int, with_chroma: bool = True) -> Fe
     else:
         chroma = bass_chroma = np.zeros((12, 0), dtype=np.float32)
     bands = mel.reshape(8, -1, mel.shape[1]).sum(axis=1)
-    return Features(onset=onset, low_onset=low_onset, high_onset=high_onset, chroma=chroma, bass_chroma=bass_chroma,
+    return Features(onset=onset, low_onset=low_onset, high_onset=high_onset,
+                    mid_onset=mid_onset, chroma=chroma, bass_chroma=bass_chroma,
                     rms=rms.astype(np.float32), bands=bands, n_frames=n)
 
 

@@ -1,5 +1,6 @@
-"""`musicmixer analyze SONG [--stems DIR] [--json]`: tempo, beats, key,
-sections and stem character of one song (steps 2 and 3.5)."""
+"""`musicmixer analyze SONG [--stems DIR] [--json]`: tempo (with its half and
+double levels and their scores), beats, key, sections and stem character of
+one song (steps 2 and 3.5)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,12 @@ def format_analysis(a) -> str:
         f"{a.title or 'song'}: {a.duration:.1f} s",
         f"  tempo   {a.tempo:.1f} BPM (confidence {a.tempo_confidence:.2f}), "
         f"{len(a.beats)} beats, {len(a.downbeats)} bars of {a.beats_per_bar}",
+        ("  levels  " + ", ".join(f"{lv.level} {lv.bpm:.1f} ({lv.score:.2f})"
+                                  for lv in a.tempo_levels)),
+        (f"  grid    beat phase confidence {a.phase_confidence:.2f}, "
+         f"bar start confidence {a.downbeat_confidence:.2f}"),
         f"  key     {a.key} {a.mode} (confidence {a.key_confidence:.2f})",
+        *(f"  warning {w}" for w in a.warnings),
         "  sections:",
     ]
     for s in a.sections:

@@ -1,40 +1,24 @@
 """Words the offline planner understands, as regex alternations.
 
-Stem phrases map to generic tokens (`VOCALS`, `LEAD`, `BACKING`, instrument
-names, `INSTRUMENTAL`); `prompt_reading.stems_for_token` maps a token onto the
-configured mode's stems, so no mode's stem list is spelt here.
+The word lists live in lexicon.json (package data), so that a synonym
+musicians use is one line of data, not code; this module builds the regex
+alternations from them. Stem phrases map to generic tokens (`VOCALS`, `LEAD`,
+`BACKING`, instrument names, `INSTRUMENTAL`, `RHYTHM`, `ALL`, `REST`, `THEM`);
+`stems_for_token` maps a token onto the configured mode's stems, so no mode's
+stem list is spelt here.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
 
 VOCALS, LEAD, BACKING, INSTRUMENTAL = "vocals*", "lead*", "backing*", "instrumental*"
+RHYTHM, ALL, REST, THEM = "rhythm*", "all*", "rest*", "them*"
 
-STEM_PHRASES: dict[str, str] = {}
-
-
-def _add(token: str, *phrases: str) -> None:
-    for phrase in phrases:
-        STEM_PHRASES[phrase] = token
-
-
-_add(VOCALS, "vocals", "vocal", "voice", "voices", "vox", "singing", "singer", "lyrics", "rap",
-     "rapping", "acapella", "a cappella", "a capella", "acappella")
-_add(LEAD, "lead vocals", "lead vocal", "lead voice", "lead singer", "main vocals", "main vocal",
-     "lead vox", "lead")
-_add(BACKING, "backing vocals", "backing vocal", "backing vox", "background vocals",
-     "background vocal", "backing singers", "backup vocals", "backup singers", "backups", "bvs",
-     "harmonies", "harmony", "ad-libs", "ad libs", "adlibs", "backing", "backgrounds")
-_add("drums", "drums", "drum", "percussion", "kick", "kicks", "snare", "snares", "hi-hats",
-     "hihats", "hi hats", "hats", "beat", "beats", "drum kit")
-_add("bass", "bass", "bassline", "basslines", "bass line", "low end", "sub bass", "subs", "808",
-     "808s")
-_add("guitar", "guitar", "guitars", "riff", "riffs", "guitar riffs", "shredding")
-_add("piano", "piano", "pianos", "keys", "keyboard", "keyboards", "rhodes")
-_add("other", "synth", "synths", "pads", "pad", "strings", "horns", "synthesizer",
-     "synthesizers", "organ", "other")
-_add(INSTRUMENTAL, "instrumental", "instrumentals", "instruments", "band", "music")
+DATA = json.loads(resources.files(__package__).joinpath("lexicon.json").read_text("utf-8"))
+STEM_PHRASES: dict[str, str] = {p: token for token, phrases in DATA["stems"].items() for p in phrases}
 
 
 def _alt(phrases) -> str:
@@ -45,69 +29,43 @@ STEM_RE = rf"(?:{_alt(STEM_PHRASES)})"
 STEM_LIST_RE = rf"(?:{STEM_RE})(?:\s*(?:,|and|or|&|/|\+|plus)\s*(?:the\s+)?(?:{STEM_RE}))*"
 FILLER_RE = r"(?:(?:the|any|all|of|some|their|her|his|its|a|bit|little|those|that|these)\s+)*"
 
-PREFIX_ACTIONS = {
-    "mute": ("no", "without", "drop", "mute", "muted", "remove", "cut", "kill", "lose", "ditch",
-             "minus", "strip", "strip out", "skip", "zero", "silence", "get rid of", "take out",
-             "leave out", "nix", "lose the", "no more", "cut out", "take away"),
-    "feature": ("heavy", "heavier", "lots of", "loads of", "tons of", "more", "loud", "louder",
-                "big", "bigger", "boost", "boosted", "crank", "crank up", "cranked", "pump up",
-                "pumping", "fat", "fatter", "punchy", "huge", "strong", "stronger", "extra",
-                "emphasize", "emphasise", "emphasis on", "focus on", "highlight", "feature",
-                "featuring", "bring up", "turn up", "prominent", "massive", "thick", "deep",
-                "thumping", "booming", "pounding", "driving", "lots more", "plenty of"),
-    "reduce": ("less", "quiet", "quieter", "soft", "softer", "subtle", "light", "lighter",
-               "turn down", "lower", "low", "gentle", "tone down", "minimal", "bring down",
-               "dial back", "a bit of", "a little", "sparse", "barely any", "faint"),
-    "only": ("only", "just", "nothing but", "solo", "only the", "just the", "purely"),
-}
-POSTFIX_ACTIONS = {
-    "mute": ("out", "off", "muted", "removed", "stripped", "gone", "dropped"),
-    "feature": ("heavy", "up front", "upfront", "out front", "forward", "up", "loud", "louder",
-                "boosted", "front and center", "front and centre", "cranked", "high", "solo",
-                "solos", "driven", "heavy mix"),
-    "reduce": ("down", "low", "quieter", "quiet", "soft", "low in the mix", "in the background"),
-    "only": ("only", "alone"),
-}
+PREFIX_ACTIONS = {a: tuple(p) for a, p in DATA["prefix_actions"].items()}
+POSTFIX_ACTIONS = {a: tuple(p) for a, p in DATA["postfix_actions"].items()}
 PREFIX_RE = {a: rf"\b(?:{_alt(p)})\s+{FILLER_RE}(?P<stems>{STEM_LIST_RE})\b" for a, p in PREFIX_ACTIONS.items()}
-POSTFIX_RE = {a: rf"\b(?P<stems>{STEM_LIST_RE})\s*-?\s*(?:{_alt(p)})\b" for a, p in POSTFIX_ACTIONS.items()}
+DB_RE = r"(?P<db>[+-]?\d+(?:\.\d+)?)\s*-?\s*db\b"
+PERCENT_RE = r"(?P<pct>\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)"
+AMOUNTS = {k: tuple(v) for k, v in DATA["amounts"].items()}
+AMOUNT_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in AMOUNTS.items()}
+# Words that may sit between a stem and its postfix action: "bass is too loud", "vocals 3 dB quieter".
+_BETWEEN = rf"(?:(?:{_alt(DATA['copulas'])}|\d+(?:\.\d+)?\s*(?:db|%))\s+)*"
+POSTFIX_RE = {a: rf"\b(?P<stems>{STEM_LIST_RE})\s*:?\s*{_BETWEEN}-?\s*(?:{_alt(p)})\b"
+              for a, p in POSTFIX_ACTIONS.items()}
+NEGATOR_RE = rf"(?<![\w'])(?:{_alt(DATA['negators'])})(?![\w'])"
+EXCEPTION_ALT = _alt(DATA["exceptions"])
+EXCEPTION_RE = rf"\b(?:{EXCEPTION_ALT})\b"
+EVERYTHING_BUT_RE = (rf"\b(?:{_alt(DATA['everything_but'])})\s+(?:else\s+)?(?:{_alt(DATA['exceptions'])})"
+                     rf"\s+(?:for\s+)?{FILLER_RE}(?P<stems>{STEM_LIST_RE})\b")
+INTERJECTIONS = frozenset(DATA["interjections"])
+REWRITES = dict(DATA["rewrites"])
+TRANSLATIONS = DATA["translations"]
+NOT_TYPOS = frozenset(DATA["not_typos"])
+PRONOUNS = {k: frozenset(v) for k, v in DATA["pronouns"].items()}
+SONG_ORDER = {k: tuple(v) for k, v in DATA["song_order"].items()}
 
-SCOPE_WORDS = {
-    "intro": ("intro", "intros", "beginning", "start", "opening", "opener"),
-    "verse": ("verse", "verses"),
-    "chorus": ("chorus", "choruses", "hook", "hooks", "refrain", "refrains"),
-    "bridge": ("bridge", "middle 8", "middle eight"),
-    "breakdown": ("breakdown", "breakdowns", "break"),
-    "drop": ("drop", "drops"),
-    "outro": ("outro", "ending", "end", "finale"),
-}
+SCOPE_WORDS = {k: tuple(v) for k, v in DATA["scope_words"].items()}
 SCOPE_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in SCOPE_WORDS.items()}
-ORDINAL_RE = r"\b(?P<which>first|1st|opening|last|final|closing)\s+(?P<what>{})\b"
+ORDINAL_RE = r"\b(?P<which>first|1st|opening|second|2nd|last|final|closing)\s+(?P<what>{})\b"
 
-CHOIR_RE = r"\b(?:choir|choirs|choral|gospel|wall of voices|stacked vocals|church)\b"
-RAW_RE = r"\b(?:raw|stripped[- ]down|stripped back|intimate|bare|naked|dry)\b"
-ACAPELLA_RE = r"\b(?:acapella|a cappella|a capella|acappella|vocals? alone)\b"
-HARMONY_RE = r"\b(?:harmonies|harmony|harmonised|harmonized|lush vocals|layered vocals)\b"
+EFFECT_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in DATA["effects"].items()}  # choir, raw, acapella, harmonies
+CHOIR_RE, RAW_RE = EFFECT_RE["choir"], EFFECT_RE["raw"]
+ACAPELLA_RE, HARMONY_RE = EFFECT_RE["acapella"], EFFECT_RE["harmonies"]
+MUTE_VERB_RE = rf"\b(?:{_alt(PREFIX_ACTIONS['mute'])})\b"
 
-MOODS = {
-    "chill": ("low energy", "low-energy", "chill", "chilled", "chillout", "mellow", "laid back", "laid-back", "relaxed",
-              "relaxing", "lo-fi", "lofi", "calm", "dreamy", "ambient", "soft", "gentle",
-              "downtempo", "smooth", "sleepy", "late night", "late-night", "quiet", "slow"),
-    "energetic": ("high energy", "high-energy", "energetic", "energy", "hype", "hyped", "banger",
-                  "party", "club", "dance", "dancefloor", "aggressive", "hard", "hard-hitting",
-                  "intense", "upbeat", "pumped", "festival", "rave", "epic", "powerful",
-                  "explosive", "bangin", "banging", "wild", "loud", "peak time"),
-}
+MOODS = {k: tuple(v) for k, v in DATA["moods"].items()}
 MOOD_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in MOODS.items()}
-LENGTHS = {
-    "short": ("short", "shorter", "quick", "brief", "radio edit", "snippet", "teaser", "tiktok",
-              "reel", "clip", "bite-sized", "compact"),
-    "long": ("long", "longer", "extended", "full length", "full-length", "full song", "whole song",
-             "entire song", "club mix", "the whole thing", "all of it"),
-}
+LENGTHS = {k: tuple(v) for k, v in DATA["lengths"].items()}
 LENGTH_RE = {k: rf"\b(?:{_alt(v)})\b" for k, v in LENGTHS.items()}
-WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "half a": 0.5, "a half": 0.5, "ninety": 90, "thirty": 30, "sixty": 60,
-                "forty five": 45, "forty-five": 45}
+WORD_NUMBERS = dict(DATA["word_numbers"])
 NUMBER_RE = rf"\b(?P<n>\d+(?:\.\d+)?|{_alt(WORD_NUMBERS)})"
 DURATION_RE: dict[float | str, str] = {  # seconds per unit, or "bars"
     60.0: rf"{NUMBER_RE}\s*-?\s*(?:minutes?|mins?)\b",
@@ -116,14 +74,9 @@ DURATION_RE: dict[float | str, str] = {  # seconds per unit, or "bars"
 }
 
 # Cues that say what role a song plays when named next to them.
-VOCAL_CUES = {"vocals", "vocal", "voice", "voices", "singing", "sings", "sing", "singer",
-              "sung", "rap", "rapping", "raps", "rapper", "lyrics", "acapella", "vox", "lead",
-              "verses", "words", "hook"}
-INSTRUMENTAL_CUES = {"instrumental", "instrumentals", "beat", "beats", "groove", "music",
-                     "band", "riff", "riffs", "production", "instruments", "drums", "bass",
-                     "guitar", "guitars", "piano", "melody", "track", "loop",
-                     "bassline", "keys", "synths", "rhythm", "accompaniment"}
-OVER_WORDS = {"over", "onto", "on", "under", "underneath", "atop", "into"}
+VOCAL_CUES = set(DATA["vocal_cues"])
+INSTRUMENTAL_CUES = set(DATA["instrumental_cues"])
+OVER_WORDS = set(DATA["over_words"])
 
 _NOT_A_SONG = (r"(?!\s+(?:verse|verses|chorus|choruses|hook|bridge|drop|breakdown|intro|outro|"
                r"time|bar|bars|half|minute|minutes|part|section|beat|\d))")
@@ -137,6 +90,4 @@ SONG_B_RE = [r"\b(?:song|track|tune)\s*(?:b|2|two)\b", r"\bsecond\s+(?:song|trac
 LETTER_A_RE = (r"(?<![\w'&])A(?=(?:'s|’s)\b|\s+(?:vocals?|voice|instrumental|beat|groove|drums|bass)\b)"
                r"|(?<=\bover\s)A\b|(?<=\bfrom\s)A\b|(?<=\bsong\s)A\b")
 LETTER_B_RE = r"(?<![\w'&])B(?![\w-])"
-GENERIC_TITLE_WORDS = {"song", "track", "audio", "untitled", "vocals", "mix", "remix", "demo",
-                       "test", "a", "b", "the", "music", "instrumental", "beat", "intro", "song a",
-                       "song b", "track 1", "track 2"}
+GENERIC_TITLE_WORDS = set(DATA["generic_title_words"])

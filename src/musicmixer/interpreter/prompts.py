@@ -9,6 +9,7 @@ from __future__ import annotations
 from musicmixer.stems import BACKING_VOCAL_STEM, StemMode
 
 from .plan import bar_grid
+from .reading_rules import READING_RULES
 
 MAX_USER_PROMPT_CHARS = 2000
 
@@ -53,6 +54,7 @@ def system_prompt(mode: StemMode) -> str:
         f"Stems ({len(stems)}): {', '.join(stems)}. Every section's stem_gains has exactly "
         f"these {len(stems)} keys.",
         _MIXING_RULES,
+        READING_RULES,
     ]
     if BACKING_VOCAL_STEM in stems:
         parts.append(_BACKING_VOCAL_RULES)
@@ -92,6 +94,8 @@ def describe_song(song_id: str, analysis, mode: StemMode) -> str:
         )
     if not analysis.sections:
         lines.append("    (no sections detected)")
+    if analysis.vocal_pitch_hz:
+        lines.append(f"  sung pitch: median {analysis.vocal_pitch_hz:.0f} Hz")
     lines.append("  stems:")
     lines.append(stem_character(analysis, mode))
     lines.append(f"</{song_id}>")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from musicmixer.interpreter.plan import TimeRange, bar_grid, bar_time
+
 BEATS_PER_BAR = 4
 EXTRA_BEATS = 64  # the grid is extended past the song's last beat by its last period
 
@@ -50,21 +52,29 @@ def output_beat_times(inst_analysis, plan, instrumental_ratio: float = 1.0) -> n
 
 def vocal_time_map(vocal_analysis, inst_analysis, plan, instrumental_ratio: float = 1.0,
                    segment_start: float | None = None, segment_end: float | None = None,
-                   ) -> np.ndarray:
-    """(K, 2) anchors (seconds in the vocal segment, seconds in the output), one per beat.
+                   vocal_beats_per_beat: float = 1.0) -> np.ndarray:
+    """(K, 2) anchors (seconds in the vocal segment, seconds in the output), one per
+    vocal beat.
 
     The segment starts at `segment_start` in the vocal song (default: the
-    plan's vocal range start, i.e. the vocal start bar's downbeat).
+    plan's vocal range start, i.e. the vocal start bar's downbeat). Vocal beat
+    `v0 + j` lands on instrumental beat `first + j / vocal_beats_per_beat`
+    (`mix.tempo`'s mapping): in 2:1 every second vocal beat falls halfway
+    between two instrumental beats and two vocal bars fill one instrumental bar;
+    in 1:2 each vocal beat spans two. Either way the vocal start bar's downbeat
+    is on the first section's downbeat and the vocal downbeats that should meet
+    instrumental downbeats do.
     """
     out_grid = output_beat_times(inst_analysis, plan, instrumental_ratio)
     first = plan.sections[0].start_beat
     count = plan.sections[-1].end_beat - first + 1
     vgrid = song_beats(vocal_analysis)
     v0 = BEATS_PER_BAR * plan.vocal_start_bar
-    m = np.arange(count)
-    m = m[(v0 + m < len(vgrid)) & (first + m < len(out_grid))]
-    src = vgrid[v0 + m]
-    dst = out_grid[first + m]
+    j = np.arange(int(np.ceil((count - 1) * vocal_beats_per_beat)) + 1)
+    pos = first + j / vocal_beats_per_beat  # fractional instrumental beat
+    j = j[(v0 + j < len(vgrid)) & (pos <= len(out_grid) - 1)]
+    src = vgrid[v0 + j]
+    dst = np.interp(first + j / vocal_beats_per_beat, np.arange(len(out_grid)), out_grid)
     start = plan.vocal_range.start if segment_start is None else segment_start
     end = plan.vocal_range.end if segment_end is None else segment_end
     keep = (src >= start - 1e-6) & (src <= end + 1e-6) & (dst >= 0)
@@ -72,6 +82,19 @@ def vocal_time_map(vocal_analysis, inst_analysis, plan, instrumental_ratio: floa
     if len(anchors) and anchors[0, 0] > 1e-3 and anchors[0, 1] > 1e-3:
         anchors = np.vstack([[0.0, max(0.0, anchors[0, 1] - anchors[0, 0])], anchors])
     return anchors
+
+
+def vocal_range_for(plan, vocal_analysis, vocal_beats_per_beat: float = 1.0):
+    """The plan's vocal range re-measured for the tempo mapping: the plan counts
+    vocal bars one per output bar, but at 2:1 the output takes two vocal bars per
+    bar and at 1:2 half of one. Returns a `TimeRange` (the plan's own at 1:1)."""
+    if vocal_beats_per_beat == 1.0:
+        return plan.vocal_range
+    grid = bar_grid(vocal_analysis)
+    bars = int(np.ceil(plan.total_beats / BEATS_PER_BAR * vocal_beats_per_beat))
+    end = bar_time(grid, plan.vocal_start_bar + bars, vocal_analysis.duration)
+    return TimeRange(start=plan.vocal_range.start,
+                     end=max(plan.vocal_range.start, min(end, vocal_analysis.duration)))
 
 
 def map_time(anchors: np.ndarray, t, tail_ratio: float):

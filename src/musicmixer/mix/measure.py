@@ -73,13 +73,21 @@ def downbeat_offsets(vocal_bus: np.ndarray, vocal_source: np.ndarray, source_dow
     return np.asarray(offsets)
 
 
-def paired_downbeats(vocal_truth: dict, inst_truth: dict, plan, instrumental_ratio: float = 1.0):
-    """(vocal song downbeats, their output times) from two songs' truth and the plan."""
-    vd, idb = np.asarray(vocal_truth["downbeats"]), np.asarray(inst_truth["downbeats"])
+def paired_downbeats(vocal_truth: dict, inst_truth: dict, plan, instrumental_ratio: float = 1.0,
+                     vocal_beats_per_beat: float = 1.0):
+    """(vocal song downbeats, their output times) from two songs' truth and the plan.
+
+    Under `mix.tempo`'s mapping vocal downbeat k lands on instrumental beat
+    4k / vocal_beats_per_beat after the first: every output downbeat at 1:1,
+    every half bar at 2:1 (two vocal bars per bar), every second one at 1:2."""
+    vd, ib = np.asarray(vocal_truth["downbeats"]), np.asarray(inst_truth["beats"])
     v0 = int(np.argmin(np.abs(vd - plan.vocal_range.start)))
-    i0 = int(np.argmin(np.abs(idb - plan.instrumental_range.start)))
-    bars = (plan.sections[-1].end_beat - plan.sections[0].start_beat) // 4
-    count = min(len(vd) - v0, len(idb) - i0, bars + 1)
-    src = vd[v0:v0 + count]
-    out = (idb[i0:i0 + count] - plan.instrumental_range.start) * instrumental_ratio
+    b0 = int(np.argmin(np.abs(ib - plan.instrumental_range.start)))
+    beats = plan.sections[-1].end_beat - plan.sections[0].start_beat
+    k = np.arange(len(vd) - v0)
+    pos = b0 + 4.0 * k / vocal_beats_per_beat
+    k = k[pos <= min(len(ib) - 1, b0 + beats) + 1e-9]
+    src = vd[v0 + k]
+    out = (np.interp(b0 + 4.0 * k / vocal_beats_per_beat, np.arange(len(ib)), ib)
+           - plan.instrumental_range.start) * instrumental_ratio
     return src, out

@@ -296,7 +296,8 @@ def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings: 
     anchors = vocal_time_map(vocal_analysis, inst_analysis, plan, tempo.instrumental_ratio,
                              segment_start=sources.vocal_start,
                              segment_end=sources.vocal_start + max(
-                                 (a.shape[-1] for a in sources.vocal.values()), default=0) / sr)
+                                 (a.shape[-1] for a in sources.vocal.values()), default=0) / sr,
+                             vocal_beats_per_beat=tempo.vocal_beats_per_beat)
     cuts: dict = {}
 
     def before(bus: str, name: str, audio: np.ndarray) -> np.ndarray:  # 7.7, 7.75
@@ -313,6 +314,10 @@ def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings: 
     report(0.9, "vocal level")
     vocal, gain_db = level_match(vocal, inst, sr)
     report(1.0, "stems ready")
-    notes = {"anchors": int(len(anchors)), "resonance_cuts_hz": dict(sorted(cuts.items())),
+    notes = {"anchors": int(len(anchors)),
+             # (seconds after vocal_segment_start_s in the vocal song, output seconds)
+             "vocal_segment_start_s": round(float(sources.vocal_start), 4),
+             "vocal_beat_map": [[round(float(a), 4), round(float(b), 4)] for a, b in anchors],
+             "resonance_cuts_hz": dict(sorted(cuts.items())),
              "vocal_level_match_db": round(gain_db, 2)}
     return Prepared(vocal, inst, beat_times, n_out, notes)

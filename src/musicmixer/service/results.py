@@ -67,7 +67,15 @@ def describe_mix(folder: Path, mix: Path, warnings: list[str]) -> dict:
             "duration_s": round(master.shape[-1] / SAMPLE_RATE, 3),
             "sections": section_times(plan, report), "planner": plan.planner,
             "explanation": plan.explanation, "warnings": list(warnings),
-            "renders": 0}
+            "tempo": tempo_summary(report), "renders": 0}
+
+
+def tempo_summary(report: dict) -> dict:
+    """How the two songs' beats met (1:1, 2:1 or 1:2) and the stretch it took;
+    the page's explanation says the same in words (`mix.tempo`)."""
+    t = report.get("tempo") or {}
+    return {k: t[k] for k in ("mapping", "vocal_bpm", "instrumental_bpm", "stretch", "target_bpm")
+            if k in t}
 
 
 def after_rerender(folder: Path, result: dict, mix: Path, n: int, warnings: list[str]) -> dict:

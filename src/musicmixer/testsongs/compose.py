@@ -84,7 +84,8 @@ def compose(spec: SongSpec) -> Score:
         final = bar == last_bar
         if "drums" in on:
             parts["drums"] += _drums(spec.feel, b0, section_start, light=label == "intro",
-                                     fill=i == n - 1 and n > 1 and not final)
+                                     fill=i == n - 1 and n > 1 and not final,
+                                     pattern=spec.drums)
         if "bass" in on:
             parts["bass"] += _bass(p, spec.feel, chord, b0, final)
         if "piano" in on:
@@ -142,7 +143,10 @@ def _shift(nt: Note, beats: float) -> Note:
     return Note(nt.beat + beats, nt.beats, nt.pitch, nt.velocity, nt.lyric)
 
 
-def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool) -> list[Note]:
+def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool,
+           pattern: str = "standard") -> list[Note]:
+    if pattern == "eighth_kicks" and not light:
+        return _eighth_kick_drums(b0, section_start, fill)
     hits: list[tuple[float, int, int]] = []
     if feel == "half_time":
         kicks, snares = [0.0, 2.5], [2.0]
@@ -157,6 +161,21 @@ def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool) -> 
     hat_step = 1.0 if light else 0.5
     hits += [(h * hat_step, HAT, 84 if (h * hat_step) % 1 == 0 else 64)
              for h in range(int(BEATS_PER_BAR / hat_step))]
+    if section_start:
+        hits.append((0.0, CRASH, 110))
+    if fill:
+        hits = [h for h in hits if h[0] < 3.0]
+        hits += [(3.0 + 0.25 * k, SNARE, 70 + 8 * k) for k in range(4)]
+    return [Note(b0 + t, 0.25, pitch, vel) for t, pitch, vel in hits]
+
+
+def _eighth_kick_drums(b0: int, section_start: bool, fill: bool) -> list[Note]:
+    """Kicks on all eight eighths (the off-beat ones as hard as the beats),
+    snares on 2 and 4, closed hats on the beats and louder open hats between."""
+    hits = [(0.5 * k, KICK, 104) for k in range(8)]
+    hits += [(1.0, SNARE, 100), (3.0, SNARE, 100)]
+    hits += [(float(k), HAT, 70) for k in range(4)]
+    hits += [(k + 0.5, OPEN_HAT, 100) for k in range(4)]
     if section_start:
         hits.append((0.0, CRASH, 110))
     if fill:

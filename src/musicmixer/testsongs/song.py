@@ -178,7 +178,7 @@ def make_truth(spec: SongSpec, score: Score, clock: Clock, n: int, voices: str, 
     return {
         "title": spec.title, "artist": spec.artist,
         "tempo": spec.tempo, "tempo_end": round(clock.bpm(score.total_beats), 6),
-        "tempo_drift": spec.tempo_drift, "feel": spec.feel,
+        "tempo_drift": spec.tempo_drift, "feel": spec.feel, "drums": spec.drums,
         "key": spec.key, "mode": spec.mode, "beats_per_bar": BEATS_PER_BAR,
         "bars": spec.bars, "seed": spec.seed,
         "beats": [round(t, 6) for t in beats],

@@ -18,6 +18,10 @@ from dataclasses import asdict, dataclass
 GENERATOR_VERSION = 7
 
 FEELS = ("straight", "swing", "half_time")
+# "eighth_kicks": a kick on every eighth note under backbeat snares (2 and 4)
+# and open hats on the off-beats, the rock/metal groove whose off-beats are as
+# loud as its beats (the beat-phase trap).
+DRUM_PATTERNS = ("standard", "eighth_kicks")
 MODES = ("major", "minor")
 VOICE_MODES = ("auto", "festival", "gm")
 # "harmony": two voices a third/sixth from the lead, panned wide (the default);
@@ -51,6 +55,7 @@ class SongSpec:
     artist: str = "musicmixer"
     tempo_drift: float = 0.0
     voices: str = "auto"
+    drums: str = "standard"
     backing: str = "harmony"
 
     def __post_init__(self):
@@ -60,6 +65,8 @@ class SongSpec:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
         if self.feel not in FEELS:
             raise ValueError(f"feel must be one of {FEELS}, not {self.feel!r}")
+        if self.drums not in DRUM_PATTERNS:
+            raise ValueError(f"drums must be one of {DRUM_PATTERNS}, not {self.drums!r}")
         if self.voices not in VOICE_MODES:
             raise ValueError(f"voices must be one of {VOICE_MODES}, not {self.voices!r}")
         if self.backing not in BACKING_STYLES:
@@ -97,6 +104,8 @@ class SongSpec:
         if d["backing"] == "harmony":
             del d["backing"]  # the default keeps the keys made before the option existed
         d["version"] = GENERATOR_VERSION
+        if d["drums"] == "standard":  # songs cached before the option keep their key
+            del d["drums"]
         blob = json.dumps(d, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 

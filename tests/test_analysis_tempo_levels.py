@@ -1,0 +1,96 @@
+"""Tempo levels and one tempo everywhere: `analyze` and the mix job must read
+the same tempo from the same song. A mashup once had a 170 BPM song warped on
+a 136 BPM grid inside `musicmixer mix` while `musicmixer analyze` said 170:
+the job analyses with the separated stems and a drum stem with a periodicity
+of its own moved the tempo. These tests feed such a drum stem."""
+
+from __future__ import annotations
+
+import json
+
+import mir_eval
+import numpy as np
+import pytest
+from pipeline_helpers import SONG_CACHE, drum_pulse
+
+from musicmixer.analysis.analyze import analyze_file, analyze_song
+from musicmixer.cli import main
+from musicmixer.config import load_settings
+from musicmixer.interpreter import interpret
+from musicmixer.mix.tempo import local_bpm
+from musicmixer.stems import FOUR_STEMS
+from musicmixer.testsongs import SongSpec, generate_song
+
+SR = 44100
+
+
+@pytest.fixture(scope="module")
+def song_170():
+    return generate_song(SongSpec(tempo=170.0, key="E", mode="minor", bars=12, seed=43,
+                                  title="Vocal 170", voices="gm", feel="straight"), SONG_CACHE)
+
+
+def test_a_drum_stem_at_another_tempo_does_not_move_the_tempo(song_170):
+    mix = song_170.load_mix()
+    alone = analyze_song(mix, SR)
+    for bpm in (136.0, 113.3, 127.5):  # 4/5, 2/3 and 3/4 of the song's tempo
+        stems = song_170.truth_stems(FOUR_STEMS) | {"drums": drum_pulse(bpm, mix.shape[1])}
+        a = analyze_song(mix, SR, stems)
+        assert a.tempo == pytest.approx(alone.tempo, rel=0.01), bpm
+        assert a.tempo == pytest.approx(170.0, rel=0.02)
+        assert [lv.bpm for lv in a.tempo_levels] == pytest.approx(
+            [lv.bpm for lv in alone.tempo_levels], rel=0.01)
+
+
+def test_the_plan_range_reads_the_songs_tempo(song_170):
+    a = analyze_song(song_170.load_mix(), SR, song_170.truth_stems(FOUR_STEMS))
+    other = analyze_song(song_170.load_mix(), SR)
+    plan = interpret(a, other, "vocals from song A over song B", settings=load_settings())
+    r = plan.vocal_range
+    assert local_bpm(a.beats, r.start, r.end, a.tempo) == pytest.approx(a.tempo, rel=0.01)
+    assert local_bpm(a.beats[:5] + a.beats[6:], r.start, r.end, a.tempo) == \
+        pytest.approx(a.tempo, rel=0.01)  # a beat the tracker missed does not slow it
+
+
+def test_levels_are_half_beat_and_double_with_scores(song_170):
+    a = analyze_file(song_170.mix_path)
+    by = {lv.level: lv for lv in a.tempo_levels}
+    assert set(by) == {"half", "beat", "double"}
+    assert by["beat"].bpm == pytest.approx(a.tempo)
+    assert by["half"].bpm == pytest.approx(a.tempo / 2, abs=0.01)
+    assert by["double"].bpm == pytest.approx(a.tempo * 2, abs=0.01)
+    assert sum(lv.score for lv in a.tempo_levels) == pytest.approx(1.0, abs=1e-3)
+    assert a.tempo_level_confidence == by["beat"].score
+    beat_f = mir_eval.beat.f_measure(np.array(song_170.truth["beats"]), np.array(a.beats), 0.07)
+    assert beat_f >= 0.9
+
+
+def test_analyze_prints_the_levels_and_confidences(song_170, capsys):
+    assert main(["analyze", str(song_170.mix_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {lv["level"] for lv in data["tempo_levels"]} == {"half", "beat", "double"}
+    assert 0.0 <= data["tempo_level_confidence"] <= 1.0 and "tempo_confidence" in data
+    assert main(["analyze", str(song_170.mix_path)]) == 0
+    text = capsys.readouterr().out
+    assert "levels" in text and "double" in text
+
+
+def test_eighths_as_strong_as_the_beat_move_the_score_to_double_time():
+    """An 85 BPM grid with eighth-note onsets of growing strength: at full strength
+    the music is really at 170 and the double level must say so."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.levels import metrical_levels
+
+    n, period = int(30 * FPS), 60 * FPS / 85.0
+
+    def scores(eighths: float) -> dict:
+        env = np.zeros(n)
+        for k in range(int(2 * n / period)):
+            i = int(round(k * period / 2))
+            if i < n:
+                env[i] += 1.0 if k % 2 == 0 else eighths
+        return {name: s for name, _, s in metrical_levels(env, 85.0)}
+
+    assert scores(0.0)["beat"] > 0.9
+    assert scores(1.0)["double"] > 0.9
+    assert scores(0.2)["double"] < scores(0.6)["double"]

@@ -1,0 +1,128 @@
+"""Beat phase and bar 1 from the separated stems (analysis/meter.py): a groove
+with a kick on every eighth and snares on 2 and 4 is read on the beat with
+the right bar start; a grid half a beat late is moved back; every decision
+carries a confidence, and a low one becomes a warning."""
+
+from __future__ import annotations
+
+import mir_eval
+import numpy as np
+import pytest
+from pipeline_helpers import SONG_CACHE
+
+from musicmixer.analysis import beats as beatmod
+from musicmixer.analysis.analyze import analyze_song
+from musicmixer.analysis.features import compute_chroma, compute_features, to_mono
+from musicmixer.analysis.meter import (
+    MeterCues,
+    MeterDecision,
+    decide_meter,
+    meter_warnings,
+    phase_evidence,
+)
+from musicmixer.stems import FOUR_STEMS
+from musicmixer.testsongs import SongSpec, generate_song
+
+EIGHTH_KICKS = SongSpec(tempo=150.0, key="A", mode="major", bars=8, seed=13, feel="straight",
+                        drums="eighth_kicks", title="Eighth Kicks", voices="gm")
+
+
+@pytest.fixture(scope="module")
+def song():
+    return generate_song(EIGHTH_KICKS, SONG_CACHE)
+
+
+@pytest.fixture(scope="module")
+def cues_and_env(song):
+    """The cues `analyze_song` builds from the truth stems, and its beat envelope."""
+    stems = song.truth_stems(FOUR_STEMS)
+    mix = compute_features(song.load_mix(), 44100, with_chroma=False)
+    drums = compute_features(stems["drums"], 44100, with_chroma=False)
+    bass = compute_features(stems["bass"], 44100, with_chroma=False)
+    chroma, _ = compute_chroma(sum(to_mono(stems[n]) for n in stems if n != "drums"), 44100)
+    m = min(len(mix.onset), len(drums.onset))
+    env = 0.5 * beatmod.normalise(mix.onset[:m]) + 0.5 * beatmod.normalise(drums.onset[:m])
+    low = 0.5 * beatmod.normalise(mix.low_onset) + 0.5 * beatmod.normalise(bass.onset)
+    cues = MeterCues(low=low, chroma=chroma, kick=drums.low_onset, snare=drums.mid_onset,
+                     drum_stem=True,
+                     bass=bass.onset)
+    return cues, env
+
+
+def f_measure(ref, est) -> float:
+    return float(mir_eval.beat.f_measure(np.asarray(ref), np.asarray(est), 0.07))
+
+
+def test_eighth_note_kicks_with_backbeat_snares_on_the_beat_and_bar(song):
+    truth = song.truth
+    a = analyze_song(song.load_mix(), 44100, song.truth_stems(FOUR_STEMS))
+    assert a.tempo == pytest.approx(150.0, rel=0.02)
+    assert f_measure(truth["beats"], a.beats) >= 0.95
+    assert f_measure(truth["downbeats"], a.downbeats) >= 0.9
+    assert a.phase_confidence >= 0.5 and a.downbeat_confidence >= 0.5
+    assert a.warnings == []
+
+
+def test_grid_half_a_beat_late_is_moved_onto_the_beat(song, cues_and_env):
+    cues, env = cues_and_env
+    truth = np.array(song.truth["beats"])
+    late = truth[:-1] + np.diff(truth) / 2  # what the tracker did on two real instrumentals
+    assert f_measure(truth, late) == 0.0
+    evidence = phase_evidence(late, cues)
+    assert evidence["snare"] < 0  # the backbeat snares sit between the late beats
+    d = decide_meter(late, cues, env, song.truth["duration"])
+    assert d.phase_shifted and d.phase_confidence >= 0.5
+    assert f_measure(truth, d.beats) >= 0.95
+    assert f_measure(song.truth["downbeats"], d.beats[d.downbeat::4]) >= 0.9
+
+
+def test_without_a_drum_stem_the_grid_is_not_moved(song, cues_and_env):
+    """In the mix the low band holds off-beat bass as well as kicks: its
+    evidence sets the confidence but never moves the grid."""
+    cues, env = cues_and_env
+    truth = np.array(song.truth["beats"])
+    late = truth[:-1] + np.diff(truth) / 2
+    mix_only = MeterCues(low=cues.low, chroma=cues.chroma, kick=cues.kick)
+    d = decide_meter(late, mix_only, env, song.truth["duration"])
+    assert not d.phase_shifted and d.evidence["kick"] < 0
+    assert d.phase_confidence < 0.3 and meter_warnings(d)  # kept, but said to be unsure
+
+
+def test_grid_on_the_beat_stays_and_bar_one_found_from_any_start(song, cues_and_env):
+    cues, env = cues_and_env
+    truth = np.array(song.truth["beats"])
+    for skip in range(4):  # the grid may start on any beat of the bar
+        d = decide_meter(truth[skip:], cues, env, song.truth["duration"])
+        assert not d.phase_shifted
+        assert f_measure(song.truth["downbeats"], d.beats[d.downbeat::4]) >= 0.9
+        assert 0.0 <= d.downbeat_confidence <= 1.0 and d.downbeat_confidence >= 0.5
+
+
+def test_grid_at_half_tempo_is_not_pulled_onto_the_backbeat(song, cues_and_env):
+    """At half tempo every off-beat of the grid is a snare (2 and 4): that is
+    no sign of a late grid, so beats 1 and 3 stay; a half-tempo grid on 2 and
+    4 moves onto 1 and 3 (bass and harmony start there)."""
+    cues, env = cues_and_env
+    truth = np.array(song.truth["beats"])
+    on_one = decide_meter(truth[::2], cues, env, song.truth["duration"])
+    assert not on_one.phase_shifted
+    on_two = decide_meter(truth[1::2], cues, env, song.truth["duration"])
+    assert on_two.phase_shifted
+    assert f_measure(truth[::2], on_two.beats) >= 0.9
+
+
+def test_without_stems_the_mix_still_decides_with_a_confidence(song):
+    a = analyze_song(song.load_mix(), 44100)
+    assert f_measure(song.truth["beats"], a.beats) >= 0.95
+    assert 0.0 <= a.phase_confidence <= 1.0 and 0.0 <= a.downbeat_confidence <= 1.0
+
+
+def test_low_confidence_is_a_warning_not_silence():
+    beats = np.arange(16) * 0.5
+    sure = MeterDecision(beats, False, 0.9, 0, 0.8)
+    unsure = MeterDecision(beats, False, 0.1, 0, 0.2)
+    assert meter_warnings(sure) == []
+    words = meter_warnings(unsure)
+    assert len(words) == 2
+    assert "beat phase" in words[0] and "0.10" in words[0]
+    assert "bar start" in words[1] and "0.20" in words[1]
