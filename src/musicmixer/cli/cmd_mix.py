@@ -104,14 +104,11 @@ def _mix(args: argparse.Namespace) -> int:
           f"{out['true_peak_dbtp']:.1f} dBTP)")
     print(f"plan: {result.files['plan']}\nreport: {result.files['report']}")
     print(f"stems: {Path(result.output).parent / 'stems'}")
-<<<<<<< HEAD
     vocal = result.report["separation"].get(result.plan.vocal_source, {})
     if vocal:
         print(f"vocal split: {vocal['vocal_split']} ({vocal['vocal_split_reason']})")
-=======
     if result.report.get("tempo", {}).get("explanation"):
         print(result.report["tempo"]["explanation"])
->>>>>>> main
     for warning in result.warnings:
         print(f"warning: {warning}")
     return 0
