@@ -126,3 +126,20 @@ def test_musicmixer_mix_renders_the_five_stem_mode(songs, tmp_path, monkeypatch,
         return float(np.sqrt(np.mean(part ** 2))) + 1e-12
 
     assert 20 * np.log10(level(loud) / level(quiet)) > 3.0  # audibly different
+
+
+def test_musicmixer_plan_plans_for_the_five_stem_mode(tmp_path, capsys, monkeypatch):
+    from interpreter_cases import song_pair
+
+    from musicmixer.cli import main
+
+    monkeypatch.setenv("LLM_PROVIDER", "none")
+    a, b = song_pair("7")
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    pa.write_text(a.model_dump_json())
+    pb.write_text(b.model_dump_json())
+    code = main(["plan", str(pa), str(pb), "--prompt", "choir on the last chorus",
+                 "--stem-backend", "local", "--vocal-sub-separation", "--local-vocal-split"])
+    assert code == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [list(s["stem_gains"]) for s in plan["sections"]] == [FIVE_STEMS] * len(plan["sections"])

@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     parser.add_argument("--vocal-sub-separation", action="store_true", default=None,
                         help="plan with lead_vocals/backing_vocals "
                         f"({' or '.join(vocal_split_backends())} backend only)")
+    parser.add_argument("--local-vocal-split", action="store_true", default=None,
+                        help="with the local backend: plan for the offline lead/backing split "
+                             "(5 stems)")
     parser.add_argument("--offline", action="store_true",
                         help="use the offline planner even when an LLM is configured")
     parser.set_defaults(func=_run)
@@ -43,6 +46,8 @@ def _settings(args: argparse.Namespace):
         overrides["stem_backend"] = args.stem_backend
     if args.vocal_sub_separation:
         overrides["vocal_sub_separation"] = True
+    if args.local_vocal_split:
+        overrides["local_vocal_split"] = True
     if args.offline:
         overrides["llm_provider"] = "none"
     return load_settings(**overrides) if overrides else get_settings()
