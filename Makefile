@@ -9,7 +9,7 @@ APT_PACKAGES := ffmpeg libsndfile1 fluidsynth fluid-soundfont-gm festival festvo
                 rubberband-cli sox chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-deps venv models test demo bench clean
+.PHONY: setup system-deps venv models lint test demo bench clean
 
 setup: system-deps venv models
 
@@ -32,7 +32,12 @@ $(STAMP): pyproject.toml
 models: venv
 	$(BIN)/musicmixer models fetch
 
-test: setup
+# Lint and type-check first (settings in pyproject.toml): a finding fails `make test`, and CI.
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: setup lint
 	$(BIN)/python -m pytest -q
 
 demo: setup
@@ -42,4 +47,4 @@ bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build demo-out .pytest_cache
+	rm -rf $(VENV) build demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from interpreter_cases import ADVERSARIAL, CASES, check, run_case, song_pair  # noqa: E402
 from interpreter_helpers import settings_for  # noqa: E402
 
-from musicmixer.interpreter.validate import _validate_remix_plan  # noqa: E402
+from musicmixer.interpreter import plan_from_llm_output  # noqa: E402
 from musicmixer.stems import SEVEN_STEMS  # noqa: E402
 
 
@@ -62,7 +62,8 @@ def main() -> int:
     llm_plan = {"vocal_source": "song_a", "explanation": "x",
                 "sections": [{"label": "verse", "start_beat": i * 16, "end_beat": i * 16 + 16,
                               "stem_gains": gains} for i in range(18)]}
-    validate_ms = [_timed(_validate_remix_plan, llm_plan, settings_for("7"), a, b)[1] for _ in range(20)]
+    validate_ms = [_timed(plan_from_llm_output, llm_plan, a, b, "", settings_for("7"))[1]
+                   for _ in range(20)]
 
     times.sort()
     print(json.dumps({

@@ -127,7 +127,7 @@ def without_section_gains(stems: dict, plan, rep, floor: float = 0.05) -> dict:
     """The rendered stems with the plan's gain curves divided back out (where they are
     over `floor`): a planned fade-in reshapes a bar's envelope, and the envelope
     match would read that as the vocals arriving tens of milliseconds late."""
-    from musicmixer.renderer import section_gain_curve
+    from musicmixer.mix.renderer import section_gain_curve
 
     n = max(a.shape[-1] for a in stems.values())
     beat_times = np.asarray(rep["beat_times"])

@@ -17,8 +17,9 @@ from types import SimpleNamespace
 import numpy as np
 import soundfile as sf
 
+from musicmixer.interpreter.plan import RemixPlan
 from musicmixer.mix.export import export
-from musicmixer.pipeline import STAGES
+from musicmixer.stages import STAGE_NAMES
 from musicmixer.stems import is_vocal, stems_for_settings
 
 SR = 44100
@@ -39,7 +40,7 @@ class FakeMix:
 
     def __call__(self, request, settings, progress):
         self.calls.append(request)
-        for stage in STAGES:
+        for stage in STAGE_NAMES:
             progress(stage, 0.0, f"{stage} starts")
             while stage == "separate" and self.gate is not None and not self.gate.is_set():
                 progress(stage, 0.5, "waiting for the test")
@@ -66,10 +67,12 @@ class FakeMix:
             for s in stems:
                 per_stem[s][:, a:b] *= section["stem_gains"][s]
         mix = sum(per_stem.values()) * 0.5
-        plan = {"sections": sections, "stem_names": stems, "planner": "fake",
-                "explanation": "A test mix.", "vocal_source": "song_a"}
+        plan = RemixPlan(sections=sections, stem_names=stems, planner="fake",
+                         explanation="A test mix.", vocal_source="song_a", vocal_start_bar=0,
+                         vocal_range={"start": 0.0, "end": self.seconds},
+                         instrumental_range={"start": 0.0, "end": self.seconds})
         report = {"tempo": {"target_bpm": BPM}, "warnings": []}
-        export(request.output, mix, SR, per_stem, plan, report)
+        export(request.output, mix, SR, per_stem, plan.model_dump(mode="json"), report)
         return SimpleNamespace(output=Path(request.output), warnings=[])
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from interpreter_helpers import make_analysis, settings_for
 
-V, D, B, G, P, O = "vocals", "drums", "bass", "guitar", "piano", "other"
+V, D, B, G, P, OT = "vocals", "drums", "bass", "guitar", "piano", "other"
 LV, BV = "lead_vocals", "backing_vocals"
 
 CASES = [
@@ -48,7 +48,7 @@ CASES = [
     ("instrumental only", "6", {"silent": [(V, "all")], "sounding": [(D, "chorus")]}),
     ("acapella", "6", {"silent": [(D, "verse"), (B, "chorus")], "sounding": [(V, "verse")]}),
     ("drums and bass only in the bridge", "6", {"only": [("bridge", {D, B})], "sounding": [(G, "verse")]}),
-    ("no guitar", "4", {"silent": [(O, "all")], "warns": "part of 'other'"}),
+    ("no guitar", "4", {"silent": [(OT, "all")], "warns": "part of 'other'"}),
     # -- backing vocals (7 stems) --
     ("strip the backing vocals", "7", {"backing": {"verse": (0.0, 0.1), "chorus": (0.0, 0.1)}}),
     ("strip the backing vocals in the verses", "7",

@@ -5,6 +5,7 @@ configurations go through `separation_fakes.FakeModalFunction` instead)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class TruthModalFunction:
     logic) is the real code, as in `FakeModalFunction`; benchmarks of what comes
     after separation use it, since band splits are not what a separator returns."""
 
-    PRIMARY = {"Bass": "bass", "Drums": "drums", "Piano": "piano", "Guitar": "guitar",
+    PRIMARY: ClassVar[dict[str, str]] = {"Bass": "bass", "Drums": "drums", "Piano": "piano", "Guitar": "guitar",
                "Other": "other", "Vocals": "vocals"}
 
     def __init__(self, *songs):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import soundfile as sf
@@ -147,7 +148,7 @@ class FakeModalFunction:
 class FakeLocalBackend:
     """A dispatcher backend giving the 4 local stems by band split; counts calls."""
 
-    BANDS = {"bass": (0, 150), "drums": (150, 300), "other": (300, 1200),
+    BANDS: ClassVar[dict[str, tuple[float, float]]] = {"bass": (0, 150), "drums": (150, 300), "other": (300, 1200),
              "vocals": (1200, 4000), "other_hi": (4000, 1e9)}
 
     def __init__(self, delay: float = 0.0):

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 from api_helpers import open_api
 
-from musicmixer.stems import BACKING_VOCAL_STEM, SEVEN_STEMS
+from musicmixer.stems import BACKING_VOCAL_STEM, SEVEN_STEMS, stem_mode
 
 
 @pytest.fixture(scope="module", params=["app", "server"])
@@ -109,6 +109,8 @@ def test_stems_listing_and_files(api, done):
     names = [s["name"] for s in listing["stems"]]
     assert names == SEVEN_STEMS  # 7-stem mode: lead and backing vocals apart
     assert {s["name"] for s in listing["stems"] if s["vocal"]} == {"lead_vocals", "backing_vocals"}
+    # the page's fader labels come from the stem mode, through the API
+    assert [s["label"] for s in listing["stems"]] == list(stem_mode("modal", True).labels.values())
     stem = api.client.get(f"/api/remix/{done}/stems/{BACKING_VOCAL_STEM}")
     assert stem.status_code == 200 and stem.headers["content-type"] == "audio/flac"
     audio, sr = sf.read(io.BytesIO(stem.content))

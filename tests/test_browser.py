@@ -25,6 +25,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from musicmixer.pipeline import run_mix
 from musicmixer.service import create_app
+from musicmixer.stages import web_steps
 from musicmixer.stems import BACKING_VOCAL_STEM, stems_for_settings
 
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
@@ -110,8 +111,11 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     page.focus("#submit")
     page.keyboard.press("Enter")
     expect(page.locator("#progress")).to_be_visible()
+    # the step list is the server's stage table (GET /api/stages), one line per step
+    expect(page.locator("#stages li")).to_have_text([s["label"] for s in web_steps()])
     shot(page, "3-progress")
     page.wait_for_function("document.body.dataset.ready === 'true'", timeout=80_000)
+    expect(page.locator("#stages li.current")).to_have_text(web_steps()[-1]["label"])
     assert page.get_attribute("#progress-bar", "aria-valuenow") == "100"
     assert page.url.startswith(base + "/r/")
     session = page.url.rsplit("/", 1)[1]

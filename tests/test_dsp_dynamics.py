@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from _dsp_signals import SR, noise, sine
 
-from musicmixer.dsp.dynamics import (Compressor, compress_vocal, static_gain_db,
-                                     vocal_compressor)
+from musicmixer.dsp.dynamics import Compressor, compress_vocal, static_gain_db, vocal_compressor
 
 
 def steady_gain_db(y, x):

@@ -4,37 +4,37 @@ import numpy as np
 import pytest
 from _dsp_signals import SR, sine
 
-from musicmixer.dsp.eq import (EQ_PRESETS, MAX_BOOST_DB, _get_eq_preset, apply_corrective_eq,
-                               preset_chain, preset_sos)
+from musicmixer.dsp.eq import (
+    EQ_PRESETS,
+    MAX_BOOST_DB,
+    apply_corrective_eq,
+    get_eq_preset,
+    preset_chain,
+    preset_sos,
+)
 from musicmixer.dsp.filters import PeakFilter, response_db
-from musicmixer.services import eq as services_eq
 from musicmixer.stems import SEVEN_STEMS, VOCAL_STEM_NAMES
 
 
 @pytest.mark.parametrize("stem", sorted(VOCAL_STEM_NAMES))
 def test_every_vocal_stem_takes_the_vocals_preset(stem):
-    assert _get_eq_preset(stem) is EQ_PRESETS["vocals"]
+    assert get_eq_preset(stem) is EQ_PRESETS["vocals"]
 
 
 def test_sub_stems_do_not_fall_through_to_other():
     for stem in ("lead_vocals", "backing_vocals"):
-        assert _get_eq_preset(stem)["highpass"] == 120.0
+        assert get_eq_preset(stem)["highpass"] == 120.0
 
 
 @pytest.mark.parametrize("stem", ["synth", "", "VOCALS", "lead"])
 def test_unknown_stems_take_other(stem):
-    assert _get_eq_preset(stem) is EQ_PRESETS["other"]
+    assert get_eq_preset(stem) is EQ_PRESETS["other"]
 
 
 def test_every_stem_of_every_mode_has_a_preset():
     for stem in SEVEN_STEMS + ["vocals"]:
-        assert _get_eq_preset(stem) in EQ_PRESETS.values()
+        assert get_eq_preset(stem) in EQ_PRESETS.values()
     assert set(EQ_PRESETS) == {"vocals", "drums", "bass", "guitar", "piano", "other"}
-
-
-def test_spec_import_path():
-    assert services_eq._get_eq_preset is _get_eq_preset
-    assert services_eq.apply_corrective_eq is apply_corrective_eq
 
 
 @pytest.mark.parametrize("stem", sorted(EQ_PRESETS))

@@ -6,8 +6,16 @@ from _dsp_signals import SR, band_rms_db, noise, sine
 
 from musicmixer.dsp import Chain, Gain
 from musicmixer.dsp.crossover import Crossover
-from musicmixer.dsp.filters import (HighPass, HighShelf, LowPass, LowShelf, PeakFilter,
-                                    bandpass_filter, response_db, vocal_bandpass)
+from musicmixer.dsp.filters import (
+    HighPass,
+    HighShelf,
+    LowPass,
+    LowShelf,
+    PeakFilter,
+    bandpass_filter,
+    response_db,
+    vocal_bandpass,
+)
 
 
 @pytest.mark.parametrize("filt,freq,expected", [

@@ -1,5 +1,5 @@
 """Spec test 9: the fallback plan uses the right stem names per flag;
-`_split_vocal_gains` and `default_arrangement` keep the spec's behaviour."""
+the vocal split and `default_arrangement` keep the spec's behaviour."""
 
 from __future__ import annotations
 
@@ -7,27 +7,33 @@ import pytest
 from interpreter_cases import song_pair
 from interpreter_helpers import make_analysis, settings_for
 
-from musicmixer.interpreter.plan import PlanSection
-from musicmixer.services.interpreter import (
-    DEFAULT_BACKING_VOCAL_RATIO,
-    _split_vocal_gains,
+from musicmixer.interpreter.fallback import (
     default_arrangement,
     generate_fallback_plan,
+    project_sections,
 )
-from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
+from musicmixer.interpreter.plan import PlanSection
+from musicmixer.stems import (
+    ALL_STEMS,
+    DEFAULT_BACKING_VOCAL_RATIO,
+    FOUR_STEMS,
+    SEVEN_STEMS,
+    stem_mode,
+)
 
 
 def test_ratio_is_the_spec_value():
     assert DEFAULT_BACKING_VOCAL_RATIO == 0.65
 
 
-def test_split_vocal_gains_replaces_vocals():
+def test_projecting_onto_7_stems_splits_vocals():
     sections = [PlanSection(label="verse", start_beat=0, end_beat=16,
                             stem_gains={"vocals": 0.8, "drums": 0.5}),
                 PlanSection(label="intro", start_beat=16, end_beat=32, stem_gains={"drums": 0.5})]
-    out = _split_vocal_gains(sections)
+    out = project_sections(sections, stem_mode("modal", True))
     assert out is sections
-    assert out[0].stem_gains == {"drums": 0.5, "lead_vocals": 0.8, "backing_vocals": pytest.approx(0.52)}
+    assert out[0].stem_gains == {"lead_vocals": 0.8, "backing_vocals": pytest.approx(0.52), "drums": 0.5,
+                                 "bass": 0.0, "guitar": 0.0, "piano": 0.0, "other": 0.0}
     assert out[1].stem_gains["lead_vocals"] == 0.0 and out[1].stem_gains["backing_vocals"] == 0.0
 
 
@@ -52,7 +58,7 @@ def test_local_backend_ignores_the_flag_in_the_fallback():
 
 
 def test_default_arrangement_is_the_fixed_layout():
-    sections = default_arrangement(200, settings_for("6"))
+    sections = default_arrangement(200, stem_mode("modal", False))
     assert [s.label for s in sections] == ["intro", "verse", "chorus", "verse", "chorus",
                                            "bridge", "chorus", "outro"]
     assert sections[-1].end_beat == 80 * 4
@@ -61,7 +67,7 @@ def test_default_arrangement_is_the_fixed_layout():
 
 
 def test_default_arrangement_truncates_to_a_short_song_and_ends_in_an_outro():
-    sections = default_arrangement(30, settings_for("7"))
+    sections = default_arrangement(30, stem_mode("modal", True))
     assert sections[-1].end_beat == 120 and sections[-1].label == "outro"
     assert all(list(s.stem_gains) == SEVEN_STEMS for s in sections)
 

@@ -1,4 +1,4 @@
-"""System prompt, user message, few-shot messages and `_build_stem_character`
+"""System prompt, user message, few-shot messages and `stem_character`
 for every stem mode."""
 
 from __future__ import annotations
@@ -8,23 +8,26 @@ from interpreter_cases import song_pair
 from interpreter_helpers import make_analysis, settings_for
 
 from musicmixer.interpreter import build_llm_request
-from musicmixer.interpreter.prompts import build_user_message
-from musicmixer.services.interpreter import (
+from musicmixer.interpreter.few_shot import few_shot_messages
+from musicmixer.interpreter.prompts import build_user_message, stem_character, system_prompt
+from musicmixer.stems import (
+    ALL_STEMS,
     DEFAULT_BACKING_VOCAL_RATIO,
-    _build_few_shot_messages,
-    _build_few_shot_messages_4stem,
-    _build_few_shot_messages_7stem,
-    _build_stem_character,
-    _build_system_prompt,
+    FOUR_STEMS,
+    SEVEN_STEMS,
+    stem_mode_for_settings,
 )
-from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
 
 MODES = [("4", FOUR_STEMS), ("6", ALL_STEMS), ("7", SEVEN_STEMS)]
 
 
+def mode_for(mode, **overrides):
+    return stem_mode_for_settings(settings_for(mode, **overrides))
+
+
 @pytest.mark.parametrize("mode, stems", MODES)
 def test_system_prompt_lists_the_modes_stems(mode, stems):
-    text = _build_system_prompt(settings_for(mode))
+    text = system_prompt(mode_for(mode))
     assert f"Stems ({len(stems)}): {', '.join(stems)}." in text
     assert "multiples of 4" in text and "Mixing rules" in text
     has_backing_rules = "For stripped-down verses: backing_vocals at 0.0-0.1" in text
@@ -37,18 +40,18 @@ def test_system_prompt_lists_the_modes_stems(mode, stems):
 
 
 def test_system_prompt_is_static_per_mode():
-    assert _build_system_prompt(settings_for("7")) == _build_system_prompt(settings_for("7"))
+    assert system_prompt(mode_for("7")) == system_prompt(mode_for("7"))
 
 
 def test_local_backend_with_flag_gets_the_4stem_prompt():
-    text = _build_system_prompt(settings_for("4", vocal_sub_separation=True))
+    text = system_prompt(mode_for("4", vocal_sub_separation=True))
     assert "Stems (4): vocals, drums, bass, other." in text and "backing_vocals" not in text
 
 
 @pytest.mark.parametrize("mode, stems", MODES)
 def test_stem_character_covers_exactly_the_modes_stems(mode, stems):
     song = make_analysis(mode=mode, absent=("piano",) if "piano" in stems else ())
-    text = _build_stem_character(song, settings_for(mode))
+    text = stem_character(song, mode_for(mode))
     names = [line.split(":")[0].strip() for line in text.splitlines()]
     assert names == stems
     if mode == "7":
@@ -59,13 +62,13 @@ def test_stem_character_covers_exactly_the_modes_stems(mode, stems):
 
 def test_stem_character_says_when_a_stem_has_no_data():
     six_stem_song = make_analysis(mode="6")  # analysed without the karaoke pass
-    text = _build_stem_character(six_stem_song, settings_for("7"))
+    text = stem_character(six_stem_song, mode_for("7"))
     assert "lead_vocals: no data" in text and "backing_vocals: no data" in text
 
 
 def test_user_message_carries_both_analyses_and_the_prompt():
     a, b = song_pair("7")
-    text = build_user_message(a, b, "choir on the last chorus", settings_for("7"))
+    text = build_user_message(a, b, "choir on the last chorus", mode_for("7"))
     assert "<song_a> Midnight Train / The Weekenders" in text and "<song_b> Hollow Pines" in text
     assert "tempo 120.0 BPM" in text and "tempo 100.0 BPM" in text
     assert "key A minor" in text and "key C major" in text
@@ -76,9 +79,9 @@ def test_user_message_carries_both_analyses_and_the_prompt():
 
 def test_user_message_bounds_and_fences_the_prompt():
     a, b = song_pair("6")
-    text = build_user_message(a, b, "x" * 10_000 + "</request>", settings_for("6"))
+    text = build_user_message(a, b, "x" * 10_000 + "</request>", mode_for("6"))
     assert text.count("</request>") == 1 and "x" * 2000 in text and "x" * 2001 not in text
-    assert "(no request" in build_user_message(a, b, "   ", settings_for("6"))
+    assert "(no request" in build_user_message(a, b, "   ", mode_for("6"))
 
 
 def _plans(messages):
@@ -87,7 +90,7 @@ def _plans(messages):
 
 @pytest.mark.parametrize("mode, stems", MODES)
 def test_few_shot_messages_use_the_modes_stems(mode, stems):
-    messages = _build_few_shot_messages(settings_for(mode))
+    messages = few_shot_messages(mode_for(mode))
     assert [m["role"] for m in messages[:3]] == ["user", "assistant", "user"]
     plans = _plans(messages)
     assert len(plans) >= 2
@@ -102,8 +105,8 @@ def test_few_shot_messages_use_the_modes_stems(mode, stems):
 
 
 def test_7stem_few_shot_splits_vocals_with_the_ratio():
-    six = _plans(_build_few_shot_messages(settings_for("6")))
-    seven = _plans(_build_few_shot_messages_7stem())
+    six = _plans(few_shot_messages(mode_for("6")))
+    seven = _plans(few_shot_messages(mode_for("7")))
     for p6, p7 in zip(six, seven):
         for s6, s7 in zip(p6["sections"], p7["sections"]):
             assert s7["stem_gains"]["lead_vocals"] == s6["stem_gains"]["vocals"]
@@ -112,8 +115,8 @@ def test_7stem_few_shot_splits_vocals_with_the_ratio():
 
 
 def test_4stem_few_shot_folds_guitar_and_piano_into_other():
-    six = _plans(_build_few_shot_messages(settings_for("6")))
-    four = _plans(_build_few_shot_messages_4stem())
+    six = _plans(few_shot_messages(mode_for("6")))
+    four = _plans(few_shot_messages(mode_for("4")))
     s6, s4 = six[0]["sections"][2]["stem_gains"], four[0]["sections"][2]["stem_gains"]
     assert s4["other"] == max(s6["other"], s6["guitar"], s6["piano"])
 
@@ -126,4 +129,5 @@ def test_request_ends_with_the_real_user_message():
     assert last["role"] == "user" and last["content"][0]["type"] == "tool_result"
     assert last["content"][-1]["type"] == "text" and "no drums" in last["content"][-1]["text"]
     assert all(m1["role"] != m2["role"] for m1, m2 in zip(messages, messages[1:]))
-    assert tool["input_schema"]["properties"]["sections"]["items"]["properties"]["stem_gains"]["required"] == SEVEN_STEMS
+    gains = tool["input_schema"]["properties"]["sections"]["items"]["properties"]["stem_gains"]
+    assert gains["required"] == SEVEN_STEMS

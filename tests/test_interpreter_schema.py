@@ -1,5 +1,5 @@
-"""Spec test 7: `_adapt_schema_for_7stem` produces the spec's stem_gains schema;
-the 4-stem adapter and the mode precedence (local -> 4, flag -> 7, else 6)."""
+"""Spec test 7: the 7-stem tool has the spec's stem_gains schema; the 4-stem
+tool and the mode precedence (local -> 4, flag -> 7, else 6)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,17 @@ import copy
 import pytest
 from interpreter_helpers import settings_for
 
-from musicmixer.services.interpreter import (
+from musicmixer.interpreter.schema import (
     REMIX_PLAN_TOOL,
-    SEVEN_STEMS,
-    _adapt_schema_for_4stem,
-    _adapt_schema_for_7stem,
+    stem_gains_schema,
+    tool_schema,
+    tool_schema_for,
 )
-from musicmixer.interpreter.schema import stem_gains_schema, tool_schema_for
-from musicmixer.stems import ALL_STEMS, FOUR_STEMS
-from musicmixer.stems import SEVEN_STEMS as VOCAB_SEVEN
-
-
-def test_seven_stems_is_the_vocabulary_constant():
-    assert SEVEN_STEMS is VOCAB_SEVEN
+from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS, stem_mode
 
 
 def test_7stem_schema_matches_the_spec():
-    gains = stem_gains_schema(_adapt_schema_for_7stem(REMIX_PLAN_TOOL))
+    gains = stem_gains_schema(tool_schema(stem_mode("modal", True)))
     assert gains["required"] == ["lead_vocals", "backing_vocals", "drums", "bass", "guitar", "piano", "other"]
     assert list(gains["properties"]) == gains["required"]
     assert "vocals" not in gains["properties"] and "vocals" not in gains["required"]
@@ -37,17 +31,17 @@ def test_7stem_schema_matches_the_spec():
 
 
 def test_4stem_schema_folds_guitar_and_piano():
-    gains = stem_gains_schema(_adapt_schema_for_4stem(REMIX_PLAN_TOOL))
+    gains = stem_gains_schema(tool_schema(stem_mode("local", False)))
     assert gains["required"] == FOUR_STEMS and set(gains["properties"]) == set(FOUR_STEMS)
     assert gains["additionalProperties"] is False
     assert "guitar" in gains["properties"]["other"]["description"]
 
 
-def test_adapters_do_not_touch_the_base_tool():
-    before = copy.deepcopy(REMIX_PLAN_TOOL)
-    _adapt_schema_for_7stem(REMIX_PLAN_TOOL)
-    _adapt_schema_for_4stem(REMIX_PLAN_TOOL)
-    assert REMIX_PLAN_TOOL == before
+def test_each_tool_is_a_new_dict():
+    mode = stem_mode("modal", True)
+    before = copy.deepcopy(tool_schema(mode))
+    stem_gains_schema(tool_schema(mode))["required"].append("kazoo")
+    assert tool_schema(mode) == before
     assert stem_gains_schema(REMIX_PLAN_TOOL)["required"] == ALL_STEMS
 
 

@@ -1,5 +1,6 @@
-"""Spec test 8: `_validate_remix_plan` accepts 7-stem gains and fills missing
-stems with 0.0; it repairs every other defect and never raises on LLM output."""
+"""Spec test 8: an LLM plan with 7-stem gains is accepted and missing stems
+are filled with 0.0; every other defect is repaired, `repair_plan` raises only
+`PlanRepairError`, and `plan_from_llm_output` never raises on LLM output."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 from interpreter_cases import song_pair
 from interpreter_helpers import settings_for
 
-from musicmixer.services.interpreter import _validate_remix_plan
-from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
+from musicmixer.interpreter import plan_from_llm_output
+from musicmixer.interpreter.validate import PlanRepairError, repair_plan
+from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS, stem_mode
 
 
 def plan_with(sections, **extra):
@@ -21,7 +23,7 @@ def section(start, end, gains, label="verse", **extra):
 
 def validate(raw, mode="7", prompt=""):
     a, b = song_pair(mode)
-    return _validate_remix_plan(raw, settings_for(mode), a, b, prompt=prompt)
+    return plan_from_llm_output(raw, a, b, prompt, settings_for(mode))
 
 
 def test_accepts_7stem_gains_and_fills_missing_with_zero():
@@ -75,7 +77,7 @@ def test_sections_sorted_snapped_and_overlaps_and_gaps_repaired():
 
 
 def test_sections_are_clamped_to_the_instrumental_length():
-    a, b = song_pair("7")
+    _, b = song_pair("7")
     max_beat = len(b.downbeats) * 4
     plan = validate(plan_with([section(0, 32, {}), section(32, 100000, {}), section(200000, 200016, {})]))
     assert plan.sections[-1].end_beat == max_beat
@@ -123,6 +125,13 @@ def test_unrepairable_plans_fall_back_to_the_offline_planner(raw):
     assert plan.vocal_source == "song_b"
     assert all(s.stem_gains["drums"] == 0.0 for s in plan.sections)
     assert any("could not be used" in w for w in plan.warnings)
+
+
+@pytest.mark.parametrize("raw", [None, {"sections": []}, {"sections": [{"start_beat": 16, "end_beat": 16}]}])
+def test_repair_plan_is_pure_and_says_when_nothing_is_left(raw):
+    a, b = song_pair("7")
+    with pytest.raises(PlanRepairError):
+        repair_plan(raw, stem_mode("modal", True), a, b, planner="llm")
 
 
 def test_garbage_inside_a_plan_never_raises():

@@ -177,7 +177,7 @@ def test_real_separation_beats_silence_and_the_mix(model_path, tmp_path_factory)
         scores[name] = (round(model, 2), round(baseline, 2))
     # Measured on this song: vocals 5.8, drums 13.3, bass 6.9, other 3.0 dB;
     # silence scores 0 dB and the mix about -4 dB on every stem.
-    for name, (model, baseline) in scores.items():
+    for model, baseline in scores.values():
         assert model > baseline + 1.0, scores
     assert scores["drums"][0] > 9.0, scores
     assert scores["bass"][0] > 5.0, scores

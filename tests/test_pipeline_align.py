@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pipeline_helpers import SONG_CACHE
 
 from musicmixer.analysis.analyze import analyze_song
 from musicmixer.config import load_settings
@@ -20,8 +21,6 @@ from musicmixer.mix.keymatch import KeyDecision, local_bpm, plan_tempo
 from musicmixer.mix.prepare import stretch_and_shift
 from musicmixer.stems import FOUR_STEMS
 from musicmixer.testsongs import SongSpec, generate_song
-
-from pipeline_helpers import SONG_CACHE
 
 SR = 44100
 

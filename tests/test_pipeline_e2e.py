@@ -11,17 +11,17 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
+from pipeline_helpers import SONG_CACHE, TruthBackend
 from separation_fakes import FakeModalFunction
 
 from musicmixer.audio import integrated_lufs, load_audio, true_peak_db
 from musicmixer.config import AB_FLAGS, load_settings
 from musicmixer.errors import AnalysisError
-from musicmixer.pipeline import STAGES, MixRequest, run_mix
+from musicmixer.pipeline import MixRequest, run_mix
 from musicmixer.separation.dispatcher import modal_backend
+from musicmixer.stages import STAGE_NAMES
 from musicmixer.stems import stems_for_settings
 from musicmixer.testsongs import SongSpec, generate_song
-
-from pipeline_helpers import SONG_CACHE, TruthBackend
 
 PROMPT = "vocals from song A over song B, no backing vocals in the verse, choir in the chorus"
 CONFIGS = {  # the spec's "Recommended test configurations"
@@ -69,9 +69,9 @@ def test_configuration_renders_end_to_end(config, songs, data_dir, tmp_path):
     backends = {"local": TruthBackend(a, b), "modal": modal_backend(FakeModalFunction())}
     stages = []
     out = tmp_path / "out" / "mashup.wav"
-    result = run_mix(MixRequest(a.mix_path, b.mix_path, PROMPT, out, backends=backends), settings,
-                     lambda stage, fraction, detail="": stages.append(stage))
-    assert list(dict.fromkeys(stages)) == list(STAGES)
+    run_mix(MixRequest(a.mix_path, b.mix_path, PROMPT, out, backends=backends), settings,
+            lambda stage, fraction, detail="": stages.append(stage))
+    assert list(dict.fromkeys(stages)) == list(STAGE_NAMES)
 
     audio = load_audio(out)
     assert integrated_lufs(audio) == pytest.approx(settings.target_lufs, abs=0.5)
@@ -81,7 +81,7 @@ def test_configuration_renders_end_to_end(config, songs, data_dir, tmp_path):
     mode = stems_for_settings(settings)
     assert report["stem_mode"]["stems"] == mode and plan["stem_names"] == mode
     assert report["flags"] == {f: CONFIGS[config]["flags"] for f in AB_FLAGS}
-    assert set(report["stage_seconds"]) >= set(STAGES) - {"export"}
+    assert set(report["stage_seconds"]) >= set(STAGE_NAMES) - {"export"}
     assert report["tempo"]["vocal_ratio"] == pytest.approx(1.2, rel=0.03)
     for sid in ("song_a", "song_b"):  # the grid decisions the mix rests on, and how sure
         assert report["analysis"][sid]["phase_confidence"] >= 0.5
@@ -132,7 +132,7 @@ def test_unwritable_output_format_refused_before_any_work(songs, tmp_path):
 
     a, b = songs
     backend = TruthBackend(a, b)
-    with pytest.raises(OutputFormatError, match="wav, .mp3 or .flac"):
+    with pytest.raises(OutputFormatError, match=r"wav, \.mp3 or \.flac"):
         run_mix(MixRequest(a.mix_path, b.mix_path, "x", tmp_path / "m.ogg",
                            backends={"local": backend}), load_settings(data_dir=tmp_path / "d"))
     assert backend.calls == 0 and not (tmp_path / "m.ogg").exists()

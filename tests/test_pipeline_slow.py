@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from pipeline_helpers import SONG_CACHE
 
 from musicmixer.audio import integrated_lufs, load_audio, true_peak_db
 from musicmixer.config import load_settings
 from musicmixer.pipeline import MixRequest, run_mix
 from musicmixer.testsongs import SongSpec, generate_song
-
-from pipeline_helpers import SONG_CACHE
 
 
 @pytest.mark.slow

@@ -13,11 +13,12 @@ from musicmixer.audio import integrated_lufs, save_audio, true_peak_db
 from musicmixer.config import AB_FLAGS, load_settings
 from musicmixer.dsp import apply_corrective_eq
 from musicmixer.dsp.level_match import sum_stems
+from musicmixer.interpreter.plan import PlanSection
 from musicmixer.mix import master as master_mod
 from musicmixer.mix import prepare as prep
 from musicmixer.mix import rubberband, sources
-from musicmixer.mix.export import export
 from musicmixer.mix.align import active_regions
+from musicmixer.mix.export import export
 from musicmixer.mix.keymatch import KeyDecision, TempoDecision
 from musicmixer.stems import ALL_STEMS, SEVEN_STEMS, VOCAL_STEM_NAMES, vocal_stems
 
@@ -156,7 +157,7 @@ def test_step9_instrumental_silence_is_not_stretched_and_music_lands_at_ratio_ti
                                          tempo=TempoDecision(100, 125, 1.0, ratio),
                                          key=KeyDecision("C", "D", 2, 0, 2))
     assert sum(calls) < 0.6 * 2 * burst.shape[-1]  # the 3 s gaps never reach Rubber Band
-    for name, out in inst.items():
+    for out in inst.values():
         assert out.shape == (2, n_out)
         env = np.abs(out[0]).reshape(-1, SR // 100).max(axis=1)  # 10 ms blocks
         on = np.flatnonzero(env > 0.05)
@@ -273,8 +274,9 @@ def test_step115_summed_vocals_matched_ratio_kept(mode):
 def test_step12_every_vocal_stem_on_the_vocal_bus(mode):
     vocals = vocal_dict(mode, 4.0)
     inst = {n: noise(4.0, seed=5) for n in mode if n not in VOCAL_STEM_NAMES}
-    sections = [{"start_beat": 0, "end_beat": 8, "stem_gains": {n: 1.0 for n in mode},
-                 "transition_in": "cut", "transition_beats": 0}]
+    sections = [PlanSection(label="verse", start_beat=0, end_beat=8,
+                            stem_gains={n: 1.0 for n in mode}, transition_in="cut",
+                            transition_beats=0)]
     prepared = prep.Prepared(vocals, inst, np.arange(0, 10, 0.5), 4 * SR)
     result = master_mod.render(prepared, type("P", (), {"sections": sections})(), SR)
     np.testing.assert_allclose(result.vocal_bus, sum_stems(result.per_stem[n] for n in vocals), atol=1e-5)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from musicmixer.interpreter.plan import PlanSection
-from musicmixer.renderer import RenderResult, beats_to_seconds, render_sections
-from musicmixer.services import renderer as services_renderer
+from musicmixer.mix.renderer import RenderResult, beats_to_seconds, render_sections
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS, VOCAL_STEM_NAMES
 
 SR = 8000  # the renderer is rate-agnostic; a low rate keeps these tests quick
@@ -124,8 +123,9 @@ def test_crossfade_is_a_raised_cosine_centred_on_the_boundary():
 def test_transition_beats_capped_at_8():
     stems = constant_stems(["drums"], seconds=32.0)
     sections = [section("verse", 0, 32, {"drums": 0.0}),
-                {"label": "chorus", "start_beat": 32, "end_beat": 64, "stem_gains": {"drums": 1.0},
-                 "transition": "crossfade", "transition_beats": 16}]
+                PlanSection.model_construct(  # past the model's own limit of 8
+                    label="chorus", start_beat=32, end_beat=64, stem_gains={"drums": 1.0},
+                    transition_in="crossfade", transition_beats=16)]
     curve = render_sections(stems, sections, SR, BEAT_TIMES, ducker=None).gain_curves["drums"]
     ramp = np.nonzero((curve[:at(48)] > 0) & (curve[:at(48)] < 1))[0]
     assert len(ramp) == pytest.approx(at(8), abs=16)  # 8 beats, not 16
@@ -187,7 +187,3 @@ def test_ducking_lowers_only_the_instrumental_mid_band_under_vocals():
     assert np.sum(wet.instrumental_bus[:, late] ** 2) < np.sum(dry.instrumental_bus[:, late] ** 2)
     assert np.allclose(wet.mix, wet.vocal_bus + wet.instrumental_bus)
 
-
-def test_spec_import_path():
-    assert services_renderer.render_sections is render_sections
-    assert services_renderer.VOCAL_STEM_NAMES is VOCAL_STEM_NAMES

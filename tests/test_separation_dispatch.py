@@ -96,7 +96,7 @@ def test_each_row_rejects_a_wrong_set(tmp_path, song, backend, flag, expected, w
 
 
 def test_modal_backend_forwards_the_flag_and_writes_float32(tmp_path, song):
-    path, mix = song
+    path, _mix = song
     settings = load_settings(stem_backend="modal", vocal_sub_separation=True, data_dir=tmp_path)
     fn = FakeModalFunction()
     seen = []
@@ -146,15 +146,13 @@ def test_modal_empty_stem_is_a_separation_error(tmp_path, song):
 
 
 def test_the_package_imports_without_modal():
-    import musicmixer.services.separation_modal as spec_module
-
     from musicmixer.separation import modal_app
 
     try:
         import modal  # noqa: F401
     except ImportError:
-        assert modal_app.app is None and spec_module.app is None
-    assert callable(spec_module.separate_stems_remote)
+        assert modal_app.app is None
+    assert callable(modal_app.separate_stems_remote)
 
 
 # --- time ranges -------------------------------------------------------------------

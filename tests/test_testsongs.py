@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS
-from musicmixer.testsongs import (STEM_FILES, SongSpec, default_sections, generate_song,
-                                  pair_of_songs)
+from musicmixer.testsongs import (
+    STEM_FILES,
+    SongSpec,
+    default_sections,
+    generate_song,
+    pair_of_songs,
+)
 from musicmixer.testsongs.compose import compose
 from musicmixer.testsongs.harmony import Pitches
 

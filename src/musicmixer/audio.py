@@ -23,8 +23,6 @@ from .channels import CACHE_CHUNK, per_channel
 from .errors import AudioDecodeError
 
 SAMPLE_RATE = 44100
-CHANNELS = 2
-SUPPORTED_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".aiff", ".aif")
 
 
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:

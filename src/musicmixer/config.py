@@ -62,11 +62,20 @@ class Settings(BaseSettings):
     true_peak_ceiling_db: float = Field(default=-1.0, ge=-12.0, le=0.0)
 
     # --- LLM --------------------------------------------------------------
-    llm_provider: Literal["none", "anthropic", "openai"] = "none"
+    llm_provider: str = "none"  # "none" or a provider in interpreter.providers.PROVIDERS
     llm_model: str = "claude-sonnet-4-6"
     llm_api_key: str | None = None
     llm_base_url: str | None = None
     llm_timeout_s: float = Field(default=20.0, gt=0, le=600)
+
+    @field_validator("llm_provider")
+    @classmethod
+    def _provider_is_registered(cls, value: str) -> str:
+        from musicmixer.interpreter.providers import provider_choices
+
+        if value not in provider_choices():
+            raise ValueError("must be one of " + ", ".join(provider_choices()))
+        return value
 
     @field_validator("llm_base_url")
     @classmethod

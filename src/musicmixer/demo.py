@@ -11,12 +11,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from musicmixer.config import get_settings
+from musicmixer.config import Settings, get_settings
 
 DEMO_PROMPT = "the vocals of Demo A over the groove of Demo B, drums up in the chorus"
 
 
-def run_demo(out_dir: Path, settings=None):
+def run_demo(out_dir: Path, settings: Settings | None = None):
     """Generate the demo songs and mix them; returns the `MixResult`."""
     from musicmixer.cli.cmd_mix import StageBars
     from musicmixer.pipeline import MixRequest, run_mix

@@ -1,7 +1,8 @@
 """The main job: two songs and a sentence in, a mastered mashup out.
 
-This module is only the stage order (DESIGN.md, "Data flow"), progress
-reporting, timing and the report; each stage lives in its own module:
+This module is only the stage order: one `with timer.stage(...)` block per
+row of `musicmixer.stages.STAGES`, which does the timing and the progress;
+each stage's work lives in its own module:
 
   ingest     decode and check both songs (too short / silent -> typed error)
   separate   steps 1: `separation.dispatcher.separate_stems`, per settings
@@ -12,14 +13,15 @@ reporting, timing and the report; each stage lives in its own module:
   master     steps 13.3-15: `mix.master.master_mix`
   export     step 16: `mix.export.export` (atomic: nothing half-written)
 
-`progress_callback(stage, fraction, detail)` is called as each stage moves.
+`progress_callback(stage, fraction, detail)` is called as each stage starts
+(0), moves and ends (1).
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,21 +31,21 @@ import numpy as np
 from musicmixer.allocator import retained_memory
 from musicmixer.analysis.analyze import MIN_DURATION_S, SILENT_DBFS, analyze_song, vocal_stem_file
 from musicmixer.audio import SAMPLE_RATE, load_audio
+from musicmixer.config import Settings
 from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
 from musicmixer.mix.export import StemWriter, check_output_path, export
 from musicmixer.mix.keymatch import bar_pairs, local_bpm, plan_key, plan_tempo
 from musicmixer.mix.master import master_mix, render
 from musicmixer.mix.prepare import prepare
-from musicmixer.mix.report import StageTimer, build_report, stage_timing
+from musicmixer.mix.report import build_report, stage_timing
 from musicmixer.mix.sources import gather_sources
 from musicmixer.separation.dispatcher import separate_stems
+from musicmixer.stages import Progress, StageTimer
 from musicmixer.stems import stems_for_settings
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("ingest", "separate", "analyze", "interpret", "prepare", "render", "master", "export")
-Progress = Callable[[str, float, str], None]
 
 
 @dataclass
@@ -65,7 +67,7 @@ class MixResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_song(audio: np.ndarray, path: Path, settings) -> None:
+def _check_song(audio: np.ndarray, path: Path, settings: Settings) -> None:
     seconds = audio.shape[-1] / SAMPLE_RATE
     if seconds > settings.max_song_minutes * 60:
         raise AudioTooLongError(f"{path.name} is {seconds / 60:.1f} min long; the limit is "
@@ -78,33 +80,30 @@ def _check_song(audio: np.ndarray, path: Path, settings) -> None:
         raise AnalysisError(f"{path.name} is silent: there is nothing to mix")
 
 
-def run_mix(request: MixRequest, settings, progress_callback: Progress | None = None) -> MixResult:
+def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress | None = None) -> MixResult:
     """Run every stage in order; raises a `MusicMixerError` subclass on bad input,
     before anything is written to the output folder."""
-    progress = progress_callback or (lambda stage, fraction, detail="": None)
-    timer, warnings = StageTimer(), []
+    timer, warnings = StageTimer(progress_callback), []
     out = check_output_path(request.output)
     paths = {"song_a": Path(request.song_a), "song_b": Path(request.song_b)}
     sr = SAMPLE_RATE
 
-    def step(stage):
-        return lambda fraction, detail="": progress(stage, fraction, detail)
-
     with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work, ExitStack() as stack:
-        with timer.stage("ingest"):
-            progress("ingest", 0.0, "decoding")
+        with timer.stage("ingest", "decoding"):
             mixes = {}
             for sid, path in paths.items():
                 mixes[sid] = load_audio(path)
                 _check_song(mixes[sid], path, settings)
-            progress("ingest", 1.0, "")
-        with timer.stage("separate"):
+        with timer.stage("separate") as step:
+            def song_step(i: int, name: str):  # the two songs share the "separate" bar
+                return lambda f, d="": step((i + f) / 2, f"{name}: {d}")
+
             seps = {}
             for i, (sid, path) in enumerate(paths.items()):
                 name = paths_name(path)
                 seps[sid] = separate_stems(
                     path, Path(work) / sid,
-                    lambda f, d="", i=i, name=name: progress("separate", (i + f) / 2, f"{name}: {d}"),
+                    song_step(i, name),
                     settings=settings, backends=request.backends, allow_vocal_fallback=True)
                 if settings.vocal_sub_separation and settings.stem_backend == "modal" \
                         and not seps[sid].vocal_sub_separation:
@@ -113,25 +112,23 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
         # From here on, freed arrays' memory serves the next ones (not during
         # separation: ONNX Runtime's kernels ran ~5% slower on that memory).
         stack.enter_context(retained_memory())
-        with timer.stage("analyze"):
+        with timer.stage("analyze") as step:
             analyses = {}
             for i, (sid, path) in enumerate(paths.items()):
-                progress("analyze", i / 2, path.name)
+                step(i / 2, path.name)
                 stems = {n: load_audio(p) for n, p in seps[sid].stems.items()}
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
                 analyses[sid] = analyze_song(mixes[sid], sr, stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
                 warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
-            progress("analyze", 1.0, "")
-        with timer.stage("interpret"):
-            progress("interpret", 0.0, "planning")
+        with timer.stage("interpret", "planning") as step:
             plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
                                              request.prompt, settings=settings)
             warnings += plan.warnings
-            progress("interpret", 1.0, plan.planner)
+            step(1.0, plan.planner)
         vocal_id, inst_id = plan.vocal_source, plan.instrumental_source
         va, ia = analyses[vocal_id], analyses[inst_id]
-        with timer.stage("prepare"):
+        with timer.stage("prepare") as step:
             r = plan.instrumental_range
             tempo = plan_tempo(local_bpm(va.beats, plan.vocal_range.start, plan.vocal_range.end,
                                          va.tempo),
@@ -139,23 +136,18 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
             key = plan_key(va, ia, plan.key_intent, pairs=bar_pairs(plan))
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
-            prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step("prepare"))
-        with timer.stage("render"):
-            progress("render", 0.0, "sections to buses")
+            prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step)
+        with timer.stage("render", "sections to buses"):
             rendered = render(prepared, plan, sr)
             stem_files = StemWriter(out, rendered.per_stem, sr)  # on a thread, while 13-15 run
-            progress("render", 1.0, "")
         try:  # the stems are being written meanwhile: on a failure, take them back
-            with timer.stage("master"):
-                progress("master", 0.0, "mastering")
+            with timer.stage("master", "mastering"):
                 reference = _reference_mix(mixes[inst_id], plan, sr)
                 audio, mastering = master_mix(rendered.mix, sr, settings, reference)
                 if not mastering.get("target_reached", True):
                     warnings.append(f"The mix reached {mastering.get('lufs')} LUFS, not the "
                                     f"{settings.target_lufs} LUFS target, without over-limiting.")
-                progress("master", 1.0, "")
-            with timer.stage("export"):
-                progress("export", 0.0, "writing")
+            with timer.stage("export", "writing") as step:
                 report = build_report(
                     settings=settings, stem_mode=stems_for_settings(settings), timer=timer,
                     tempo=tempo, key=key, prepared_notes=prepared.notes, mastering=mastering,
@@ -165,7 +157,7 @@ def run_mix(request: MixRequest, settings, progress_callback: Progress | None = 
                 report["analysis"] = _analysis_summary(analyses)
                 files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"),
                                report, stems=stem_files)
-                progress("export", 1.0, str(out))
+                step(1.0, str(out))
         except BaseException:
             stem_files.discard()
             raise

@@ -1,13 +1,33 @@
-"""The stem vocabularies and the one function that says which stems a
-configuration produces (DESIGN.md, "Stem modes").
+"""Stem modes: which stems a configuration produces, and how gains written for
+one mode carry over to another.
 
-Nothing else in musicmixer spells a stem list or compares to "vocals": it asks
-this module.
+A `StemMode` is the one object the rest of musicmixer asks: the LLM's schema,
+the few-shot examples, the system prompt, the fallback gains, the offline
+planner, the separation dispatcher and the page's fader list all derive from
+it. `stem_mode(stem_backend, vocal_sub_separation)` picks the mode from
+`STEM_MODES`. Adding a mode means adding one `StemMode` to `STEM_MODES` (and
+the backend that makes its stems); nothing else compares stem lists.
+
+Gains are carried between modes by two kinds of rule, both declared on the
+mode that receives the gains:
+
+- `folds`: a stem this mode does not have -> the stem of this mode whose sound
+  contains it (guitar -> other without a guitar stem; lead_vocals -> vocals
+  without a vocal split). The receiving stem takes the loudest gain folded in.
+- `splits`: a stem this mode separates further -> its parts, each with a share
+  of the gain (vocals -> lead_vocals at 1.0 and backing_vocals at
+  `DEFAULT_BACKING_VOCAL_RATIO`). A gain given for a part itself wins.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+from musicmixer.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -18,33 +38,180 @@ VOCAL_STEM_NAMES = frozenset({"vocals", "lead_vocals", "backing_vocals"})
 LEAD_VOCAL_STEM = "lead_vocals"
 BACKING_VOCAL_STEM = "backing_vocals"
 MIXED_VOCAL_STEM = "vocals"
+OTHER_STEM = "other"  # the catch-all stem, present in every mode
+
+DEFAULT_BACKING_VOCAL_RATIO = 0.65  # Backing at ~65% of lead level
+
+# For people (the page's faders, reports); every stem name of every mode.
+STEM_LABELS: Mapping[str, str] = MappingProxyType({
+    MIXED_VOCAL_STEM: "Vocals", LEAD_VOCAL_STEM: "Lead vocals", BACKING_VOCAL_STEM: "Backing vocals",
+    "drums": "Drums", "bass": "Bass", "guitar": "Guitar", "piano": "Piano", OTHER_STEM: "Other",
+})
+# For the LLM: what each stem holds (the tool schema's descriptions).
+STEM_DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
+    MIXED_VOCAL_STEM: "All vocal content of the vocal song: lead, harmonies, ad-libs.",
+    LEAD_VOCAL_STEM: "Lead vocal level. The primary singing voice.",
+    BACKING_VOCAL_STEM: "Backing vocal level. Harmonies, ad-libs, response phrases.",
+    "drums": "Drums and percussion of the instrumental song.",
+    "bass": "Bass of the instrumental song.",
+    "guitar": "Guitars of the instrumental song.",
+    "piano": "Piano and keys of the instrumental song.",
+    OTHER_STEM: "Everything else in the instrumental song: synths, pads, strings.",
+})
+OTHER_WITH_GUITAR_AND_PIANO = (
+    "Everything that is not vocals, drums or bass in the instrumental song: "
+    "guitars, keys, synths, strings."
+)
+_VOCAL_SPLIT = {MIXED_VOCAL_STEM: {LEAD_VOCAL_STEM: 1.0, BACKING_VOCAL_STEM: DEFAULT_BACKING_VOCAL_RATIO}}
+_VOCAL_FOLD = {LEAD_VOCAL_STEM: MIXED_VOCAL_STEM, BACKING_VOCAL_STEM: MIXED_VOCAL_STEM}
+_INSTRUMENT_FOLD = {"guitar": OTHER_STEM, "piano": OTHER_STEM}
+
+
+@dataclass(frozen=True)
+class StemMode:
+    """One set of stems a configuration produces, in canonical order.
+
+    backend, vocal_sub_separation: the configuration that produces it.
+    folds, splits: how gains written for another mode map onto this one
+        (see the module docstring).
+    descriptions: per-stem text for the LLM where it differs from
+        `STEM_DESCRIPTIONS` (`other` holds more when guitar/piano fold into it).
+    """
+
+    name: str
+    stems: tuple[str, ...]
+    backend: str
+    vocal_sub_separation: bool
+    folds: Mapping[str, str] = field(default_factory=dict, hash=False)
+    splits: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
+    descriptions: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        stems = set(self.stems)
+        problems = [
+            len(stems) != len(self.stems) and "a stem is listed twice",
+            OTHER_STEM not in stems and f"every mode has the catch-all {OTHER_STEM!r} stem",
+            any(s in stems or t not in stems for s, t in self.folds.items())
+            and "a fold must take a stem the mode lacks into one it has",
+            any(s in stems or not set(parts) <= stems for s, parts in self.splits.items())
+            and "a split must take a stem the mode lacks into stems it has",
+            not set(self.descriptions) <= stems and "a description for a stem it lacks",
+        ]
+        if any(problems):
+            raise ValueError(f"stem mode {self.name!r}: " + "; ".join(p for p in problems if p))
+
+    @cached_property
+    def vocal_stems(self) -> tuple[str, ...]:
+        """The stems that go to the vocal bus, order kept."""
+        return tuple(s for s in self.stems if s in VOCAL_STEM_NAMES)
+
+    @cached_property
+    def instrumental_stems(self) -> tuple[str, ...]:
+        return tuple(s for s in self.stems if s not in VOCAL_STEM_NAMES)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Stem -> label for people, in the mode's order."""
+        return {s: stem_label(s) for s in self.stems}
+
+    def description(self, stem: str) -> str:
+        """What the LLM is told `stem` holds in this mode."""
+        return self.descriptions.get(stem) or STEM_DESCRIPTIONS[stem]
+
+    @cached_property
+    def known_stems(self) -> frozenset[str]:
+        """Stem names this mode accepts gains for: its own and those its rules carry over."""
+        return frozenset(self.stems) | set(self.folds) | set(self.splits)
+
+    @cached_property
+    def unsplit_stems(self) -> tuple[str, ...] | None:
+        """The stems a backend returns when the mode's extra split fails
+        (7 -> 6 when the karaoke pass fails): each split's parts replaced by
+        the stem they came from. None for a mode without splits."""
+        if not self.splits:
+            return None
+        whole = {part: source for source, parts in self.splits.items() for part in parts}
+        out: list[str] = []
+        for s in self.stems:
+            name = whole.get(s, s)
+            if name not in out:
+                out.append(name)
+        return tuple(out)
+
+    def project(self, gains: Mapping[str, float]) -> dict[str, float]:
+        """Gains written for any mode -> exactly this mode's stems, in order;
+        stems no rule carries over are dropped, missing ones are 0.0."""
+        given = {name: float(value) for name, value in gains.items()}
+        for source, parts in self.splits.items():
+            if source in given:
+                value = given.pop(source)
+                for part, share in parts.items():
+                    given.setdefault(part, value * share)
+        out = {name: given.get(name, 0.0) for name in self.stems}
+        for source, target in self.folds.items():
+            if source in given:
+                out[target] = max(out[target], given[source])
+        return out
+
+
+def _mode(name: str, stems: list[str], backend: str, vocal_sub_separation: bool, **rules) -> StemMode:
+    return StemMode(name, tuple(stems), backend, vocal_sub_separation,
+                    **{k: MappingProxyType(v) for k, v in rules.items()})
+
+
+# The registry: every configuration's mode. The first mode of a backend is the
+# one it falls back to when it cannot honour vocal_sub_separation.
+STEM_MODES: dict[str, StemMode] = {m.name: m for m in (
+    _mode("4-stem", FOUR_STEMS, "local", False, folds={**_INSTRUMENT_FOLD, **_VOCAL_FOLD},
+          descriptions={OTHER_STEM: OTHER_WITH_GUITAR_AND_PIANO}),
+    _mode("6-stem", ALL_STEMS, "modal", False, folds=_VOCAL_FOLD),
+    _mode("7-stem", SEVEN_STEMS, "modal", True, splits=_VOCAL_SPLIT),
+)}
+
+
+def stem_mode(stem_backend: str, vocal_sub_separation: bool) -> StemMode:
+    """The mode a configuration produces. A backend with no mode for the flag
+    (local has no karaoke pass) ignores it with a warning."""
+    modes = [m for m in STEM_MODES.values() if m.backend == stem_backend]
+    if not modes:
+        known = sorted({m.backend for m in STEM_MODES.values()})
+        raise ValueError(f"unknown stem backend {stem_backend!r} (expected "
+                         + " or ".join(repr(b) for b in known) + ")")
+    wanted = bool(vocal_sub_separation)
+    for mode in modes:
+        if mode.vocal_sub_separation == wanted:
+            return mode
+    mode = modes[0]
+    if wanted:
+        logger.warning(
+            "VOCAL_SUB_SEPARATION is ignored with the %s stem backend: it produces %d stems (%s)",
+            stem_backend, len(mode.stems), ", ".join(mode.stems))
+    return mode
 
 
 def stems_for(stem_backend: str, vocal_sub_separation: bool) -> list[str]:
-    """The stems a configuration produces, in canonical order.
-
-    local  + flag -> the 4 local stems; the flag is ignored with a warning,
-    because the local model has no karaoke pass.
-    """
-    if stem_backend == "local":
-        if vocal_sub_separation:
-            _warn_flag_ignored()
-        return list(FOUR_STEMS)
-    if stem_backend == "modal":
-        return list(SEVEN_STEMS if vocal_sub_separation else ALL_STEMS)
-    raise ValueError(f"unknown stem backend {stem_backend!r} (expected 'local' or 'modal')")
+    """The stems a configuration produces, in canonical order (a new list)."""
+    return list(stem_mode(stem_backend, vocal_sub_separation).stems)
 
 
-def _warn_flag_ignored() -> None:
-    logger.warning(
-        "VOCAL_SUB_SEPARATION is ignored with the local stem backend: "
-        "it produces 4 stems (vocals, drums, bass, other)"
-    )
+def stem_mode_for_settings(settings: Settings) -> StemMode:
+    """`stem_mode` on a Settings object."""
+    return stem_mode(settings.stem_backend, settings.vocal_sub_separation)
 
 
-def stems_for_settings(settings) -> list[str]:
+def stems_for_settings(settings: Settings) -> list[str]:
     """`stems_for` on a Settings object."""
-    return stems_for(settings.stem_backend, settings.vocal_sub_separation)
+    return list(stem_mode_for_settings(settings).stems)
+
+
+def vocal_split_backends() -> list[str]:
+    """The stem backends that have a mode for vocal_sub_separation (help texts)."""
+    return sorted({m.backend for m in STEM_MODES.values() if m.vocal_sub_separation})
+
+
+def stem_label(stem_name: str) -> str:
+    """A stem's name for people."""
+    return STEM_LABELS.get(stem_name, stem_name.replace("_", " ").capitalize())
 
 
 def is_vocal(stem_name: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -160,13 +161,15 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     voice_names = [n for n in harmonic_names if n in VOCAL_STEM_NAMES]
     band_chroma = voice_chroma = None
     if band_names:
-        band_chroma, bass_chroma = compute_chroma(sum(to_mono(stems[n]) for n in band_names), sr)
+        band = cast(np.ndarray, sum(to_mono(stems[n]) for n in band_names))
+        band_chroma, bass_chroma = compute_chroma(band, sr)
     if voice_names:
-        voice_chroma, voice_bass = compute_chroma(sum(to_mono(stems[n]) for n in voice_names), sr)
+        voice = cast(np.ndarray, sum(to_mono(stems[n]) for n in voice_names))
+        voice_chroma, voice_bass = compute_chroma(voice, sr)
         bass_chroma = voice_bass if band_chroma is None else bass_chroma + voice_bass
     if band_chroma is not None or voice_chroma is not None:
         # power chroma of the sum, as the sum of the parts' (cross terms left out)
-        chroma = sum(c for c in (band_chroma, voice_chroma) if c is not None)
+        chroma = cast(np.ndarray, sum(c for c in (band_chroma, voice_chroma) if c is not None))
     else:
         chroma, bass_chroma = mix.chroma, mix.bass_chroma
     low_env = mix.low_onset
@@ -210,9 +213,12 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     feats = bar_features(band_db, stem_db, bar_chroma)
     vocal_name = _pick_vocal(stems, vocal_stem)
     harmony_bars = pitch_content(band_chroma if band_chroma is not None else chroma, edges)
-    vocal_bars = (pitch_content(compute_chroma(stems[vocal_name], sr)[0]
-                                if voice_names != [vocal_name] else voice_chroma, edges)
-                  if vocal_name else [])
+    vocal_bars: list[list[float]] = []
+    if vocal_name:
+        alone = voice_chroma if voice_names == [vocal_name] else None
+        if alone is None:
+            alone = compute_chroma(stems[vocal_name], sr)[0]
+        vocal_bars = pitch_content(alone, edges)
     song_peak = max([float(v.max()) for v in stem_rms.values()] + [1e-9])
     active_bars = {n: stem_active(stem_rms[n], song_peak) for n in names}
     vocal_active = active_bars.get(vocal_name) if vocal_name else None

@@ -133,7 +133,7 @@ def _regularise(frames: np.ndarray) -> np.ndarray:
         if gap < 0.5 * period:
             continue
         k = int(round(gap / period))
-        for m in range(1, k):
+        for _ in range(1, k):
             out.append(out[-1] + gap / k)
         out.append(f)
     return np.array(out)

@@ -1,5 +1,6 @@
-"""Stem character (step 3.5, `_build_stem_character`): one short line per stem
-that the interpreter hands to the LLM, for whichever stems exist (4, 6 or 7)."""
+"""Stem character (step 3.5): one short line per stem that the interpreter
+hands to the LLM (`interpreter.prompts.stem_character`), for whichever stems
+exist in the mode."""
 
 from __future__ import annotations
 

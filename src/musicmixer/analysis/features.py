@@ -145,11 +145,3 @@ def _mel_centres() -> np.ndarray:
     import librosa
 
     return librosa.mel_frequencies(n_mels=64 + 2, fmin=30.0, fmax=8000.0)[1:-1]
-
-
-def frame_times(n: int) -> np.ndarray:
-    return np.arange(n) / FPS
-
-
-def time_to_frame(t: float | np.ndarray) -> np.ndarray:
-    return np.round(np.asarray(t) * FPS).astype(int)

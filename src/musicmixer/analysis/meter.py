@@ -185,13 +185,13 @@ def _chroma_novelty(beats: np.ndarray, chroma: np.ndarray) -> np.ndarray:
     """Cosine distance between the chroma of the beat before and the beat after each beat."""
     frames = np.round(beats * CHROMA_FPS).astype(int)
     frames = np.clip(frames, 0, chroma.shape[1])
-    segs = []
+    rows = []
     edges = np.concatenate([frames, [min(chroma.shape[1], frames[-1] + (frames[-1] - frames[-2]))]])
     for a, b in pairwise(edges):
         b = max(b, a + 1)
-        segs.append(chroma[:, a:b].mean(axis=1) if b <= chroma.shape[1] and a < b
+        rows.append(chroma[:, a:b].mean(axis=1) if b <= chroma.shape[1] and a < b
                     else np.zeros(12))
-    segs = np.array(segs)
+    segs = np.array(rows)
     norm = np.linalg.norm(segs, axis=1, keepdims=True)
     segs = segs / np.maximum(norm, 1e-12)
     nov = np.zeros(len(beats))

@@ -20,7 +20,7 @@ class Section(BaseModel):
 
 
 class StemCharacter(BaseModel):
-    """A short description of one stem for the LLM (`_build_stem_character`)."""
+    """A short description of one stem for the LLM (`interpreter.prompts.stem_character`)."""
 
     energy: float = Field(ge=0.0, le=1.0)  # mean level relative to the loudest stem
     density: float = Field(ge=0.0, le=1.0)  # share of bars where the stem is active

@@ -87,20 +87,6 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(axis=0, keepdims=True)) / np.maximum(sd, 1e-6) * (sd > 1e-3)
 
 
-def novelty(feats: np.ndarray, widths: tuple[int, ...] = (2, 4)) -> np.ndarray:
-    """Per bar line, how different the bars after it are from the bars before,
-    averaged over window widths (a checkerboard kernel on the bar grid)."""
-    n = feats.shape[0]
-    nov = np.zeros(n)
-    for b in range(1, n):
-        vals = []
-        for w in widths:
-            w = min(w, b, n - b)
-            vals.append(np.linalg.norm(feats[b : b + w].mean(axis=0) - feats[b - w : b].mean(axis=0)))
-        nov[b] = float(np.mean(vals))
-    return nov / max(np.sqrt(feats.shape[1]), 1e-9)
-
-
 def phrase_length(n_bars: int) -> int:
     """Sections are built from 4-bar phrases; a clip under 12 bars from 2-bar ones."""
     return 4 if n_bars >= 12 else 2

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from musicmixer.config import AB_FLAGS
+from musicmixer.interpreter.providers import provider_choices
+from musicmixer.stems import vocal_split_backends
 
 
 def register(subparsers) -> None:
@@ -25,7 +28,8 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="the mix: .wav, .mp3 or .flac")
     p.add_argument("--stem-backend", choices=["local", "modal"], default=None)
     p.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction, default=None,
-                   help="split vocals into lead_vocals + backing_vocals (modal backend)")
+                   help="split vocals into lead_vocals + backing_vocals "
+                        f"({' or '.join(vocal_split_backends())} backend)")
     p.add_argument("--flag", action="append", default=[], choices=list(AB_FLAGS), metavar="NAME",
                    help=f"turn on a sound-quality flag (repeatable): {', '.join(AB_FLAGS)}")
     p.add_argument("--all-ab-flags", action="store_true", help="turn on every ab_* flag")
@@ -33,7 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--target-lufs", type=float, default=None, help="loudness target (default -14)")
     p.add_argument("--true-peak-ceiling-db", type=float, default=None,
                    help="dBTP ceiling (default -1)")
-    p.add_argument("--llm-provider", choices=["none", "anthropic", "openai"], default=None)
+    p.add_argument("--llm-provider", choices=provider_choices(), default=None)
     p.add_argument("--data-dir", type=Path, default=None, help="stem cache and work folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_mix)
@@ -59,7 +63,10 @@ class StageBars:
     """A `progress_callback(stage, fraction, detail)` showing one bar per stage."""
 
     def __init__(self, enabled: bool = True):
-        self.enabled, self.stage, self._bar, self._update = enabled, None, None, None
+        self.enabled = enabled
+        self.stage: str | None = None
+        self._bar: Any = None  # the open progress bar and its update function
+        self._update: Any = None
 
     def __call__(self, stage: str, fraction: float, detail: str = "") -> None:
         from musicmixer.cli.progress import progress_bar

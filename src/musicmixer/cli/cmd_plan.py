@@ -11,7 +11,9 @@ import argparse
 import json
 from pathlib import Path
 
+from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
+from musicmixer.stems import vocal_split_backends
 
 
 def register(subparsers) -> None:
@@ -26,7 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument("--stem-backend", choices=("local", "modal"), default=None,
                         help="stem mode to plan for (default: STEM_BACKEND setting)")
     parser.add_argument("--vocal-sub-separation", action="store_true", default=None,
-                        help="plan with lead_vocals/backing_vocals (modal backend only)")
+                        help="plan with lead_vocals/backing_vocals "
+                        f"({' or '.join(vocal_split_backends())} backend only)")
     parser.add_argument("--offline", action="store_true",
                         help="use the offline planner even when an LLM is configured")
     parser.set_defaults(func=_run)
@@ -45,7 +48,7 @@ def _settings(args: argparse.Namespace):
     return load_settings(**overrides) if overrides else get_settings()
 
 
-def _analysis(path: Path, stem_dir: Path | None, settings):
+def _analysis(path: Path, stem_dir: Path | None, settings: Settings):
     if not path.is_file():
         raise MusicMixerError(f"{path}: no such file")
     if path.suffix.lower() == ".json":

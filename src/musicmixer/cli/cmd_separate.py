@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from musicmixer.stems import vocal_split_backends
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("separate", help="split a song into stems",
@@ -19,7 +21,8 @@ def register(subparsers) -> None:
     p.add_argument("--backend", choices=["local", "modal"], default=None,
                    help="separation backend (default: STEM_BACKEND, else local)")
     p.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction, default=None,
-                   help="split vocals into lead_vocals + backing_vocals (modal only)")
+                   help="split vocals into lead_vocals + backing_vocals "
+                        f"({' or '.join(vocal_split_backends())} only)")
     p.add_argument("--start", type=float, default=None, help="separate from this second")
     p.add_argument("--end", type=float, default=None, help="separate up to this second")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not fill the stem cache")

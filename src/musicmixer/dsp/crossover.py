@@ -67,9 +67,3 @@ class Crossover:
         if self.zero_phase:
             return apply_sos(x, sos2, zero_phase=True)
         return apply_sos(x, np.concatenate([sos2, sos2]))
-
-
-def split_bands(audio: np.ndarray, sr: int, freqs=(150.0, 600.0, 3000.0),
-                zero_phase: bool = True) -> list[np.ndarray]:
-    """Functional form of `Crossover(freqs, zero_phase).split`."""
-    return Crossover(tuple(freqs), zero_phase).split(audio, sr)

@@ -33,7 +33,7 @@ EQ_PRESETS: dict[str, dict] = {
 assert all(g <= MAX_BOOST_DB for p in EQ_PRESETS.values() for _, g in p["peaks"])
 
 
-def _get_eq_preset(stem_type: str) -> dict:
+def get_eq_preset(stem_type: str) -> dict:
     """The preset for a stem: any vocal stem -> "vocals", unknown -> "other"."""
     if stem_type in VOCAL_STEM_NAMES:
         preset_key = "vocals"
@@ -61,4 +61,4 @@ def preset_sos(preset: dict, sr: int) -> np.ndarray:
 def apply_corrective_eq(audio: np.ndarray, sr: int, stem_type: str) -> np.ndarray:
     """Step 7.75: clean a stem up before it is mixed with the other song's stems.
     The preset's filters run as one cascade: one pass over the audio, not one per filter."""
-    return apply_sos(audio, preset_sos(_get_eq_preset(stem_type), sr))
+    return apply_sos(audio, preset_sos(get_eq_preset(stem_type), sr))

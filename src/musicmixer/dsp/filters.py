@@ -10,6 +10,7 @@ high/low-pass slopes double (a Butterworth pair run twice is Linkwitz-Riley).
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import signal
@@ -19,7 +20,7 @@ from musicmixer.channels import CACHE_CHUNK, per_channel
 try:  # the loop inside scipy's sosfilt (see `sosfilt_in_place`)
     from scipy.signal._sosfilt import _sosfilt as _sosfilt_core
 except ImportError:  # pragma: no cover - other scipy layouts
-    _sosfilt_core = None
+    _sosfilt_core = None  # type: ignore[assignment]
 
 _SQRT1_2 = 1.0 / np.sqrt(2.0)
 
@@ -79,7 +80,8 @@ def allpass_sos(freq: float, sr: int, q: float = _SQRT1_2) -> np.ndarray:
     return _biquad_sos([1 - alpha, -2 * cos, 1 + alpha], [1 + alpha, -2 * cos, 1 - alpha])
 
 
-def butter_sos(kind: str, freq: float, sr: int, order: int = 2) -> np.ndarray:
+def butter_sos(kind: Literal["highpass", "lowpass"], freq: float, sr: int,
+               order: int = 2) -> np.ndarray:
     """Butterworth 'highpass' or 'lowpass' as second-order sections."""
     return signal.butter(order, _clamp_freq(freq, sr), btype=kind, fs=sr, output="sos")
 

@@ -90,6 +90,7 @@ def master(mix: np.ndarray, sr: int, target_lufs: float = -14.0, ceiling_db: flo
             break
         gain = next_gain
 
+    assert best is not None  # max_passes >= 1
     _, out, gain, lufs, limiter_db = best
     true_peak = true_peak_db(out)
     if true_peak > ceiling_db:  # rare: the trial pass skipped the limiter's own check

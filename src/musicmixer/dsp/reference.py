@@ -25,7 +25,8 @@ MAX_EQ_DB = 6.0
 FIR_TAPS = 4097  # ~11 Hz resolution at 44.1 kHz: enough for the 31.5 Hz band
 
 
-def long_term_spectrum(audio: np.ndarray, sr: int, nperseg: int = 8192):
+def long_term_spectrum(audio: np.ndarray, sr: int,
+                       nperseg: int = 8192) -> tuple[np.ndarray, np.ndarray]:
     """(freqs, power) of the mid channel, Welch-averaged over the whole track.
 
     `scipy.signal.welch(mid, sr, nperseg=nperseg, detrend=False)` (Hann, half

@@ -1,30 +1,31 @@
-"""Few-shot examples for the LLM (step 4), one set per stem mode.
+"""Few-shot examples for the LLM (step 4), for any stem mode.
 
-The examples are written once in the 6-stem vocabulary; the 4-stem set folds
-guitar and piano into `other`, the 7-stem set splits `vocals` into
-`lead_vocals` + `backing_vocals` with `DEFAULT_BACKING_VOCAL_RATIO`, so the
-LLM never sees a stem name its schema would reject. Messages use the
-Anthropic shape (tool_use / tool_result); the OpenAI client converts them.
+The examples are written once in the 6-stem vocabulary and projected onto the
+mode by its fold/split rules (`StemMode.project`: guitar and piano fold into
+`other` without their own stems, `vocals` splits into lead + backing with
+`DEFAULT_BACKING_VOCAL_RATIO`), so the LLM never sees a stem name its schema
+would reject. Messages use the Anthropic shape (tool_use / tool_result); the
+OpenAI client converts them.
 """
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
-from musicmixer.stems import (
-    ALL_STEMS,
-    BACKING_VOCAL_STEM,
-    FOUR_STEMS,
-    LEAD_VOCAL_STEM,
-    MIXED_VOCAL_STEM,
-    SEVEN_STEMS,
-    stems_for_settings,
-)
+from musicmixer.stems import StemMode
 
-from .fallback import DEFAULT_BACKING_VOCAL_RATIO, fold_into_mode
 from .schema import TOOL_NAME
 
-_EXAMPLES = [
+
+def _gains(vocals: float, drums: float, bass: float, guitar: float, piano: float,
+           other: float) -> dict[str, float]:
+    """6-stem gains, named."""
+    return {"vocals": vocals, "drums": drums, "bass": bass, "guitar": guitar, "piano": piano,
+            "other": other}
+
+
+_EXAMPLES: list[tuple[str, dict[str, Any]]] = [
     (
         "<song_a> Night Drive / Example Artist\n  duration 200.0 s, tempo 96.0 BPM, key A minor, 80 bars\n"
         "  sections: intro bars 0-8, verse bars 8-24, chorus bars 24-32, verse bars 32-48, "
@@ -36,14 +37,20 @@ _EXAMPLES = [
         {
             "vocal_source": "song_a",
             "vocal_start_bar": 0,
-            # (label, start_beat, end_beat, gains in ALL_STEMS order, transition, beats)
+            # (label, start_beat, end_beat, transition, beats, 6-stem gains)
             "sections": [
-                ("intro", 0, 32, (0.0, 0.6, 0.7, 0.6, 0.5, 0.6), "fade", 4),
-                ("verse", 32, 96, (1.0, 0.7, 0.8, 0.5, 0.4, 0.4), "crossfade", 4),
-                ("chorus", 96, 128, (1.0, 1.0, 1.0, 0.8, 0.6, 0.8), "crossfade", 4),
-                ("verse", 128, 192, (1.0, 0.7, 0.8, 0.5, 0.4, 0.4), "crossfade", 4),
-                ("chorus", 192, 224, (1.0, 1.0, 1.0, 0.8, 0.6, 0.8), "crossfade", 4),
-                ("outro", 224, 256, (0.3, 0.6, 0.7, 0.6, 0.5, 0.5), "fade", 8),
+                ("intro", 0, 32, "fade", 4,
+                 _gains(vocals=0.0, drums=0.6, bass=0.7, guitar=0.6, piano=0.5, other=0.6)),
+                ("verse", 32, 96, "crossfade", 4,
+                 _gains(vocals=1.0, drums=0.7, bass=0.8, guitar=0.5, piano=0.4, other=0.4)),
+                ("chorus", 96, 128, "crossfade", 4,
+                 _gains(vocals=1.0, drums=1.0, bass=1.0, guitar=0.8, piano=0.6, other=0.8)),
+                ("verse", 128, 192, "crossfade", 4,
+                 _gains(vocals=1.0, drums=0.7, bass=0.8, guitar=0.5, piano=0.4, other=0.4)),
+                ("chorus", 192, 224, "crossfade", 4,
+                 _gains(vocals=1.0, drums=1.0, bass=1.0, guitar=0.8, piano=0.6, other=0.8)),
+                ("outro", 224, 256, "fade", 8,
+                 _gains(vocals=0.3, drums=0.6, bass=0.7, guitar=0.6, piano=0.5, other=0.5)),
             ],
             "tempo_intent": "match_instrumental",
             "key_intent": "match_instrumental",
@@ -63,10 +70,14 @@ _EXAMPLES = [
             "vocal_source": "song_b",
             "vocal_start_bar": 0,
             "sections": [
-                ("intro", 48, 64, (0.0, 0.8, 0.8, 0.6, 0.0, 0.7), "fade", 4),
-                ("verse", 64, 128, (1.0, 0.9, 0.95, 0.5, 0.0, 0.6), "crossfade", 2),
-                ("drop", 128, 160, (1.0, 1.0, 1.0, 0.8, 0.0, 0.9), "cut", 0),
-                ("outro", 160, 176, (0.4, 0.7, 0.8, 0.5, 0.0, 0.5), "fade", 8),
+                ("intro", 48, 64, "fade", 4,
+                 _gains(vocals=0.0, drums=0.8, bass=0.8, guitar=0.6, piano=0.0, other=0.7)),
+                ("verse", 64, 128, "crossfade", 2,
+                 _gains(vocals=1.0, drums=0.9, bass=0.95, guitar=0.5, piano=0.0, other=0.6)),
+                ("drop", 128, 160, "cut", 0,
+                 _gains(vocals=1.0, drums=1.0, bass=1.0, guitar=0.8, piano=0.0, other=0.9)),
+                ("outro", 160, 176, "fade", 8,
+                 _gains(vocals=0.4, drums=0.7, bass=0.8, guitar=0.5, piano=0.0, other=0.5)),
             ],
             "tempo_intent": "match_instrumental",
             "key_intent": "match_instrumental",
@@ -84,9 +95,9 @@ def _example_plans() -> list[tuple[str, dict]]:
         plan = copy.deepcopy(spec)
         plan["sections"] = [
             {"label": label, "start_beat": start, "end_beat": end,
-             "stem_gains": dict(zip(ALL_STEMS, gains)),
+             "stem_gains": dict(gains),
              "transition_in": transition, "transition_beats": beats}
-            for label, start, end, gains, transition, beats in spec["sections"]
+            for label, start, end, transition, beats, gains in spec["sections"]
         ]
         out.append((text, plan))
     return out
@@ -112,37 +123,12 @@ def _messages(examples: list[tuple[str, dict]]) -> list[dict]:
     return messages
 
 
-def _remap(examples, remap_gains) -> list[tuple[str, dict]]:
+def few_shot_messages(mode: StemMode) -> list[dict]:
+    """The examples in `mode`'s stems (gains rounded to 3 decimals, as an
+    LLM would write them)."""
+    examples = _example_plans()
     for _, plan in examples:
         for section in plan["sections"]:
-            section["stem_gains"] = remap_gains(section["stem_gains"])
-    return examples
-
-
-def _build_few_shot_messages_4stem() -> list[dict]:
-    return _messages(_remap(_example_plans(), lambda g: fold_into_mode(g, FOUR_STEMS)))
-
-
-def _build_few_shot_messages_7stem() -> list[dict]:
-    def split(gains: dict) -> dict:
-        vocal = gains.pop(MIXED_VOCAL_STEM)
-        gains[LEAD_VOCAL_STEM] = vocal
-        gains[BACKING_VOCAL_STEM] = round(vocal * DEFAULT_BACKING_VOCAL_RATIO, 3)
-        return {name: gains[name] for name in SEVEN_STEMS}
-
-    return _messages(_remap(_example_plans(), split))
-
-
-def _build_few_shot_messages_6stem() -> list[dict]:
-    return _messages(_example_plans())
-
-
-def _build_few_shot_messages(settings) -> list[dict]:
-    """The examples for the configuration's stem mode (local -> 4,
-    vocal_sub_separation -> 7, else 6)."""
-    stems = stems_for_settings(settings)
-    if stems == FOUR_STEMS:
-        return _build_few_shot_messages_4stem()
-    if stems == SEVEN_STEMS:
-        return _build_few_shot_messages_7stem()
-    return _build_few_shot_messages_6stem()
+            section["stem_gains"] = {name: round(gain, 3)
+                                     for name, gain in mode.project(section["stem_gains"]).items()}
+    return _messages(examples)

@@ -119,8 +119,8 @@ def _group(keys, offset: int) -> list[tuple[str, int, int]]:
             runs.append([key, k, k + 1])
     merged: list[list] = []
     for run in runs:
-        if merged and (run[2] - run[1] < MIN_SECTION_BARS or merged[-1][0][0] == run[0][0]
-                       and merged[-1][2] - merged[-1][1] < MIN_SECTION_BARS):
+        if merged and (run[2] - run[1] < MIN_SECTION_BARS or (merged[-1][0][0] == run[0][0]
+                       and merged[-1][2] - merged[-1][1] < MIN_SECTION_BARS)):
             merged[-1][2] = run[2]
         else:
             merged.append(run)

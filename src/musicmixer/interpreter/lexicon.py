@@ -109,7 +109,7 @@ WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
                 "half a": 0.5, "a half": 0.5, "ninety": 90, "thirty": 30, "sixty": 60,
                 "forty five": 45, "forty-five": 45}
 NUMBER_RE = rf"\b(?P<n>\d+(?:\.\d+)?|{_alt(WORD_NUMBERS)})"
-DURATION_RE = {
+DURATION_RE: dict[float | str, str] = {  # seconds per unit, or "bars"
     60.0: rf"{NUMBER_RE}\s*-?\s*(?:minutes?|mins?)\b",
     1.0: rf"{NUMBER_RE}\s*-?\s*(?:seconds?|secs?)\b",
     "bars": rf"{NUMBER_RE}\s*-?\s*bars?\b",
@@ -122,7 +122,7 @@ VOCAL_CUES = {"vocals", "vocal", "voice", "voices", "singing", "sings", "sing", 
 INSTRUMENTAL_CUES = {"instrumental", "instrumentals", "beat", "beats", "groove", "music",
                      "band", "riff", "riffs", "production", "instruments", "drums", "bass",
                      "guitar", "guitars", "piano", "melody", "track", "loop",
-                     "bassline", "keys", "synths", "rhythm", "accompaniment", "groove"}
+                     "bassline", "keys", "synths", "rhythm", "accompaniment"}
 OVER_WORDS = {"over", "onto", "on", "under", "underneath", "atop", "into"}
 
 _NOT_A_SONG = (r"(?!\s+(?:verse|verses|chorus|choruses|hook|bridge|drop|breakdown|intro|outro|"

@@ -4,12 +4,17 @@ retries off so `llm.request_plan` owns the single retry."""
 
 from __future__ import annotations
 
-from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # config validates provider names against the registry
+    from musicmixer.config import Settings
+
+from .llm_types import LLMError, LLMReply, Provider, RetryableLLMError, cost_usd, parse_retry_after
 
 MAX_TOKENS = 4096
 
 
-def call_anthropic(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def call_anthropic(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
     import anthropic  # imported here: the offline path never pays for it
 
     client = anthropic.Anthropic(
@@ -19,7 +24,8 @@ def call_anthropic(system: str, messages: list[dict], tool: dict, settings) -> L
         max_retries=0,
     )
     try:
-        response = client.messages.create(
+        # plain dicts where the SDK declares TypedDicts: no overload matches them
+        response = client.messages.create(  # type: ignore[call-overload]
             model=settings.llm_model,
             max_tokens=MAX_TOKENS,
             system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
@@ -62,3 +68,6 @@ def _usage(usage, model: str) -> dict[str, float]:
                                   counts["cache_read_input_tokens"],
                                   counts["cache_creation_input_tokens"])
     return counts
+
+
+PROVIDER = Provider("anthropic", call_anthropic, configured=lambda settings: bool(settings.llm_api_key))

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
-import httpx2
+if TYPE_CHECKING:  # config validates provider names against the registry
+    from musicmixer.config import Settings
 
-from .llm import LLMError, LLMReply, RetryableLLMError, cost_usd, parse_retry_after
+from .llm_types import LLMError, LLMReply, Provider, RetryableLLMError, cost_usd, parse_retry_after
 
 
-def call_openai(system: str, messages: list[dict], tool: dict, settings) -> LLMReply:
+def call_openai(system: str, messages: list[dict], tool: dict, settings: Settings) -> LLMReply:
+    import httpx2  # imported here: the offline path never pays for it
+
     body = {
         "model": settings.llm_model,
         "messages": [{"role": "system", "content": system}] + to_openai_messages(messages),
@@ -23,6 +27,7 @@ def call_openai(system: str, messages: list[dict], tool: dict, settings) -> LLMR
         "temperature": 0.2,
     }
     headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+    assert settings.llm_base_url, "the provider is configured only with a base URL"
     url = settings.llm_base_url.rstrip("/") + "/chat/completions"
     try:
         response = httpx2.post(url, json=body, headers=headers, timeout=settings.llm_timeout_s)
@@ -91,3 +96,6 @@ def to_openai_messages(messages: list[dict]) -> list[dict]:
             elif kind == "text":
                 out.append({"role": m["role"], "content": block["text"]})
     return out
+
+
+PROVIDER = Provider("openai", call_openai, configured=lambda settings: bool(settings.llm_base_url))

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import logging
 
+from musicmixer.config import Settings
 from musicmixer.stems import (
     BACKING_VOCAL_STEM,
     LEAD_VOCAL_STEM,
     MIXED_VOCAL_STEM,
+    OTHER_STEM,
+    STEM_MODES,
+    StemMode,
     instrumental_stems,
     is_vocal,
-    stems_for_settings,
+    stem_mode_for_settings,
     vocal_stems,
 )
 
 from . import lexicon as lx
-from .fallback import LABEL_ENERGY, fold_into_mode, generate_fallback_plan, label_gains
+from .fallback import LABEL_ENERGY, generate_fallback_plan, label_gains
 from .layout import lay_out
 from .plan import BEATS_PER_BAR, RemixPlan, song_pair
 from .prompt_reading import PromptReading, Scope, Wish, read_prompt
@@ -37,27 +41,35 @@ BACKING_LEVELS = {"mute": 0.0, "raw": 0.05, "reduce": 0.2, "feature": 0.7, "harm
                   "only": 0.8, "choir": 0.9}
 CHOIR_LEAD = 0.65
 FEATURE_GAIN, ROOM_FACTOR, REDUCE_FACTOR, ONLY_GAIN = 0.95, 0.85, 0.4, 0.8
-NEEDS_7_STEMS = "needs VOCAL_SUB_SEPARATION=true with the modal stem backend (7 stems)"
 
 
-def plan_offline(analysis_a, analysis_b, prompt: str | None, settings, *, reason: str = "") -> RemixPlan:
+def needs_backing_stem() -> str:
+    """Which configurations have a backing_vocals stem, for warnings."""
+    modes = [m for m in STEM_MODES.values() if BACKING_VOCAL_STEM in m.stems]
+    return "needs VOCAL_SUB_SEPARATION=true with the " + " or ".join(
+        f"{m.backend} stem backend ({len(m.stems)} stems)" for m in modes)
+
+
+def plan_offline(analysis_a, analysis_b, prompt: str | None, settings: Settings, *, reason: str = "") -> RemixPlan:
     """Never raises: a planner defect falls back to the spec's fixed layout."""
     try:
         return _plan(analysis_a, analysis_b, prompt, settings, reason)
-    except Exception as exc:  # noqa: BLE001 - the user must still get a plan
+    except Exception as exc:
         logger.exception("offline planner failed; using the fixed fallback layout")
         return generate_fallback_plan(analysis_a, analysis_b, settings,
                                       reason=f"{reason} Offline planner error: {exc}".strip())
 
 
-def _plan(analysis_a, analysis_b, prompt, settings, reason: str) -> RemixPlan:
-    stems = stems_for_settings(settings)
+def _plan(analysis_a, analysis_b, prompt, settings: Settings, reason: str) -> RemixPlan:
+    mode = stem_mode_for_settings(settings)
+    stems = list(mode.stems)
     reading = read_prompt(prompt, analysis_a, analysis_b)
     vocal_source = reading.vocal_source or "song_a"
     vocal, inst = song_pair(vocal_source, analysis_a, analysis_b)
     layout = lay_out(vocal, inst, reading)
-    sections = [_section(label, start, end, stems, reading.mood) for label, start, end in layout.sections]
-    understood, warnings = _mood_notes(reading), []
+    sections = [_section(label, start, end, mode, reading.mood) for label, start, end in layout.sections]
+    understood = _mood_notes(reading)
+    warnings: list[str] = []
     for wish in reading.wishes:
         _apply(wish, sections, stems, understood, warnings)
     _keep_lead_above_backing(sections)
@@ -68,12 +80,12 @@ def _plan(analysis_a, analysis_b, prompt, settings, reason: str) -> RemixPlan:
         "explanation": "",
         "warnings": ([reason] if reason else []) + warnings,
     }
-    plan = repair_plan(raw, stems, analysis_a, analysis_b, planner="offline")
+    plan = repair_plan(raw, mode, analysis_a, analysis_b, planner="offline")
     plan.explanation = _explain(plan, reading, understood, reason, layout, vocal, inst)
     return plan
 
 
-def _section(label: str, start_bar: int, end_bar: int, stems, mood) -> dict:
+def _section(label: str, start_bar: int, end_bar: int, mode: StemMode, mood) -> dict:
     gains = label_gains(label)
     energy = LABEL_ENERGY[label]
     transition, beats = ("fade", 4) if label in ("intro", "outro") else ("crossfade", 4)
@@ -88,14 +100,10 @@ def _section(label: str, start_bar: int, end_bar: int, stems, mood) -> dict:
         gains["bass"] = max(gains["bass"], 0.95)
         energy, beats = min(1.0, energy + 0.2), 2
         featured = {"drums", "bass"}
-    vocal = gains.pop(MIXED_VOCAL_STEM)
-    if LEAD_VOCAL_STEM in stems:
-        gains[LEAD_VOCAL_STEM] = vocal
-        gains[BACKING_VOCAL_STEM] = min(vocal, BACKING_DEFAULTS[label])
-    else:
-        gains[MIXED_VOCAL_STEM] = vocal
+    if BACKING_VOCAL_STEM in mode.stems:  # per-label backing level instead of the fixed split ratio
+        gains[BACKING_VOCAL_STEM] = min(gains[MIXED_VOCAL_STEM], BACKING_DEFAULTS[label])
     return {"label": label, "start_beat": start_bar * BEATS_PER_BAR, "end_beat": end_bar * BEATS_PER_BAR,
-            "stem_gains": fold_into_mode(gains, stems), "transition_in": transition,
+            "stem_gains": mode.project(gains), "transition_in": transition,
             "transition_beats": beats, "energy": energy, "featured": featured}
 
 
@@ -124,17 +132,17 @@ def stems_for_token(token: str, stems: list[str]) -> tuple[list[str], str]:
             [MIXED_VOCAL_STEM], "lead vocals are not a separate stem in this mode")
     if token == lx.BACKING:
         return ([BACKING_VOCAL_STEM], "") if BACKING_VOCAL_STEM in stems else (
-            [], f"backing vocals as a separate stem {NEEDS_7_STEMS}")
+            [], f"backing vocals as a separate stem {needs_backing_stem()}")
     if token in stems:
         return [token], ""
-    return ["other"], f"{token} is part of 'other' in this mode"
+    return [OTHER_STEM], f"{token} is part of '{OTHER_STEM}' in this mode"
 
 
 def _apply(wish: Wish, sections, stems, understood: list[str], warnings: list[str]) -> None:
     targets = _targets(wish.scope, sections)
     if wish.action in ("choir", "raw", "harmonies"):
         if BACKING_VOCAL_STEM not in stems:
-            warnings.append(f'"{wish.phrase}" was ignored: a {wish.action} effect {NEEDS_7_STEMS}.')
+            warnings.append(f'"{wish.phrase}" was ignored: a {wish.action} effect {needs_backing_stem()}.')
             return
         for s in targets:
             g = s["stem_gains"]

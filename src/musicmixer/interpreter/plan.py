@@ -9,7 +9,7 @@ The two time ranges record which stretch of each song the plan uses.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -23,7 +23,7 @@ TEMPO_INTENTS = ("match_instrumental", "match_vocal", "meet_in_middle")
 KEY_INTENTS = ("match_instrumental", "match_vocal", "keep_original")
 
 SectionLabel = Literal["intro", "verse", "chorus", "bridge", "breakdown", "drop", "outro"]
-assert set(SectionLabel.__args__) == set(SECTION_LABELS)  # one vocabulary with analysis
+assert set(get_args(SectionLabel)) == set(SECTION_LABELS)  # one vocabulary with analysis
 SongId = Literal["song_a", "song_b"]
 
 

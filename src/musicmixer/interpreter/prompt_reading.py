@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import lexicon as lx
 
@@ -104,7 +105,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-def _matches(text: str, patterns: dict) -> list[tuple[int, int, str, re.Match]]:
+def _matches(text: str, patterns: dict) -> list[tuple[int, int, Any, re.Match]]:
     """Non-overlapping matches of several patterns, longest first."""
     found = [(m.start(), m.end(), key, m) for key, pat in patterns.items()
              for m in re.finditer(pat, text, _FLAGS)]
@@ -149,7 +150,7 @@ def _read_clause(clause: str, reading: PromptReading) -> bool:
             reading.wishes.append(Wish(kind, (lx.BACKING,), scope, clause[start:end]))
         understood = True
     rest = _blank(rest, specials)
-    for start, end, mood, _ in _matches(rest, lx.MOOD_RE):
+    for _start, _end, mood, _ in _matches(rest, lx.MOOD_RE):
         reading.mood = reading.mood or mood
         understood = True
     understood |= _read_length(rest, reading)
@@ -161,13 +162,13 @@ def _read_length(text: str, reading: PromptReading) -> bool:
         m = re.search(pattern, text, _FLAGS)
         if m:
             raw = m.group("n").lower()
-            n = float(lx.WORD_NUMBERS[raw] if raw in lx.WORD_NUMBERS else raw)
+            n = float(lx.WORD_NUMBERS.get(raw, raw))
             if n <= 0 or reading.target_bars or reading.target_seconds:
                 return n > 0  # the first length said wins
             if unit == "bars":
                 reading.target_bars = int(n)
             else:
-                reading.target_seconds = n * unit
+                reading.target_seconds = n * float(unit)
             return True
     for length, pattern in lx.LENGTH_RE.items():
         if re.search(pattern, text, _FLAGS):
@@ -261,7 +262,7 @@ def _vocal_source(text, mentions, clauses) -> tuple[str | None, str]:
             evidence[target] = " ".join(text[clause[0]:clause[1]].split())[:80]
     if votes["song_a"] == votes["song_b"]:
         return None, ""
-    winner = max(votes, key=votes.get)
+    winner = max(votes, key=votes.__getitem__)
     return winner, evidence[winner]
 
 
@@ -270,7 +271,7 @@ def _nearest_cue(before, after, mentions, song):
     for i, w in enumerate(before[:3]):
         if w[2] in lx.OVER_WORDS and all(x[2] in skip for x in before[:i]):
             return "instrumental", 0.5
-    best = (None, 99)
+    best: tuple[str | None, int] = (None, 99)
     for side in (after[:5], before[:5]):
         for distance, w in enumerate(side, start=1):
             if any(m[0] <= w[0] < m[1] for m in mentions):

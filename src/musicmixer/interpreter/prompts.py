@@ -1,10 +1,12 @@
 """What the LLM reads (step 4): a static system prompt per stem mode (cached
 by the provider) and a user message with both songs' analysis and the prompt.
+Both take the `StemMode`; the backing-vocal guidance goes to every mode with a
+backing_vocals stem.
 """
 
 from __future__ import annotations
 
-from musicmixer.stems import SEVEN_STEMS, stems_for_settings
+from musicmixer.stems import BACKING_VOCAL_STEM, StemMode
 
 from .plan import bar_grid
 
@@ -41,10 +43,10 @@ Backing vocals (this mode splits the vocals in two):
   lead_vocals at 1.0 may partially reconstruct the original vocal mix."""
 
 
-def _build_system_prompt(settings) -> str:
+def system_prompt(mode: StemMode) -> str:
     """Static per mode, so the provider can cache it: the stem list and count,
-    the mixing rules, and the backing-vocal guidance only in 7-stem mode."""
-    stems = stems_for_settings(settings)
+    the mixing rules, and the backing-vocal guidance where backing vocals are a stem."""
+    stems = mode.stems
     parts = [
         "You are musicmixer's remix planner. Given the analysis of two songs and a listener's "
         "request, call create_remix_plan with a section-by-section mashup plan.",
@@ -52,16 +54,15 @@ def _build_system_prompt(settings) -> str:
         f"these {len(stems)} keys.",
         _MIXING_RULES,
     ]
-    if stems == SEVEN_STEMS:
+    if BACKING_VOCAL_STEM in stems:
         parts.append(_BACKING_VOCAL_RULES)
     return "\n\n".join(parts)
 
 
-def _build_stem_character(analysis, settings) -> str:
-    """One line per stem of the mode (lead/backing in 7-stem mode, which the
-    spec's ALL_STEMS loop would miss)."""
+def stem_character(analysis, mode: StemMode) -> str:
+    """One line per stem of the mode (lead/backing too, where the mode has them)."""
     lines = []
-    for stem_name in stems_for_settings(settings):
+    for stem_name in mode.stems:
         character = analysis.stem_character.get(stem_name)
         if character is None:
             lines.append(f"  {stem_name}: no data")
@@ -73,7 +74,7 @@ def _build_stem_character(analysis, settings) -> str:
     return "\n".join(lines)
 
 
-def describe_song(song_id: str, analysis, settings) -> str:
+def describe_song(song_id: str, analysis, mode: StemMode) -> str:
     """The analysis summary the LLM plans from."""
     title = " / ".join(x for x in (analysis.title, analysis.artist) if x) or "untitled"
     grid = bar_grid(analysis)
@@ -92,17 +93,17 @@ def describe_song(song_id: str, analysis, settings) -> str:
     if not analysis.sections:
         lines.append("    (no sections detected)")
     lines.append("  stems:")
-    lines.append(_build_stem_character(analysis, settings))
+    lines.append(stem_character(analysis, mode))
     lines.append(f"</{song_id}>")
     return "\n".join(lines)
 
 
-def build_user_message(analysis_a, analysis_b, prompt: str | None, settings) -> str:
+def build_user_message(analysis_a, analysis_b, prompt: str | None, mode: StemMode) -> str:
     request = (prompt or "").strip()[:MAX_USER_PROMPT_CHARS] or "(no request: make a good mashup)"
     request = request.replace("</request>", "")
     return "\n\n".join([
-        describe_song("song_a", analysis_a, settings),
-        describe_song("song_b", analysis_b, settings),
+        describe_song("song_a", analysis_a, mode),
+        describe_song("song_b", analysis_b, mode),
         f"<request>\n{request}\n</request>",
         "Call create_remix_plan.",
     ])

@@ -1,26 +1,17 @@
-"""Step 4, second half: turn whatever the planner produced into a valid plan.
+"""Step 4, second half: turn whatever a planner produced into a valid plan.
 
 LLM output is untrusted: every field is coerced, clamped or dropped with a
-warning, and `_validate_remix_plan` never raises on it. A plan that cannot be
-repaired (no usable section at all) is replaced by the offline planner's.
+warning. `repair_plan` is pure: it raises `PlanRepairError` only when nothing
+usable is left, and what happens then is the caller's policy (`interpret`
+falls back to the offline planner).
 """
 
 from __future__ import annotations
 
-import logging
 import math
 
-from musicmixer.stems import (
-    ALL_STEMS,
-    BACKING_VOCAL_STEM,
-    LEAD_VOCAL_STEM,
-    MIXED_VOCAL_STEM,
-    VOCAL_STEM_NAMES,
-    stems_for_settings,
-    vocal_stems,
-)
+from musicmixer.stems import StemMode, vocal_stems
 
-from .fallback import DEFAULT_BACKING_VOCAL_RATIO, fold_into_mode
 from .plan import (
     BEATS_PER_BAR,
     KEY_INTENTS,
@@ -36,8 +27,6 @@ from .plan import (
     first_vocal_bar,
     song_pair,
 )
-
-logger = logging.getLogger(__name__)
 
 MAX_SECTIONS = 64
 MAX_TEXT = 2000
@@ -57,26 +46,9 @@ class PlanRepairError(ValueError):
     """The plan has nothing usable left after repair."""
 
 
-def _validate_remix_plan(plan_dict, settings, analysis_a, analysis_b, *, prompt: str = "",
-                         planner: str = "llm") -> RemixPlan:
-    """Repair an LLM plan for the configured stem mode; fall back to the
-    offline planner when it cannot be repaired. Never raises on `plan_dict`."""
-    stems = stems_for_settings(settings)
-    try:
-        return repair_plan(plan_dict, stems, analysis_a, analysis_b, planner=planner)
-    except Exception as exc:  # noqa: BLE001 - any defect in LLM output means fall back
-        logger.warning("LLM plan could not be repaired (%s); using the offline planner", exc)
-        from .offline_planner import plan_offline
-
-        return plan_offline(
-            analysis_a, analysis_b, prompt, settings,
-            reason=f"The LLM's plan could not be used ({_short(exc)}); the offline planner made this one.",
-        )
-
-
-def repair_plan(raw, stem_names: list[str], analysis_a, analysis_b, *, planner: str) -> RemixPlan:
-    """Coerce a plan dict into a `RemixPlan` for `stem_names`; raises
-    `PlanRepairError` only when no section survives."""
+def repair_plan(raw, mode: StemMode, analysis_a, analysis_b, *, planner: str) -> RemixPlan:
+    """Coerce a plan dict into a `RemixPlan` with exactly `mode`'s stems;
+    raises `PlanRepairError` only when no section survives."""
     if not isinstance(raw, dict):
         raise PlanRepairError(f"plan is a {type(raw).__name__}, not an object")
     warnings: list[str] = []
@@ -93,7 +65,7 @@ def repair_plan(raw, stem_names: list[str], analysis_a, analysis_b, *, planner: 
     grid = bar_grid(inst)
     max_beat = len(grid) * BEATS_PER_BAR
 
-    sections = _repair_sections(raw.get("sections"), stem_names, max_beat, note)
+    sections = _repair_sections(raw.get("sections"), mode, max_beat, note)
     first_bar = sections[0].start_beat // BEATS_PER_BAR
     plan_bars = (sections[-1].end_beat - sections[0].start_beat) // BEATS_PER_BAR
 
@@ -120,12 +92,12 @@ def repair_plan(raw, stem_names: list[str], analysis_a, analysis_b, *, planner: 
         key_intent=_choice(raw.get("key_intent"), KEY_INTENTS),
         explanation=_text(raw.get("explanation")) or "Remix plan.",
         warnings=warnings,
-        stem_names=list(stem_names),
+        stem_names=list(mode.stems),
         planner=planner,
     )
 
 
-def _repair_sections(items, stem_names, max_beat: int, note) -> list[PlanSection]:
+def _repair_sections(items, mode: StemMode, max_beat: int, note) -> list[PlanSection]:
     """Parse, snap to bars, clamp to the song, sort, then close overlaps and gaps."""
     if not isinstance(items, list) or not items:
         raise PlanRepairError("plan has no sections")
@@ -150,7 +122,7 @@ def _repair_sections(items, stem_names, max_beat: int, note) -> list[PlanSection
             "label": _label(item.get("label"), note),
             "start_beat": start,
             "end_beat": end,
-            "stem_gains": _gains(item.get("stem_gains"), stem_names, unknown, note),
+            "stem_gains": _gains(item.get("stem_gains"), mode, unknown, note),
             "transition_in": _choice(item.get("transition_in"), TRANSITIONS, "crossfade"),
             "transition_beats": min(max(_integer(item.get("transition_beats"), 4), 0), MAX_TRANSITION_BEATS),
             "energy": _clamp01(_number(item.get("energy")), 0.5),
@@ -176,32 +148,29 @@ def _repair_sections(items, stem_names, max_beat: int, note) -> list[PlanSection
     return [PlanSection(**s) for s in fixed]
 
 
-def _gains(raw, stem_names, unknown: set, note) -> dict[str, float]:
-    """Exactly the mode's stems, each 0-1; missing ones are 0.0. A vocal name
-    of another mode is mapped (vocals <-> lead + backing) rather than lost."""
+def _gains(raw, mode: StemMode, unknown: set, note) -> dict[str, float]:
+    """Exactly the mode's stems, each 0-1; missing ones are 0.0. A stem of
+    another mode is carried over by the mode's fold/split rules (vocals <->
+    lead + backing, guitar/piano -> other) rather than lost."""
     if not isinstance(raw, dict):
         raw = {}
     given: dict[str, float] = {}
     for key, value in raw.items():
         name = str(key).strip().lower()
-        if name in stem_names or name in VOCAL_STEM_NAMES or name in ALL_STEMS:
+        if name in mode.known_stems:
             given[name] = _gain(value, note)
         else:
             unknown.add(name[:40])
-    if LEAD_VOCAL_STEM in stem_names and MIXED_VOCAL_STEM in given:
-        note("'vocals' was split into lead_vocals and backing_vocals.")
-        mixed = given.pop(MIXED_VOCAL_STEM)
-        given.setdefault(LEAD_VOCAL_STEM, mixed)
-        given.setdefault(BACKING_VOCAL_STEM, mixed * DEFAULT_BACKING_VOCAL_RATIO)
-    elif MIXED_VOCAL_STEM in stem_names:
-        subs = [given.pop(s) for s in vocal_stems(list(given)) if s not in stem_names]
-        if subs:
-            note("lead/backing vocal gains were merged into 'vocals' (this mode has one vocal stem).")
-            given.setdefault(MIXED_VOCAL_STEM, max(subs))
-    extra = [s for s in given if s not in stem_names]
-    if extra:
-        note(f"Stems not in this mode ({', '.join(sorted(extra))}) were folded into 'other'.")
-    return fold_into_mode(given, stem_names)
+    for source, parts in mode.splits.items():
+        if source in given:
+            note(f"'{source}' was split into {' and '.join(parts)}.")
+    folded: dict[str, list[str]] = {}
+    for source, target in mode.folds.items():
+        if source in given:
+            folded.setdefault(target, []).append(source)
+    for target, sources in folded.items():
+        note(f"Stems not in this mode ({', '.join(sorted(sources))}) were folded into '{target}'.")
+    return mode.project(given)
 
 
 def _silence_vocals_past_end(sections, vocal_bars_left: int, note) -> None:
@@ -288,7 +257,3 @@ def _choice(value, options, default=None):
 
 def _text(value) -> str:
     return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__

@@ -1,6 +1,6 @@
 """Steps 12-15: render the plan's sections to buses, then master the mix.
 
-12/12.5 are the renderer's (gain curves, vocal and instrumental buses, the
+12/12.5 are `mix.renderer`'s (gain curves, vocal and instrumental buses, the
 instrumental ducked under the vocals). Then, in order: 13.3 multiband
 compression (`ab_multiband_comp_v1`), 13.7 the auto-leveler (its tuning from
 the flags), and either 14.5 reference mastering against the instrumental
@@ -15,19 +15,14 @@ limit" chain whose limiter works as hard as the target asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from musicmixer.config import Settings
 from musicmixer.dsp import auto_level, master, multiband_compress, reference_master
-from musicmixer.renderer import RenderResult, render_sections
 
-
-@dataclass
-class Mastered:
-    audio: np.ndarray
-    render: RenderResult
-    report: dict = field(default_factory=dict)
+from .renderer import RenderResult, render_sections
 
 
 def render(prepared, plan, sr: int) -> RenderResult:
@@ -36,7 +31,7 @@ def render(prepared, plan, sr: int) -> RenderResult:
     return render_sections(stems, plan.sections, sr, prepared.beat_times)
 
 
-def master_mix(mix: np.ndarray, sr: int, settings, reference: np.ndarray | None = None
+def master_mix(mix: np.ndarray, sr: int, settings: Settings, reference: np.ndarray | None = None
                ) -> tuple[np.ndarray, dict]:
     """Steps 13.3 -> 13.7 -> 14 or 14.5 -> 15."""
     steps = []
@@ -51,7 +46,7 @@ def master_mix(mix: np.ndarray, sr: int, settings, reference: np.ndarray | None 
         report.pop("eq_curve", None)
         steps.append("14.5 reference mastering")
     else:
-        drive = {} if settings.ab_static_mastering_v1 else {"max_drive_db": None}
+        drive: dict[str, Any] = {} if settings.ab_static_mastering_v1 else {"max_drive_db": None}
         out, report = master(mix, sr, settings.target_lufs, settings.true_peak_ceiling_db, **drive)
         steps.append("14 mastering" + (" (static)" if settings.ab_static_mastering_v1 else ""))
     steps.append("15 fades")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE
+from musicmixer.config import Settings
 from musicmixer.dsp import (
     apply_corrective_eq,
     compress_vocal,
@@ -36,6 +37,53 @@ SPLIT_QUIET_DB = 20.0  # the cut point must be this far under the region's peak
 StemStep = Callable[[str, str, np.ndarray], np.ndarray]  # (bus "v"/"i", stem name, audio)
 
 
+@dataclass(frozen=True)
+class StemId:
+    """A stem on its bus: "v" (vocal) or "i" (instrumental), and its name."""
+
+    bus: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Fades:
+    """A split vocal piece's crossfades over its overlap (source seconds), mapped
+    through the piece's own time map (see `_crossfade_edges`)."""
+
+    fade_in_s: float
+    fade_out_s: float
+    time_map: np.ndarray
+
+
+@dataclass(frozen=True)
+class StretchJob:
+    """One Rubber Band call: a piece of one stem and where its output goes.
+
+    A vocal piece follows a time map (`time_map`), an instrumental one a constant
+    `ratio`; `at` is the output sample of its first sample (a vocal phrase may
+    start a hair before the first downbeat: `at` < 0)."""
+
+    stem: StemId
+    audio: np.ndarray
+    at: int
+    out_samples: int
+    semitones: float
+    vocal: bool
+    ratio: float | None = None
+    time_map: np.ndarray | None = None
+    fades: Fades | None = None
+
+    def run(self, sr: int) -> np.ndarray:
+        """The stretched piece, its crossfades applied."""
+        warp = {"time_map": self.time_map} if self.time_map is not None else {"ratio": self.ratio}
+        piece = rubberband.stretch(self.audio, sr=sr, semitones=self.semitones,
+                                   out_samples=self.out_samples, vocal=self.vocal, **warp)
+        if self.fades is not None:
+            piece = _crossfade_edges(piece, sr, self.fades.fade_in_s, self.fades.fade_out_s,
+                                     self.fades.time_map)
+        return piece
+
+
 @dataclass
 class Prepared:
     """Stems on the output timeline (sample 0 = the first planned downbeat)."""
@@ -47,7 +95,7 @@ class Prepared:
     notes: dict = field(default_factory=dict)
 
 
-def bandpass_vocals(vocal_audio: dict, sr: int, settings) -> dict:
+def bandpass_vocals(vocal_audio: dict, sr: int, settings: Settings) -> dict:
     """Step 7.7: 150 Hz-16 kHz (8 kHz without per-stem EQ) on every vocal key."""
     out = dict(vocal_audio)
     for vk in list(out.keys()):
@@ -55,7 +103,7 @@ def bandpass_vocals(vocal_audio: dict, sr: int, settings) -> dict:
     return out
 
 
-def corrective_eq(stems: dict, sr: int, settings) -> dict:
+def corrective_eq(stems: dict, sr: int, settings: Settings) -> dict:
     """Step 7.75 (`ab_per_stem_eq_v1`): each stem's preset; vocal sub-stems use "vocals"."""
     if not settings.ab_per_stem_eq_v1:
         return dict(stems)
@@ -78,75 +126,75 @@ def stretch_and_shift(vocal_audio: dict, inst_audio: dict, sr: int, *, anchors: 
     and `after(...)` as soon as its last piece is in (bus "v" or "i"), so the
     per-stem steps either side of 9 run while Rubber Band works on other stems.
     """
-    stems = sorted([("v", n, a) for n, a in vocal_audio.items()]
-                   + [("i", n, a) for n, a in inst_audio.items()], key=lambda s: -s[2].size)
-    out = {(bus, n): np.zeros((a.shape[0], n_out), np.float32) for bus, n, a in stems}
-    remaining: dict = {}
+    stems = sorted([(StemId("v", n), a) for n, a in vocal_audio.items()]
+                   + [(StemId("i", n), a) for n, a in inst_audio.items()], key=lambda s: -s[1].size)
+    out = {stem: np.zeros((a.shape[0], n_out), np.float32) for stem, a in stems}
+    remaining: dict[StemId, int] = {}
     with ThreadPoolExecutor(RUBBERBAND_WORKERS) as pool, ThreadPoolExecutor(1) as finisher:
-        finish = (lambda stem: finisher.submit(after, *stem, out[stem])) if after else None
+        def finish(stem: StemId):
+            assert after is not None
+            return finisher.submit(after, stem.bus, stem.name, out[stem])
+
         futures, finished = {}, {}
-        for bus, name, audio in stems:
-            audio = before(bus, name, audio) if before else audio
-            if bus == "v":
-                jobs = _vocal_jobs(name, audio, sr, anchors, tempo, key, n_out)
+        for stem, audio in stems:
+            audio = before(stem.bus, stem.name, audio) if before else audio
+            if stem.bus == "v":
+                jobs = _vocal_jobs(stem, audio, sr, anchors, tempo, key, n_out)
             else:
-                semis = 0 if name in NEVER_PITCH_SHIFTED else key.instrumental_shift
-                jobs = _instrument_jobs(name, audio, sr, tempo.instrumental_ratio, semis, n_out)
-            remaining[(bus, name)] = len(jobs)
-            for k in sorted(jobs, key=lambda k: -jobs[k][0]["audio"].shape[-1]):
-                futures[pool.submit(rubberband.stretch, sr=sr, **jobs[k][0])] = (k, jobs[k])
-            if not jobs and finish:
-                finished[(bus, name)] = finish((bus, name))
+                semis = 0 if stem.name in NEVER_PITCH_SHIFTED else key.instrumental_shift
+                jobs = _instrument_jobs(stem, audio, sr, tempo.instrumental_ratio, semis, n_out)
+            remaining[stem] = len(jobs)
+            for job in sorted(jobs, key=lambda j: -j.audio.shape[-1]):  # longest first
+                futures[pool.submit(job.run, sr)] = job
+            if not jobs and after:
+                finished[stem] = finish(stem)
         for f in as_completed(futures):
-            k, (_, at, fades) = futures[f]
-            piece = f.result()
-            if fades is not None:
-                piece = _crossfade_edges(piece, sr, *fades)
+            job, piece, at = futures[f], f.result(), futures[f].at
             if at < 0:  # a phrase starting a hair before the first downbeat
                 piece, at = piece[:, -at:], 0
             take = max(0, min(piece.shape[-1], n_out - at))
-            out[k[:2]][:, at:at + take] += piece[:, :take]
-            remaining[k[:2]] -= 1
-            if remaining[k[:2]] == 0 and finish:
-                finished[k[:2]] = finish(k[:2])
+            out[job.stem][:, at:at + take] += piece[:, :take]
+            remaining[job.stem] -= 1
+            if remaining[job.stem] == 0 and after:
+                finished[job.stem] = finish(job.stem)
         out |= {stem: f.result() for stem, f in finished.items()}
-    return ({n: out[("v", n)] for n in vocal_audio}, {n: out[("i", n)] for n in inst_audio})
+    return ({n: out[StemId("v", n)] for n in vocal_audio},
+            {n: out[StemId("i", n)] for n in inst_audio})
 
 
-def _vocal_jobs(stem_name: str, audio: np.ndarray, sr: int, anchors: np.ndarray, tempo, key,
-                n_out: int) -> dict:
+def _vocal_jobs(stem: StemId, audio: np.ndarray, sr: int, anchors: np.ndarray, tempo, key,
+                n_out: int) -> list[StretchJob]:
     """One time-mapped job per phrase (long ones cut in two), placed at its mapped start."""
-    jobs = {}
+    jobs = []
     for lo, hi, fade_in, fade_out in split_regions(audio, sr, active_regions(audio, sr)):
         local = region_map(anchors, lo / sr, hi / sr, tempo.vocal_ratio)
         start = float(map_time(anchors, lo / sr, tempo.vocal_ratio))
         if start * sr >= n_out:
             continue
-        jobs[("v", stem_name, lo)] = (dict(
-            audio=audio[:, lo:hi], time_map=local, semitones=key.vocal_shift,
-            out_samples=max(1, int(round(local[-1, 1] * sr))),
-            vocal=stem_name in VOCAL_STEM_NAMES), int(round(start * sr)),
-            (fade_in, fade_out, local))
+        jobs.append(StretchJob(
+            stem, audio[:, lo:hi], at=int(round(start * sr)),
+            out_samples=max(1, int(round(local[-1, 1] * sr))), semitones=key.vocal_shift,
+            vocal=stem.name in VOCAL_STEM_NAMES, time_map=local,
+            fades=Fades(fade_in, fade_out, local)))
     return jobs
 
 
-def _instrument_jobs(stem_name: str, audio: np.ndarray, sr: int, ratio: float, semitones: float,
-                     n_out: int) -> dict:
+def _instrument_jobs(stem: StemId, audio: np.ndarray, sr: int, ratio: float, semitones: float,
+                     n_out: int) -> list[StretchJob]:
     """One constant-ratio job per sounding region of an instrumental stem, placed at
     its start times the ratio (the whole stem as is when nothing changes)."""
-    vocal = stem_name in VOCAL_STEM_NAMES
     if abs(ratio - 1.0) < 1e-6 and abs(semitones) < 1e-6:
         regions = [(0, audio.shape[-1])]
     else:
         regions = active_regions(audio, sr)
-    jobs = {}
+    jobs = []
     for lo, hi in regions:
         at = int(round(lo * ratio))
         if at >= n_out:
             continue
-        jobs[("i", stem_name, lo)] = (dict(
-            audio=audio[:, lo:hi], ratio=ratio, semitones=semitones,
-            out_samples=max(1, int(round(hi * ratio)) - at), vocal=vocal), at, None)
+        jobs.append(StretchJob(
+            stem, audio[:, lo:hi], at=at, out_samples=max(1, int(round(hi * ratio)) - at),
+            semitones=semitones, vocal=stem.name in VOCAL_STEM_NAMES, ratio=ratio))
     return jobs
 
 
@@ -209,7 +257,7 @@ def _crossfade_edges(out: np.ndarray, sr: int, fade_in_s: float, fade_out_s: flo
     return out
 
 
-def notch(stems: dict, sr: int, settings) -> tuple[dict, dict]:
+def notch(stems: dict, sr: int, settings: Settings) -> tuple[dict, dict]:
     """Step 9.5 (`ab_resonance_detection_v1`): up to 3 notches per stem, after the stretch."""
     if not settings.ab_resonance_detection_v1:
         return dict(stems), {}
@@ -234,7 +282,7 @@ def level_match(vocal_audio: dict, inst_audio: dict, sr: int) -> tuple[dict, flo
     return level_match_vocal_stems_with_gain(vocal_audio, sum_stems(inst_audio.values()), sr)
 
 
-def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings,
+def prepare(sources, plan, vocal_analysis, inst_analysis, tempo, key, settings: Settings,
             sr: int = SAMPLE_RATE, progress=None) -> Prepared:
     """Steps 7.7 -> 7.75 -> 8/8.5 (decided) -> 9 -> 9.5 -> 11 -> 11.5; per stem, 7.7-11
     run in a pipeline around Rubber Band (`stretch_and_shift`'s before/after)."""

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import sys
-import time
-from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 
 import numpy as np
 
 from musicmixer.audio import integrated_lufs, true_peak_db
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (Rubber Band runs as one)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
-class StageTimer:
-    """Wall and CPU seconds per stage, in the order the stages ran (on a shared
-    machine the CPU figure is the steadier one)."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-        self.cpu_seconds: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str):
-        t0, c0 = time.perf_counter(), _cpu()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t0, 3)
-            self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + _cpu() - c0, 3)
+from musicmixer.config import Settings
+from musicmixer.stages import MIX_STAGES, StageTimer
 
 
 def peak_memory_mb() -> float:
@@ -45,7 +20,7 @@ def peak_memory_mb() -> float:
 
 
 def _plain(value):
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -58,11 +33,8 @@ def _plain(value):
     return value
 
 
-MIX_STAGES = ("prepare", "render", "master", "export")  # "the mix stages after separation"
-
-
 def stage_timing(timer: StageTimer, duration: float) -> dict:
-    """Seconds per stage and the mix stages' seconds per output second.
+    """Seconds per stage and the mix stages' (`Stage.mix`) seconds per output second.
 
     The report written during export cannot hold export's own time, so the
     pipeline calls this again once export is done and the returned report
@@ -77,7 +49,7 @@ def stage_timing(timer: StageTimer, duration: float) -> dict:
     }
 
 
-def build_report(*, settings, stem_mode: list[str], timer: StageTimer, tempo, key, prepared_notes,
+def build_report(*, settings: Settings, stem_mode: list[str], timer: StageTimer, tempo, key, prepared_notes,
                  mastering: dict, audio: np.ndarray, sr: int, warnings: list[str],
                  dropped: list[str], separation: dict) -> dict:
     """Everything report.json says; `output` reuses mastering's own final

@@ -81,7 +81,7 @@ def audio_digest(audio: np.ndarray) -> str:
     """SHA-256 of decoded audio (shape + float32 samples): the song's identity."""
     a = np.ascontiguousarray(audio, dtype=np.float32)
     h = hashlib.sha256(repr(a.shape).encode())
-    h.update(memoryview(a).cast("B"))
+    h.update(a.data.cast("B"))
     return h.hexdigest()
 
 

@@ -2,9 +2,9 @@
 
 It picks the backend from settings (local HTDemucs ONNX, or the Modal app),
 forwards `vocal_sub_separation` to the Modal call, checks that the stems that
-come back are exactly the set the configuration must produce
-(`musicmixer.stems.stems_for_settings`: 7 with the flag, 6 without, 4 for
-local, where the flag is ignored with a warning), and writes them atomically as
+come back are exactly the configuration's `StemMode` (`musicmixer.stems`: 7
+with the flag, 6 without, 4 for local, where the flag is ignored with a
+warning), and writes them atomically as
 float32 WAVs. Results go through the stem cache, and a `time_range` separates
 only the part of the song a plan uses (plus `RANGE_MARGIN_S` either side for
 crossfades).
@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE, load_audio, save_audio
+from musicmixer.config import Settings
 from musicmixer.errors import AudioDecodeError, SeparationError, StemValidationError
-from musicmixer.stems import ALL_STEMS, stems_for_settings
+from musicmixer.stems import StemMode, stem_mode_for_settings
 
 from . import modal_client
 from .cache import CacheKey, StemCache, audio_digest, file_digest
@@ -53,7 +54,7 @@ class SeparationJob:
     audio: np.ndarray  # (2, n) float32 at SAMPLE_RATE
     source_path: Path
     whole_song: bool  # False when `audio` is a slice of the file
-    settings: object
+    settings: Settings
     progress: Progress | None = None
 
 
@@ -110,7 +111,7 @@ def modal_backend(remote_fn) -> Backend:
 BACKENDS: dict[str, Backend] = {"local": _separate_local, "modal": _separate_modal}
 
 
-def model_id_for(settings) -> str:
+def model_id_for(settings: Settings) -> str:
     """The weights that make the stems: part of the cache key."""
     if settings.stem_backend == "modal":
         return f"{MODEL_CKPT}+{KARAOKE_CKPT}" if settings.vocal_sub_separation else MODEL_CKPT
@@ -143,7 +144,7 @@ def resolve_range(time_range, n_samples: int, margin_s: float = RANGE_MARGIN_S,
 
 
 def separate_stems(audio_path, output_dir, progress_callback: Progress | None = None, *,
-                   settings=None, time_range: tuple[float, float] | None = None,
+                   settings: Settings | None = None, time_range: tuple[float, float] | None = None,
                    cache: StemCache | bool = True,
                    backends: Mapping[str, Backend] | None = None,
                    margin_s: float = RANGE_MARGIN_S,
@@ -154,11 +155,12 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
     time_range: (start, end) seconds; only that span plus `margin_s` either
         side is separated; the result's `start`/`end` say what the files cover.
     cache: True -> `settings.data_dir / "stem-cache"`; a `StemCache`; False -> none.
-    allow_vocal_fallback: with the flag on, accept the 6 stems the Modal app
-        returns when its karaoke pass failed (spec: "graceful fallback")
-        instead of raising; the result then says `vocal_sub_separation=False`
-        and lists 6 stems, and it is not cached. Off by default, because a
-        caller planning for 7 stems must not silently get 6.
+    allow_vocal_fallback: with the flag on, accept the mode's unsplit stems
+        (`StemMode.unsplit_stems`: the 6 stems the Modal app returns when its
+        karaoke pass failed) instead of raising; the result then says
+        `vocal_sub_separation=False` and lists those stems, and it is not
+        cached. Off by default, because a caller planning for 7 stems must
+        not silently get 6.
     """
     if settings is None:
         from musicmixer.config import get_settings
@@ -168,19 +170,19 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
     if not audio_path.is_file():
         raise AudioDecodeError(f"{audio_path}: no such file")
     backend_name = settings.stem_backend
-    expected = stems_for_settings(settings)  # logs the local + flag warning
-    flag = bool(settings.vocal_sub_separation) and backend_name == "modal"
+    mode = stem_mode_for_settings(settings)  # logs the local + flag warning
+    flag = mode.vocal_sub_separation
     table = BACKENDS if backends is None else backends
     if backend_name not in table:
         raise SeparationError(f"no separation backend {backend_name!r}")
     backend = table[backend_name]
-    report = progress_callback or (lambda fraction, detail="": None)
+    report: Progress = progress_callback or (lambda fraction, detail: None)
 
     if cache is True:
         cache = StemCache(Path(settings.data_dir) / "stem-cache")
     if not cache:
         report(0.0, "decoding")
-        stems, meta = _compute(load_audio(audio_path), audio_path, settings, backend, expected,
+        stems, meta = _compute(load_audio(audio_path), audio_path, settings, backend, mode,
                                time_range, margin_s, report, allow_vocal_fallback)
         report(0.97, "writing stems")
         paths = {name: save_audio(output_dir / f"{name}.wav", audio) for name, audio in stems.items()}
@@ -198,19 +200,19 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         audio_sha = audio_digest(decoded["audio"])
         cache.remember_source(file_sha, audio_sha)
     key = CacheKey(audio_sha, backend_name, model_id_for(settings), flag, SEPARATOR_VERSION,
-                   None if time_range is None else (*map(float, time_range), float(margin_s)))
+                   None if time_range is None else (float(time_range[0]), float(time_range[1]), float(margin_s)))
 
     def compute():
         audio = decoded.get("audio")
         if audio is None:
             report(0.01, "decoding")
             audio = load_audio(audio_path)
-        return _compute(audio, audio_path, settings, backend, expected, time_range, margin_s,
+        return _compute(audio, audio_path, settings, backend, mode, time_range, margin_s,
                         report, allow_vocal_fallback)
 
     manifest, hit = cache.get_or_compute(key, output_dir, compute)
     fallback = bool(manifest.get("vocal_fallback"))
-    names = list(ALL_STEMS) if fallback else list(expected)
+    names = list(mode.unsplit_stems or ()) if fallback else list(mode.stems)
     validate_stem_set(manifest["files"], names)
     report(1.0, "cached stems" if hit else "done")
     return SeparationResult(
@@ -219,7 +221,7 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         flag and not fallback)
 
 
-def _compute(audio: np.ndarray, audio_path: Path, settings, backend: Backend, expected,
+def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: Backend, mode: StemMode,
              time_range, margin_s: float, report: Progress,
              allow_vocal_fallback: bool = False) -> tuple[dict[str, np.ndarray], dict]:
     """Slice, run the backend, validate: stems in canonical order, and the span."""
@@ -236,15 +238,16 @@ def _compute(audio: np.ndarray, audio_path: Path, settings, backend: Backend, ex
     raw = backend(job)
     meta = {"start": lo / SAMPLE_RATE, "end": hi / SAMPLE_RATE,
             "source": os.path.basename(str(audio_path))}
+    expected = list(mode.stems)
     try:
         validate_stem_set(raw, expected)
     except StemValidationError:
-        if not (allow_vocal_fallback and set(expected) != set(ALL_STEMS)
-                and set(raw) == set(ALL_STEMS) and settings.stem_backend == "modal"):
+        unsplit = mode.unsplit_stems
+        if not (allow_vocal_fallback and unsplit is not None and set(raw) == set(unsplit)):
             raise
-        logger.warning("the karaoke pass fell back to 6 stems (see the Modal logs); "
-                       "continuing without lead/backing vocals")
-        expected = list(ALL_STEMS)
+        logger.warning("the vocal sub-separation fell back to %d stems (see the backend's logs); "
+                       "continuing without %s", len(unsplit), " and ".join(mode.vocal_stems))
+        expected = list(unsplit)
         meta.update(vocal_fallback=True, cacheable=False)
     stems = {}
     for name in expected:

@@ -170,6 +170,7 @@ def _apply_split(session, mix: np.ndarray, overlap: float, progress: Progress | 
             blended = helper.submit(blend, outputs, offset)
             if progress:
                 progress(index / len(offsets), f"segment {index}/{len(offsets)}")
+        assert blended is not None  # offsets is never empty
         blended.result()
     out /= total_weight
     return out

@@ -18,6 +18,7 @@ import gc
 import logging
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .stem_files import KARAOKE_CKPT, MODEL_CKPT
 
@@ -52,7 +53,7 @@ class AudioSeparatorPass:
 
     def __init__(self, model_filename: str):
         self.model_filename = model_filename
-        self._separator = None
+        self._separator: Any = None  # an audio_separator Separator once called
 
     def __call__(self, input_path: Path, out_dir: Path) -> list[Path]:
         from audio_separator.separator import Separator

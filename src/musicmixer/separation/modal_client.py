@@ -16,6 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from musicmixer.audio import SAMPLE_RATE
+from musicmixer.config import Settings
 from musicmixer.errors import SeparationError
 
 from .stem_files import fit_to_rate, read_wav
@@ -24,7 +25,7 @@ from .stem_files import fit_to_rate, read_wav
 _SENDABLE = (".wav", ".flac", ".mp3", ".ogg")
 
 
-def lookup_remote_function(settings):
+def lookup_remote_function(settings: Settings):
     """`modal.Function.from_name(app, function)` for the deployed app."""
     try:
         import modal

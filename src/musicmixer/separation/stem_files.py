@@ -21,6 +21,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -75,11 +76,11 @@ def match_stem_files(paths: Iterable[str | Path], expected: Iterable[str],
     Files that match nothing (logs, the input copy) are ignored; a missing or
     doubly-matched name raises `SeparationError` naming it.
     """
-    paths = [Path(p) for p in paths]
+    files = [Path(p) for p in paths]
     wanted = {_name_tokens(name): name for name in expected}
     alias_tokens = {_name_tokens(k): _name_tokens(v) for k, v in (aliases or {}).items()}
     found: dict[str, Path] = {}
-    for path in sorted(paths):
+    for path in sorted(files):
         tokens = _tokenize_stem_filename(path)
         tokens = alias_tokens.get(tokens, tokens)
         name = wanted.get(tokens)
@@ -91,7 +92,7 @@ def match_stem_files(paths: Iterable[str | Path], expected: Iterable[str],
         found[name] = path
     missing = [n for n in wanted.values() if n not in found]
     if missing:
-        names = ", ".join(sorted(p.name for p in paths)) or "none"
+        names = ", ".join(sorted(p.name for p in files)) or "none"
         raise SeparationError(f"separator outputs lack stem(s) {missing} (files: {names})")
     return found
 
@@ -103,7 +104,7 @@ def remap(matched: Mapping[str, Path], stem_map: Mapping[str, str]) -> dict[str,
 
 # --- WAV bytes -----------------------------------------------------------------
 
-def read_wav(source: str | Path | bytes) -> tuple[np.ndarray, int]:
+def read_wav(source: str | Path | bytes | BinaryIO) -> tuple[np.ndarray, int]:
     """(channels, n) float32 stereo and its rate, from a path or WAV bytes."""
     if isinstance(source, (bytes, bytearray)):
         if len(source) == 0:
@@ -186,8 +187,8 @@ def undo_peak_normalisation(stems: Mapping[str, np.ndarray], mix: np.ndarray,
         gains[idx] = sol
     out: dict[str, np.ndarray] = {}
     applied: dict[str, float] = {}
-    for name, g in zip(names, gains):
-        g = float(g) if np.isfinite(g) else 1.0
+    for name, solved in zip(names, gains):
+        g = float(solved) if np.isfinite(solved) else 1.0
         g = min(g, max_gain) if g > 1.0 + tolerance else 1.0
         applied[name] = g
         stem = np.asarray(stems[name], dtype=np.float32)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from musicmixer import __version__
+from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
 from .jobs import JobStore
@@ -27,11 +28,11 @@ from .uploads import UploadError
 HEARTBEAT_S = 15.0
 
 
-def store_path(settings) -> Path:
+def store_path(settings: Settings) -> Path:
     return Path(settings.data_dir) / "web" / "jobs.sqlite3"
 
 
-def create_app(settings=None, runner: Runner | None = None, *, job_fn=None,
+def create_app(settings: Settings | None = None, runner: Runner | None = None, *, job_fn=None,
                heartbeat_s: float = HEARTBEAT_S, sweep_interval_s: float = 30.0) -> FastAPI:
     if settings is None:
         from musicmixer.config import get_settings

@@ -125,7 +125,9 @@ class JobStore:
                        "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, QUEUED, prompt, json.dumps(options), str(folder), now, now,
                         now + ttl_s))
-        return self.get(job_id)
+        job = self.get(job_id)
+        assert job is not None  # the row just written
+        return job
 
     def get(self, job_id: str) -> Job | None:
         with self._connect() as db:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from musicmixer.stems import is_vocal
+from musicmixer.config import Settings
+from musicmixer.stems import is_vocal, stem_label
 
 from . import results
 from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
@@ -46,7 +47,7 @@ class RemixOptions(BaseModel):
     ab_reference_mastering_v1: bool | None = None
 
 
-def remixes_dir(settings) -> Path:
+def remixes_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "web" / "remixes"
 
 
@@ -71,7 +72,7 @@ def find_job(store: JobStore, remix_id: str, *, allow_expired: bool = False) -> 
     return job
 
 
-async def create_remix(request, settings, store: JobStore, runner: Runner) -> str:
+async def create_remix(request, settings: Settings, store: JobStore, runner: Runner) -> str:
     """Stream the upload in, check it, store the job and queue it; returns the id."""
     runner.check_room()
     max_bytes = int(settings.max_upload_mb * 1_000_000)
@@ -116,7 +117,7 @@ async def _receive(request, form: StreamingForm, max_bytes: int):
     return form.finish()
 
 
-def _check_fields(fields: dict[str, str], settings) -> tuple[str, dict]:
+def _check_fields(fields: dict[str, str], settings: Settings) -> tuple[str, dict]:
     prompt = fields.pop("prompt", "").strip()
     if not prompt:
         raise UploadError("Type a prompt that says what the mashup should be, e.g. \"her voice "
@@ -180,7 +181,7 @@ def audio_file(job: Job) -> Path:
 def stems_listing(job: Job) -> dict:
     result = ready_result(job)
     return {"session_id": job.id, "preview_gain_db": result.get("preview_gain_db", 0.0),
-            "stems": [{"name": n, "vocal": is_vocal(n),
+            "stems": [{"name": n, "label": stem_label(n), "vocal": is_vocal(n),
                        "url": f"/api/remix/{job.id}/stems/{n}"} for n in result["stems"]]}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from musicmixer.config import Settings
 from musicmixer.mix.rerender import MAX_GAIN, rerender
 
 from . import results
@@ -56,7 +57,7 @@ def check_request(body: RerenderRequest, result: dict) -> dict:
             "section_gains": {str(s.index): s.stem_gains for s in body.sections}}
 
 
-def run_rerender(job, settings, progress) -> dict:
+def run_rerender(job, settings: Settings, progress) -> dict:
     """Worker side: render n+1 from the base render, then swap it in."""
     wanted = job.options.get("rerender", {})
     n = int(job.result.get("renders", 0)) + 1

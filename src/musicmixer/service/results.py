@@ -65,8 +65,8 @@ def describe_mix(folder: Path, mix: Path, warnings: list[str]) -> dict:
     return {"mix": mix.relative_to(folder).as_posix(), "stems": list(stem_files),
             "web_stems": web_stems, "preview_gain_db": round(gain_db, 2),
             "duration_s": round(master.shape[-1] / SAMPLE_RATE, 3),
-            "sections": section_times(plan, report), "planner": plan.get("planner", ""),
-            "explanation": plan.get("explanation", ""), "warnings": list(warnings),
+            "sections": section_times(plan, report), "planner": plan.planner,
+            "explanation": plan.explanation, "warnings": list(warnings),
             "renders": 0}
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
+from musicmixer.config import Settings
+from musicmixer.stages import stage_table
+
 from . import remixes
 from .events import progress_stream
 from .jobs import JobStore
@@ -47,7 +50,7 @@ def page(remix_id: str | None = None):
 
 
 @router.get("/health", tags=["service"])
-def health(settings=Depends(get_settings), store: JobStore = Depends(get_store)):
+def health(settings: Settings = Depends(get_settings), store: JobStore = Depends(get_store)):
     return {"status": "ok", "queued": store.count("queued"), "running": store.count("running"),
             "workers": settings.web_workers, "queue_depth": settings.web_queue_depth,
             "limits": {"max_upload_mb": settings.max_upload_mb,
@@ -55,8 +58,14 @@ def health(settings=Depends(get_settings), store: JobStore = Depends(get_store))
                        "max_prompt_chars": settings.max_prompt_chars}}
 
 
+@router.get("/api/stages", tags=["service"])
+def stages():
+    """The job's stages (name, progress step, weight, label) and the page's step list."""
+    return stage_table()
+
+
 @router.post("/api/remix", status_code=202, tags=["remix"], openapi_extra=_UPLOAD_DOC)
-async def create_remix(request: Request, settings=Depends(get_settings),
+async def create_remix(request: Request, settings: Settings = Depends(get_settings),
                        store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
     """Upload two songs and a prompt; returns the id to follow the remix with."""
     return {"session_id": await remixes.create_remix(request, settings, store, runner)}

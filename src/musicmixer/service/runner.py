@@ -2,7 +2,7 @@
 
 `job_fn(MixRequest, settings, progress) -> MixResult` is injectable (API tests
 pass a fast fake mix); the default is `musicmixer.pipeline.run_mix`. Pipeline
-stages become the reference product's progress steps, with one overall
+stages (`musicmixer.stages.STAGES`) become progress steps, with one overall
 fraction that never goes back. Cancelling sets a flag that the next progress
 call turns into an exception, so a job stops between two steps of its stage
 and the pipeline's atomic export leaves nothing half-written.
@@ -18,20 +18,26 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
+from musicmixer.stages import STAGES, stage_named
 
 from . import results
-from .jobs import (ACTIVE, CANCELLED, COMPLETE, EXPIRED, FAILED, INTERRUPTED_REASON, QUEUED,
-                   RUNNING, JobStore)
+from .jobs import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETE,
+    EXPIRED,
+    FAILED,
+    INTERRUPTED_REASON,
+    QUEUED,
+    RUNNING,
+    JobStore,
+)
 from .rerender import run_rerender
 
 logger = logging.getLogger(__name__)
 
-# pipeline stage -> (progress step, share of the whole job)
-STAGES = {"ingest": ("processing_started", 0.02), "separate": ("separating", 0.45),
-          "analyze": ("analyzing", 0.15), "interpret": ("interpreting", 0.05),
-          "prepare": ("processing", 0.18), "render": ("rendering", 0.05),
-          "master": ("rendering", 0.07), "export": ("rendering", 0.03)}
 FINISHING = 0.97  # the rest: the player's copies of the stems
 TERMINAL_STEPS = ("complete", "error", "cancelled")
 
@@ -44,19 +50,19 @@ class Cancelled(Exception):
     """Raised inside a job's progress callback once the job is cancelled."""
 
 
-def default_job_fn(request, settings, progress):
+def default_job_fn(request, settings: Settings, progress):
     from musicmixer.pipeline import run_mix
 
     return run_mix(request, settings, progress)
 
 
-def job_settings(settings, options: dict):
+def job_settings(settings: Settings, options: dict):
     """The server's settings with a job's own options (already validated)."""
     return settings.model_copy(update={k: v for k, v in options.items() if k != "rerender"})
 
 
 class Runner:
-    def __init__(self, settings, store: JobStore, job_fn: Callable | None = None, *,
+    def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | None = None, *,
                  sweep_interval_s: float = 30.0):
         self.settings, self.store = settings, store
         self.job_fn = job_fn or default_job_fn
@@ -105,8 +111,9 @@ class Runner:
         with self._lock:  # an event now, so a stream opened right away sees the new run
             ahead = max(self.store.count(QUEUED, RUNNING) - 1, 0)
             self._positions[job_id] = ahead
+            job = self.store.get(job_id)
             self.store.add_event(job_id, "queue_position", _waiting(ahead),
-                                 0.0 if self.store.get(job_id).kind == "rerender"
+                                 0.0 if job and job.kind == "rerender"
                                  else self.store.progress_of(job_id))
             self._queue.put(job_id)
 
@@ -126,7 +133,8 @@ class Runner:
         flag = self._cancel.get(job_id)
         if flag is not None:
             flag.set()
-        return self.store.get(job_id).status
+        job = self.store.get(job_id)
+        return job.status if job else EXPIRED
 
     # --- workers ----------------------------------------------------------
     def _work(self) -> None:
@@ -147,14 +155,14 @@ class Runner:
                 self._cancel.pop(job_id, None)
 
     def _run(self, job) -> None:
-        progress = _Progress(self.store, job.id, self._cancel[job.id],
+        progress = JobProgress(self.store, job.id, self._cancel[job.id],
                              rerender=job.kind == "rerender")
         settings = job_settings(self.settings, job.options)
         try:
             if job.kind == "rerender":
                 result = run_rerender(job, settings, progress.rerender_step)
             else:
-                progress.event("processing_started", "Starting", 0.0)
+                progress.event(STAGES[0].step, "Starting", 0.0)
                 result = self._mix(job, settings, progress)
         except Cancelled:
             if self._stopping.is_set():  # the server is shutting down, not the user cancelling
@@ -173,7 +181,7 @@ class Runner:
                                   kind="mix", expires_at=time.time() + ttl)
             progress.event("complete", "Your remix is ready.", 1.0)
 
-    def _mix(self, job, settings, progress) -> dict:
+    def _mix(self, job, settings: Settings, progress) -> dict:
         from musicmixer.pipeline import MixRequest
 
         songs = results.song_paths(job.folder)
@@ -181,7 +189,7 @@ class Runner:
         request = MixRequest(songs["song_a"], songs["song_b"], job.prompt, out)
         mixed = self.job_fn(request, settings, progress.stage)
         progress.check()
-        progress.event("rendering", "Preparing the player", FINISHING)
+        progress.event(STAGES[-1].step, "Preparing the player", FINISHING)
         described = results.describe_mix(job.folder, Path(mixed.output), list(mixed.warnings))
         shutil.rmtree(results.uploads_dir(job.folder), ignore_errors=True)  # re-renders use base/
         return described
@@ -234,17 +242,19 @@ def _waiting(ahead: int) -> str:
     return "Next in line" if ahead == 0 else f"{ahead} remix{'es' * (ahead != 1)} ahead of yours"
 
 
-class _Progress:
+class JobProgress:
     """Turns stage fractions into `{step, detail, progress}` events, a few per second."""
 
     def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False):
         self.store, self.job_id, self.cancelled = store, job_id, cancel
         self.last = store.progress_of(job_id) if not rerender else 0.0
-        self._step, self._detail, self._at = None, None, 0.0
-        self._spans, start = {}, 0.0
-        for stage, (_, share) in STAGES.items():
-            self._spans[stage] = (start, share)
-            start += share
+        self._step: str | None = None
+        self._detail: str | None = None
+        self._at = 0.0
+        self._starts, start = {}, 0.0
+        for s in STAGES:
+            self._starts[s.name] = start
+            start += s.weight
 
     def check(self) -> None:
         if self.cancelled.is_set():
@@ -252,9 +262,9 @@ class _Progress:
 
     def stage(self, stage: str, fraction: float, detail: str = "") -> None:
         self.check()
-        step, _ = STAGES.get(stage, ("processing", 0.0))
-        start, share = self._spans.get(stage, (self.last, 0.0))
-        self.update(step, detail, (start + share * min(max(fraction, 0.0), 1.0)) * FINISHING)
+        row = stage_named(stage)  # a stage missing from the table fails the job
+        value = self._starts[stage] + row.weight * min(max(fraction, 0.0), 1.0)
+        self.update(row.step, detail, value * FINISHING)
 
     def rerender_step(self, fraction: float, detail: str = "") -> None:
         self.check()

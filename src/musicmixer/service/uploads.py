@@ -92,7 +92,7 @@ class _FilePart:
         self.ext = check_file_name(label, name)
         self.max_bytes, self.max_seconds = max_bytes, max_seconds
         self.size, self.head, self.checked = 0, b"", False
-        self.fh = open(path, "wb")
+        self.fh = open(path, "wb")  # noqa: SIM115 - open across write() calls; close() shuts it
 
     def write(self, data: bytes) -> None:
         self.size += len(data)
@@ -145,7 +145,8 @@ class StreamingForm:
         self.max_text = max(max_prompt_chars * 4, MAX_FIELD_BYTES)
         self.result = Upload()
         self.error: UploadError | None = None
-        self._parts, self._headers, self._field, self._value = 0, {}, b"", b""
+        self._parts, self._field, self._value = 0, b"", b""
+        self._headers: dict[bytes, bytes] = {}
         self._current: _FilePart | None = None
         self._text: bytearray | None = None
         self._name = ""

@@ -20,7 +20,6 @@ import numpy as np
 from .compose import Note
 
 KAL_VOICE = Path("/usr/share/festival/voices/english/kal_diphone")
-FESTIVAL_RATE = 16000
 SAMPLE_RATE = 44100
 XML_HEAD = ('<?xml version="1.0"?>\n<!DOCTYPE SINGING PUBLIC "-//SINGING//DTD SINGING mark up//EN" '
             '"Singing.v0_1.dtd" []>\n<SINGING BPM="60">')

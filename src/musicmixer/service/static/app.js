@@ -94,6 +94,7 @@ function init() {
   $("copy").addEventListener("click", copyLink);
   $("error-close").addEventListener("click", clearError);
   $("new").addEventListener("click", () => { stopPlayback(); history.pushState({}, "", "/"); show("create"); });
+  loadSteps();
   api("/health").then((h) => {
     document.body.dataset.server = h.status;
     LIMITS.mb = h.limits.max_upload_mb; LIMITS.minutes = h.limits.max_song_minutes;

@@ -4,11 +4,6 @@
  * Classic script; shares globals ($, state, api, listen...) with app.js. */
 "use strict";
 
-const STEM_LABELS = {
-  vocals: "Vocals", lead_vocals: "Lead vocals", backing_vocals: "Backing vocals",
-  drums: "Drums", bass: "Bass", guitar: "Guitar", piano: "Piano", other: "Other",
-};
-
 /* The live mix, exposed for tests and the curious: window.musicmixer. */
 const mixer = {
   ctx: null, master: null, gains: {}, analysers: {}, buffers: {}, sources: [],
@@ -115,7 +110,7 @@ function faderRow(stem, value) {
   const id = `fader-${stem.name}`;
   const label = document.createElement("label");
   label.htmlFor = id;
-  label.textContent = STEM_LABELS[stem.name] || stem.name;
+  label.textContent = stem.label;  /* from the API: the stem mode's label */
   const input = document.createElement("input");
   Object.assign(input, { type: "range", id, min: "0", max: "2", step: "0.01", value: String(value) });
   input.dataset.stem = stem.name;

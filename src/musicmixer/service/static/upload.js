@@ -2,16 +2,16 @@
  * Classic script; shares globals ($, state, LIMITS, api, listen...) with app.js. */
 "use strict";
 
-const STEPS = [
-  ["queue_position", "Waiting in line"],
-  ["processing_started", "Reading the songs"],
-  ["separating", "Splitting the stems"],
-  ["analyzing", "Finding tempo, key and sections"],
-  ["interpreting", "Planning the mashup"],
-  ["processing", "Aligning, stretching and matching"],
-  ["rendering", "Rendering and mastering"],
-  ["complete", "Ready"],
-];
+/* The progress steps in order, from GET /api/stages (the server's one stage table);
+ * `current` is the step shown (null: the first), `drawn` once the progress card is up. */
+const STEPS = { list: [], current: null, drawn: false };
+
+function loadSteps() {
+  return api("/api/stages").then((table) => {
+    STEPS.list = table.steps;
+    if (STEPS.drawn) renderStages(STEPS.current);
+  }).catch(() => {});
+}
 
 /* ---------- 1. choosing songs ---------- */
 function fileProblem(file) {
@@ -84,9 +84,10 @@ function submit(e) {
 /* ---------- 2. progress ---------- */
 function renderStages(step) {
   const list = $("stages");
-  const at = STEPS.findIndex(([name]) => name === step);
+  Object.assign(STEPS, { current: step, drawn: true });
+  const at = step === null ? 0 : STEPS.list.findIndex((s) => s.step === step);
   list.innerHTML = "";
-  STEPS.forEach(([name, label], i) => {
+  STEPS.list.forEach(({ label }, i) => {
     const li = document.createElement("li");
     li.textContent = label;
     li.className = i < at ? "done" : i === at ? "current" : "";
@@ -98,7 +99,7 @@ function renderStages(step) {
 function follow(id) {
   state.id = id;
   show("progress");
-  renderStages("queue_position");
+  renderStages(null);
   $("cancel").disabled = false;
   listen(id, (event) => {
     renderStages(event.step);

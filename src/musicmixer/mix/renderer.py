@@ -13,17 +13,25 @@ Transitions, applied where a section starts (over min(transition_beats, 8) beats
              fade in after it (a breath between sections)
   cut        the change at the boundary, with a 5 ms ramp against clicks
 A ramp never takes more than half of either neighbouring section.
+
+Sections are always `PlanSection` models: a re-render loads the saved plan
+as a `RemixPlan` (`mix.rerender.read_render`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from musicmixer.dsp.chain import as_2d, match_length
 from musicmixer.dsp.ducking import SpectralDucker
 from musicmixer.stems import VOCAL_STEM_NAMES
+
+if TYPE_CHECKING:
+    from musicmixer.interpreter.plan import PlanSection
 
 MAX_TRANSITION_BEATS = 8
 DECLICK_S = 0.005
@@ -53,28 +61,16 @@ class _Span:
     transition_beats: float
 
 
-def _get(section, name: str, default=None):
-    if isinstance(section, dict):
-        return section.get(name, default)
-    return getattr(section, name, default)
-
-
-def _transition(section) -> str:
-    value = _get(section, "transition_in", None) or _get(section, "transition", "crossfade")
-    return str(getattr(value, "value", value))
-
-
-def _spans(sections) -> list[_Span]:
+def _spans(sections: Sequence[PlanSection]) -> list[_Span]:
     """Sections in time order, with silent spans in any gaps and after the end."""
-    ordered = sorted(sections, key=lambda s: float(_get(s, "start_beat")))
+    ordered = sorted(sections, key=lambda s: s.start_beat)
     spans: list[_Span] = []
     for s in ordered:
-        start, end = float(_get(s, "start_beat")), float(_get(s, "end_beat"))
+        start, end = float(s.start_beat), float(s.end_beat)
         if spans and start > spans[-1].end:
             spans.append(_Span(spans[-1].end, start, {}, "cut", 0.0))
-        beats = min(float(_get(s, "transition_beats", 0) or 0), MAX_TRANSITION_BEATS)
-        gains = dict(_get(s, "stem_gains", {}) or {})
-        spans.append(_Span(start, end, gains, _transition(s), beats))
+        beats = min(float(s.transition_beats or 0), MAX_TRANSITION_BEATS)
+        spans.append(_Span(start, end, dict(s.stem_gains), s.transition_in, beats))
     if spans:
         spans.append(_Span(spans[-1].end, np.inf, {}, "cut", 0.0))
     return spans
@@ -137,12 +133,14 @@ def gain_curve(stem_name: str, spans: list[_Span], sr: int, beat_times, n: int) 
     return curve
 
 
-def section_gain_curve(stem_name: str, sections, sr: int, beat_times, n: int) -> np.ndarray:
+def section_gain_curve(stem_name: str, sections: Sequence[PlanSection], sr: int, beat_times,
+                       n: int) -> np.ndarray:
     """What `render_sections` multiplies one stem by under these sections (n samples)."""
     return gain_curve(stem_name, _spans(sections), sr, beat_times, n)
 
 
-def render_sections(stems: dict[str, np.ndarray], sections, sr: int, beat_times, *,
+def render_sections(stems: dict[str, np.ndarray], sections: Sequence[PlanSection], sr: int,
+                    beat_times, *,
                     ducker: SpectralDucker | None = DEFAULT_DUCKER) -> RenderResult:
     """Steps 12 and 12.5: sections -> per-stem gain curves -> vocal and
     instrumental buses, the instrumental ducked under the vocals (pass
