@@ -13,6 +13,8 @@ opposite of what was asked) and of silent plans (a section with every gain
 0), and milliseconds per plan (`interpret` alone, the song pair and settings
 built beforehand). Target: honoured = 1.0 on the old table, 0 reversals,
 0 silent plans, median < 50 ms per plan.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The main job in the spec's four configurations; prints one JSON object.
+"""The main job in the four test configurations; prints one JSON object.
 
     python bench/mix.py [--bars 48 | --minutes 3] [--pairs 2] [--cache build/bench-songs]
                         [--local truth|onnx] [--modal truth|bands] [--reuse-stems]

@@ -17,6 +17,8 @@ move itself makes the un-moved part 11-48 dB away (`unmoved`). Cost is CPU secon
 processes per second of audio. Prints one JSON object.
 
     .venv/bin/python bench/stretch.py [--bars 12]
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Song analysis against the generated songs' exact truth: tempos 70-170 BPM,
 major and minor keys, straight, swung and half-time drums; stems in the 4-,
-6- and 7-stem vocabularies; the CLI."""
+6- and 7-stem vocabularies; the CLI.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

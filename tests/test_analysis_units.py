@@ -1,5 +1,8 @@
 """Song analysis pieces that need no rendered song: key arithmetic, key
-profiles on pure tones, the step 3.5 vocal file choice, and clear errors."""
+profiles on pure tones, the step 3.5 vocal file choice, and clear errors.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

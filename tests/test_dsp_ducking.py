@@ -1,4 +1,7 @@
-"""Spectral ducking of the instrumental under the vocals, step 12.5."""
+"""Spectral ducking of the instrumental under the vocals, step 12.5.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

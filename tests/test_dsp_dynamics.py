@@ -1,4 +1,7 @@
-"""The compressor (static curve, timing) and step 11's per-stem ratios."""
+"""The compressor (static curve, timing) and step 11's per-stem ratios.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

@@ -1,4 +1,7 @@
-"""Per-stem corrective EQ presets, step 7.75, and the vocal sub-stem mapping."""
+"""Per-stem corrective EQ presets, step 7.75, and the vocal sub-stem mapping.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

@@ -1,4 +1,7 @@
-"""Biquads, crossovers and the step 7.7 vocal bandpass."""
+"""Biquads, crossovers and the step 7.7 vocal bandpass.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

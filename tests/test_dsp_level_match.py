@@ -1,4 +1,7 @@
-"""Cross-song level match, step 11.5, with the summed-LUFS approach for sub-stems."""
+"""Cross-song level match, step 11.5, with the summed-LUFS approach for sub-stems.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

@@ -1,4 +1,7 @@
-"""Mastering, steps 14-15, and reference mastering, step 14.5."""
+"""Mastering, steps 14-15, and reference mastering, step 14.5.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

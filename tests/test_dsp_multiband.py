@@ -1,4 +1,7 @@
-"""Multiband compression, step 13.3, and the auto-leveler, step 13.7."""
+"""Multiband compression, step 13.3, and the auto-leveler, step 13.7.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

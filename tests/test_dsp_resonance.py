@@ -1,4 +1,7 @@
-"""Resonance detection and notching, step 9.5."""
+"""Resonance detection and notching, step 9.5.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest

@@ -1,5 +1,8 @@
-"""Spec test 9: the fallback plan uses the right stem names per flag;
-the vocal split and `default_arrangement` keep the spec's behaviour."""
+"""Lead/backing test 9: the fallback plan uses the right stem names per flag;
+the vocal split and `default_arrangement` keep the designed behaviour.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Spec test 7: the 7-stem tool has the spec's stem_gains schema; the 4-stem
-tool and the mode precedence (local -> 4, flag -> 7, else 6)."""
+"""Lead/backing test 7: the 7-stem tool has the designed stem_gains schema; the 4-stem
+tool and the mode precedence (local -> 4, flag -> 7, else 6).
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from musicmixer.interpreter.schema import (
 from musicmixer.stems import ALL_STEMS, FOUR_STEMS, SEVEN_STEMS, stem_mode
 
 
-def test_7stem_schema_matches_the_spec():
+def test_7stem_schema_is_as_designed():
     gains = stem_gains_schema(tool_schema(stem_mode("modal", True)))
     assert gains["required"] == ["lead_vocals", "backing_vocals", "drums", "bass", "guitar", "piano", "other"]
     assert list(gains["properties"]) == gains["required"]

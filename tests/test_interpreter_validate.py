@@ -1,6 +1,9 @@
-"""Spec test 8: an LLM plan with 7-stem gains is accepted and missing stems
+"""Lead/backing test 8: an LLM plan with 7-stem gains is accepted and missing stems
 are filled with 0.0; every other defect is repaired, `repair_plan` raises only
-`PlanRepairError`, and `plan_from_llm_output` never raises on LLM output."""
+`PlanRepairError`, and `plan_from_llm_output` never raises on LLM output.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

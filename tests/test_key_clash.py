@@ -1,6 +1,9 @@
 """Step 8.5 when key detection is unsure: the shift that minimises the measured
 harmonic clash between the vocals and the instrumental (mix/clash.py), with
-the clash before and after reported."""
+the clash before and after reported.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

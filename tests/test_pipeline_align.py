@@ -5,6 +5,8 @@ The probe is a click on every true downbeat of the vocal song, pushed through
 the same time map and Rubber Band pass as the vocal stems; each click must
 come out on the instrumental's true downbeat. The analyses are the real ones
 (beats tracked from the audio), so this checks tracking and warping together.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

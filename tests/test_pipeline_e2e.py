@@ -1,4 +1,4 @@
-"""The main job end to end on short generated songs, in the spec's four test
+"""The main job end to end on short generated songs, in the four test
 configurations, plus bad input. Local configurations separate with the songs'
 ground truth (`TruthBackend`), the modal ones through the fake Modal function
 (`separation_fakes.FakeModalFunction`, the real two-pass logic).
@@ -24,7 +24,7 @@ from musicmixer.stems import stems_for_settings
 from musicmixer.testsongs import SongSpec, generate_song
 
 PROMPT = "vocals from song A over song B, no backing vocals in the verse, choir in the chorus"
-CONFIGS = {  # the spec's "Recommended test configurations"
+CONFIGS = {  # the four test configurations (docs/architecture.md)
     "1-baseline": dict(stem_backend="local", vocal_sub_separation=False, flags=False),
     "2-vocal-sep-only": dict(stem_backend="modal", vocal_sub_separation=True, flags=False),
     "3-sound-quality-only": dict(stem_backend="local", vocal_sub_separation=False, flags=True),

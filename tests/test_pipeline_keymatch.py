@@ -1,4 +1,7 @@
-"""Steps 8 and 8.5: who is stretched and shifted, and when matching is refused or skipped."""
+"""Steps 8 and 8.5: who is stretched and shifted, and when matching is refused or skipped.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from types import SimpleNamespace
 

@@ -1,5 +1,8 @@
 """Steps 5-16 of the mix, one at a time, in 6-stem and 7-stem mode, on small
-synthetic arrays (the end-to-end runs are in test_pipeline_e2e.py)."""
+synthetic arrays (the end-to-end runs are in test_pipeline_e2e.py).
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

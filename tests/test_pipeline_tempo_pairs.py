@@ -8,6 +8,8 @@ Each rendered pair is checked where it matters: the vocal song's true beats,
 sent through the beat map the render used (report.json), land on the
 instrumental's true beat grid (its half-beats at 2:1), and the vocal start
 bar's downbeat lands on the first output downbeat.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

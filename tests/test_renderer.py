@@ -1,4 +1,7 @@
-"""Step 12 (sections -> gain curves -> buses) and the spec's renderer tests 5 and 6."""
+"""Step 12 (sections -> gain curves -> buses) and the lead/backing renderer tests 5 and 6.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 import numpy as np
 import pytest
@@ -28,7 +31,7 @@ def at(beat):
 
 
 def test_seven_stem_vocals_both_route_to_the_vocal_bus():
-    """Spec test 5: lead_vocals and backing_vocals both on the vocal bus, own gains."""
+    """Lead/backing test 5: lead_vocals and backing_vocals both on the vocal bus, own gains."""
     stems = constant_stems(SEVEN_STEMS)
     gains = {"lead_vocals": 1.0, "backing_vocals": 0.5, "drums": 0.8, "bass": 0.6,
              "guitar": 0.0, "piano": 0.3, "other": 0.2}
@@ -58,7 +61,7 @@ def test_backing_gain_changes_independently_between_sections():
 
 @pytest.mark.parametrize("names", [ALL_STEMS, FOUR_STEMS], ids=["6-stem", "4-stem"])
 def test_six_and_four_stem_routing_unchanged(names):
-    """Spec test 6: `vocals` to the vocal bus, every other stem instrumental."""
+    """Lead/backing test 6: `vocals` to the vocal bus, every other stem instrumental."""
     stems = constant_stems(names)
     gains = {name: 1.0 for name in names}
     r = render_sections(stems, [section("verse", 0, 32, gains)], SR, BEAT_TIMES, ducker=None)

@@ -1,5 +1,8 @@
 """Step 9's Rubber Band wrapper: pitch and time map, the cheapest working form
-that loses nothing, room for an upward shift, level kept near full scale."""
+that loses nothing, room for an upward shift, level kept near full scale.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

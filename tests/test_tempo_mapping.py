@@ -1,6 +1,9 @@
 """Step 8's beat mapping: a tempo is only known up to its octave, so the pair is
 matched 1:1, 2:1 (vocals at double time) or 1:2 (half time), whichever needs
-least stretch, and refused only when none is within the limit."""
+least stretch, and refused only when none is within the limit.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from types import SimpleNamespace
 

@@ -1,5 +1,8 @@
 """The median sung pitch (analysis step 3.5) that tells "her voice" from
-"his voice": harmonic tones with vibrato and breaths, at 44.1 kHz."""
+"his voice": harmonic tones with vibrato and breaths, at 44.1 kHz.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

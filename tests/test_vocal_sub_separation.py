@@ -1,4 +1,4 @@
-"""The spec's unit tests 1-4 (backing-vocal-sub-separation-plan.md, "Testing Plan").
+"""Lead/backing tests 1-4 (docs/architecture.md, "Step numbers").
 
 The Modal function is a fake whose separator writes real WAV files named as
 audio-separator names them; between those files and the stems, the real

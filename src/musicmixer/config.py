@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     modal_app_name: str = "musicmixer-separation"
     modal_function_name: str = "separate_stems_remote"
 
-    # --- sound-quality flags (the spec's ab_* experiments) ----------------
+    # --- sound-quality flags (the ab_* experiments) ----------------
     ab_per_stem_eq_v1: bool = False
     ab_resonance_detection_v1: bool = False
     ab_multiband_comp_v1: bool = False

@@ -15,6 +15,8 @@ each stage's work lives in its own module:
 
 `progress_callback(stage, fraction, detail)` is called as each stage starts
 (0), moves and ends (1).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

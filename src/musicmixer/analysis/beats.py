@@ -12,7 +12,9 @@ times; the tempo and its level are read from the mix alone (`estimate_beats`);
 `levels.metrical_levels` scores the tracked beat against half and double its
 tempo, for pairing to choose between (`mix.tempo`). Beat phase and downbeats are decided in `meter`.
 
-No model is involved (madmom's weights are non-commercial, see REFERENCE.md).
+No model is involved (madmom's model files are non-commercial, CC BY-NC-SA).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

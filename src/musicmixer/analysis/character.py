@@ -1,6 +1,9 @@
 """Stem character (step 3.5): one short line per stem that the interpreter
 hands to the LLM (`interpreter.prompts.stem_character`), for whichever stems
-exist in the mode."""
+exist in the mode.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ spectral flux), a low-band onset envelope (kick and bass), chroma, and frame
 energy. Everything is plain numpy/scipy plus librosa's filter banks: librosa's
 numba-compiled paths cost seconds of JIT on every start, which would dominate
 the analysis of a short song.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ smears every pitch class) correlated with the Temperley/Kostka-Payne key
 profiles, plus the bass line's pitch classes against a tonic-and-dominant
 profile: chroma alone cannot tell C major from A minor (same notes), the bass
 dwelling on the tonic can. Confidence is the margin over the runner-up.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """The metrical levels of a song: its tracked beat and the pulses at half and
 double that tempo, each with a score (step 2). A tempo is only known up to its
-octave; pairing (`mix.tempo`) chooses among these readings."""
+octave; pairing (`mix.tempo`) chooses among these readings.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

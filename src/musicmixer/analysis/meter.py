@@ -11,6 +11,8 @@ Bar 1 is then the beat where the kick hits and the snare does not (kick on 1
 and 3, snare on 2 and 4: this fixes the bar's parity), the bass moves and the
 harmony changes (this tells 1 from 3). A decision whose evidence is thin gets
 a low confidence, which `analyze` turns into a warning rather than silence.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The typed result of analysing one song: what the interpreter reads and the
-mix engine aligns on. Times are seconds from the start of the song."""
+mix engine aligns on. Times are seconds from the start of the song.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ a little harmony) peaks at section lines. Labels come from the arrangement
 too: the leading and trailing stretches without vocals are intro and outro,
 the loudest repeated material is the chorus, the rest with vocals is verse,
 a quiet stretch without drums is a breakdown, a one-off a bridge.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ median over those frames, so octave slips in a few frames do not move it.
 At most `MAX_FRAMES` frames, spread over the song, are read: 0.08-0.16 s of
 CPU for a 3-minute stereo stem at 44.1 kHz (1500 frames after a 16 kHz
 resample took 0.6 s for the same figure within 1 Hz).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

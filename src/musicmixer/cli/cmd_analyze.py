@@ -1,6 +1,9 @@
 """`musicmixer analyze SONG [--stems DIR] [--json]`: tempo (with its half and
 double levels and their scores), beats, key, sections and stem character of
-one song (steps 2 and 3.5)."""
+one song (steps 2 and 3.5).
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ print the remix plan (step 4) as JSON, without rendering anything.
 
 A SONG may also be a SongAnalysis JSON file (what an analysis run saved), so
 plans can be tried on known analyses in a second.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

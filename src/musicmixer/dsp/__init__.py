@@ -1,4 +1,4 @@
-"""DSP building blocks for the mix engine (steps 7.7-15 of the spec's pipeline).
+"""DSP building blocks for the mix engine (steps 7.7-15).
 
 Each module is one idea; effects are small callables `(audio, sr) -> audio` on
 float32 arrays shaped (channels, n), so a chain reads top to bottom:
@@ -8,6 +8,8 @@ float32 arrays shaped (channels, n), so a chain reads top to bottom:
 
 Everything here is numpy/scipy only: pedalboard and matchering are GPL-3.0
 and are not used. The functions below are the pipeline's entry points, by step.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from .chain import Chain, Gain

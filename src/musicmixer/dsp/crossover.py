@@ -12,6 +12,8 @@ back to the input exactly. Offline that is the better choice, and the default.
 Zero-phase Butterworth low and high passes are power-complementary
 (|L|^2 + |H|^2 = 1), so the high side is computed as the input minus the low
 side: half the filtering, and the sum is exact by construction.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ the bands add back to the input exactly, so silence in the vocals means an
 untouched instrumental). Vocal activity is the vocal bus's short-term level
 against a threshold relative to its own loud passages; the mid band's gain
 follows it with a 30 ms attack and a 150 ms release.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ The level detector is stereo-linked peak, taken per short block (at most a
 quarter of the attack time), so the attack/release smoother - the one part
 that has to be a loop - runs about a thousand steps per second of audio
 instead of 44,100. The smoothed gain is interpolated back to every sample.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ class Compressor:
 
 
 # Step 11 ratios by stem: backing vocals lighter, because step 13.3's multiband
-# pass compresses them again (spec, "compression stacking mitigation").
+# pass compresses them again (docs/architecture.md, "compression stacking mitigation").
 VOCAL_COMPRESSION_RATIOS = {LEAD_VOCAL_STEM: 3.0, MIXED_VOCAL_STEM: 3.0, BACKING_VOCAL_STEM: 2.0}
 
 

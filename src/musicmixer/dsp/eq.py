@@ -1,9 +1,9 @@
 """Per-stem corrective EQ presets, step 7.75 (`ab_per_stem_eq_v1`).
 
 Mostly cuts (mud at 250-800 Hz, where stems from two songs pile up), with
-small presence boosts that never exceed +0.75 dB (REFERENCE.md's table). Every
+small presence boosts that never exceed +0.75 dB (the table in docs/architecture.md). Every
 vocal stem name - `vocals`, `lead_vocals`, `backing_vocals` - takes the
-"vocals" preset (spec, "Sound quality EQ preset mapping"); unknown stems "other".
+"vocals" preset (docs/architecture.md, "EQ preset mapping"); unknown stems "other".
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Filters run as second-order sections (`sosfilt`); `zero_phase=True` runs them
 forwards and backwards (`sosfiltfilt`), which squares the magnitude: peaks and
 shelves then use half their gain so the dB response stays as written, while
 high/low-pass slopes double (a Butterworth pair run twice is Linkwitz-Riley).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Cross-song level match, step 11.5: the vocals of one song sit 2 dB above
 the instrumental of the other (integrated LUFS), a move of at most +-12 dB.
 
-With vocal sub-stems (spec, step 11.5 "summed LUFS approach") the match is
+With vocal sub-stems (step 11.5, "summed LUFS approach") the match is
 made on the sum of the sub-stems, and the one resulting gain is applied to
 each of them, so the lead/backing balance the plan relies on is kept.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def cross_song_level_match(vocal: np.ndarray, inst: np.ndarray, sr: int,
                            max_gain_db: float = MAX_MATCH_DB) -> np.ndarray:
     """Step 11.5: the vocal, gained to instrumental LUFS + `offset_db` (clamped).
 
-    Returns the gained audio (not the gain), as the spec's callers expect;
+    Returns the gained audio (not the gain), as callers expect;
     silence on either side leaves the vocal as it is.
     """
     vocal_lufs, inst_lufs = measure_lufs(vocal, sr), measure_lufs(inst, sr)
@@ -55,7 +57,7 @@ def level_match_vocal_stems_with_gain(vocal_audio: dict[str, np.ndarray], inst_s
                                       sr: int) -> tuple[dict[str, np.ndarray], float]:
     """Step 11.5, also returning the gain (dB) applied, for the report.
 
-    The spec's six steps: (1) sum the sub-stems, (2) pre_lufs of the sum,
+    The summed LUFS approach: (1) sum the sub-stems, (2) pre_lufs of the sum,
     (3) `cross_song_level_match` on the sum, (4) post_lufs of the result,
     (5) gain_db = post_lufs - pre_lufs, (6) the same linear gain on every sub-stem.
     The input is not modified.

@@ -2,8 +2,10 @@
 programme loudness, so a quiet verse of one song and a loud chorus of the other
 end up closer, within small limits that keep the arrangement's dynamics.
 
-The tuning depends on the sound-quality flags (REFERENCE.md, step 13.7):
+The tuning depends on the sound-quality flags (step 13.7):
 multiband compression already evens the mix, so with it the leveler does least.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

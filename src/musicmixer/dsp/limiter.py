@@ -7,6 +7,8 @@ released exponentially, then smoothed by a moving average as long as the
 lookahead. Each step can only lower the gain below what a sample needs, so
 the output stays under the ceiling; a final measurement and, if needed, a
 second pass (or a small static trim) make sure of it.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

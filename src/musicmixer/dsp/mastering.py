@@ -3,13 +3,14 @@ fades (step 15). Matching a reference track (step 14.5) is in `reference.py`.
 
 The chain reads: gain to the target LUFS -> true-peak limiter -> fades. The
 first pass caps the gain so the loudest true peak meets the limiter at most
-3 dB over the ceiling (REFERENCE.md: "peaks stay within 3 dB of the
-ceiling"), which spares the limiter on ordinary mixes. Limiting and fades take
+3 dB over the ceiling, which spares the limiter on ordinary mixes. Limiting and fades take
 some loudness away, so the chain runs again with the shortfall added until the
 output is within 0.1 LU of the target. A dynamic mix (crest factor over ~15 dB)
-cannot reach the target under that cap - the reference product shipped 3 LU
+cannot reach the target under that cap - the older app this design replaced shipped 3 LU
 short that way - so the later passes may drive the limiter up to
 `max_drive_db` (8 dB); past that the target is given up and the report says so.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 Two songs' stems rarely share a spectral balance; a gentle per-band compressor
 evens out the low end and the vocal range separately. Bands are split by LR4
-crossovers at 150/600/3000 Hz and compressed with REFERENCE.md's values; the
+crossovers at 150/600/3000 Hz and compressed with the values in `MULTIBAND_BANDS`; the
 input's integrated loudness is restored afterwards so step 14 sees the same
 level whether this step ran or not.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Reference mastering, step 14.5 (`ab_reference_mastering_v1`): give the mix
 the long-term tonal balance and the loudness of a reference track.
 
-The reference product used the `matchering` library; matchering is GPL-3.0,
+The older app this design replaced used the `matchering` library; matchering is GPL-3.0,
 so this is our own, simpler take on the same idea: compare the two tracks'
 long-term spectra in 1/3-octave bands, turn the difference (level offset
 removed, smoothed, limited to +-6 dB) into a linear-phase FIR EQ, then master
 to the reference's loudness with the same true-peak limiter as step 14.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Time-stretching and stacking two songs leave narrow ringing peaks - boxy at
 stand more than 10 dB above a smoothed baseline in those two ranges (at most
 three, strongest first) and cuts each with a narrow peaking filter: Q 4-6 from
 the peak's width, never deeper than -3 dB.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@
 schema per stem mode) and repairs what comes back. The fallback policy lives
 here and only here: with no LLM configured, on any LLM failure, or when the
 LLM's plan cannot be repaired, the offline planner reads the prompt instead.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ musicmixer only reaches it when the prompt-reading offline planner itself
 cannot lay a plan. Gains are written once per section label in the 6-stem
 vocabulary and projected onto the mode by its fold/split rules
 (`StemMode.project`).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ mode by its fold/split rules (`StemMode.project`: guitar and piano fold into
 `DEFAULT_BACKING_VOCAL_RATIO`), so the LLM never sees a stem name its schema
 would reject. Messages use the Anthropic shape (tool_use / tool_result); the
 OpenAI client converts them.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Which provider runs is the settings' business (`llm_provider`, looked up in
 planner plans instead. Each provider raises `RetryableLLMError` for 429/5xx
 and `LLMError` for anything else; this module retries once on the former (SDK
 retries are off, so the count is ours).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

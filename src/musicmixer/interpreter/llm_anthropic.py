@@ -1,6 +1,9 @@
 """Anthropic Messages API client (step 4): a forced `create_remix_plan` tool
 call through the official SDK, the static system block cached, the SDK's own
-retries off so `llm.request_plan` owns the single retry."""
+retries off so `llm.request_plan` owns the single retry.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """OpenAI-compatible chat client (step 4) for Ollama, vLLM, llama.cpp server
 and the like: one POST to `{llm_base_url}/chat/completions` with the plan
-tool forced. httpx2 is the HTTP client the Anthropic SDK already brings."""
+tool forced. httpx2 is the HTTP client the Anthropic SDK already brings.
+
+Step numbers: see docs/architecture.md ("Step numbers").
+"""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ Unlike the original product's fixed layout it reads the prompt
 in the order written (`apply_wishes`: the later clause wins, no section is
 left silent), and explains clause by clause what it applied, ignored or
 found conflicting (`explain_offline`).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ timeline: beat 4k is that song's downbeat k, so a multiple of 4 is a bar line.
 `vocal_start_bar` is the vocal song's bar that plays with the first section;
 from there the two songs advance bar for bar (the vocals are stretched to fit).
 The two time ranges record which stretch of each song the plan uses.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

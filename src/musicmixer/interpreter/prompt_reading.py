@@ -7,6 +7,8 @@ clause, backing-vocal wishes ("choir", "raw verses"), mood and length.
 Which song sings comes from `song_refs`. Every clause is kept with how it
 was read, so the plan's explanation can list each as applied, ignored or
 conflicting.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 by the provider) and a user message with both songs' analysis and the prompt.
 Both take the `StemMode`; the backing-vocal guidance goes to every mode with a
 backing_vocals stem.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

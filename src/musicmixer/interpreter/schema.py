@@ -4,6 +4,8 @@ a stem mode.
 `tool_schema(mode)` writes the mode's stems into `stem_gains`, with the mode's
 description of each; `additionalProperties: false` holds in every mode so that
 the LLM cannot invent stem names.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

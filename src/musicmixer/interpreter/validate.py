@@ -4,6 +4,8 @@ LLM output is untrusted: every field is coerced, clamped or dropped with a
 warning. `repair_plan` is pure: it raises `PlanRepairError` only when nothing
 usable is left, and what happens then is the caller's policy (`interpret`
 falls back to the offline planner).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """On the beat, not just at the same tempo (step 9, with steps 8/8.5's decisions).
 
-A global stretch ratio leaves a drifting song drifting (the reference product
+A global stretch ratio leaves a drifting song drifting (the older app this design replaced
 was off by up to ~0.9 s). Here every beat of the vocal song is an anchor: the
 vocal song's beat `4 * vocal_start_bar + m` goes to the output time of the
 instrumental's beat `first_beat + m`, and Rubber Band's time map stretches each
@@ -9,6 +9,8 @@ beat's worth of audio to fit, so downbeats meet downbeats for the whole mix.
 The output timeline starts at the instrumental's first planned downbeat; the
 instrumental keeps its own timing (times `instrumental_ratio` when it is
 stretched too), so `output_beat_times` is simply its beat grid moved to zero.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

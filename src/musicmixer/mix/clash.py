@@ -9,6 +9,8 @@ dissonance is Huron's (1994) aggregate dyadic consonance, rescaled so that the
 perfect fifth/fourth is 0 and the semitone/major seventh 1; a unison/octave is
 0. Two random pitch sets score about 0.43; a voice in the band's key scores
 lower than the same voice a semitone off.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

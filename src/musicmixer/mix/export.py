@@ -5,6 +5,8 @@ stem as rendered, before mastering), `plan.json` and `report.json`. Everything
 is first written into a hidden temporary folder next to the output, then moved
 into place, the mix last; a failure removes the temporary folder, so an
 error never leaves half a mashup behind.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

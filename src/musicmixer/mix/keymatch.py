@@ -1,4 +1,4 @@
-"""Tempo and key decisions, steps 8 and 8.5 of the spec's pipeline.
+"""Tempo and key decisions, steps 8 and 8.5.
 
 Tempo (8) lives in `mix.tempo` (the beat mapping 1:1 / 2:1 / 1:2 and the
 stretch ratios); its names are re-exported here for the callers of both.
@@ -14,6 +14,8 @@ the measured harmonic clash between the vocals' and the instrumental's pitches
 over the bars that play together (`clash.py`), with a warning; a confident
 key-name shift that clashes far more than the best one (a misread mode) is
 overruled the same way. The clash before and after is reported either way.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ configured LUFS under the true-peak ceiling. Step 15's fades are part of both.
 so peaks meet the limiter at most a few dB over the ceiling (more drive only
 when the target needs it, at most 8 dB); off, the plain "normalise, then
 limit" chain whose limiter works as hard as the target asks.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

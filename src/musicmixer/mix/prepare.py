@@ -1,9 +1,11 @@
 """Steps 7.7-11.5: make the trimmed stems of two songs fit together.
 
 Each step is its own function over the stem dicts, so each can be tested and
-timed alone; `prepare` runs them in the spec's order. Vocal steps iterate over
+timed alone; `prepare` runs them in step order. Vocal steps iterate over
 whatever vocal stems there are (`vocals`, or `lead_vocals` + `backing_vocals`):
-the spec's 7.7/9/11/11.5 fixes for 7-stem mode.
+what 7-stem mode needs at steps 7.7, 9, 11 and 11.5.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ A ramp never takes more than half of either neighbouring section.
 
 Sections are always `PlanSection` models: a re-render loads the saved plan
 as a `RemixPlan` (`mix.rerender.read_render`).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

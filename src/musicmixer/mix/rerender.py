@@ -12,6 +12,8 @@ exported like a first render.
 Only per-section changes need the output beat grid: `report.json`'s
 `beat_times` when the pipeline saved it, otherwise a steady grid at the
 output tempo (sample 0 = the first section's downbeat, see `mix.align`).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

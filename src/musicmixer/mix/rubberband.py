@@ -1,6 +1,6 @@
 """Rubber Band (R3 engine) through its command-line tool, step 9.
 
-One call does tempo and key at once, as the reference product did: a constant
+One call does tempo and key at once, as the older app this design replaced did: a constant
 stretch (`ratio`), or a piecewise one given as a time map of (source second,
 target second) anchors, which is how vocals are warped onto the other song's
 beat grid (`align.py`). Vocal stems get the vocal engine settings (formant
@@ -20,6 +20,8 @@ as close to the 44.1 kHz result as at 32 kHz (2.0-3.9 dB against 2.4-4.5 dB
 log-spectral distance on three bench stems); `bench/stretch.py` measures the
 forms against the truth. The result is returned at the caller's rate and
 channel count.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

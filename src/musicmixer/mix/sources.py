@@ -5,6 +5,8 @@ Step 5 takes the vocal stems (`vocals`, or `lead_vocals` + `backing_vocals` in
 from the vocal song and every other stem from the instrumental song. Step 7
 cuts each to the span of its song the plan uses; step 7.5 drops stems that
 are near-silent there (their plan gains then simply have nothing to move).
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

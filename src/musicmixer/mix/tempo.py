@@ -18,6 +18,8 @@ naming every level found and the tempos that would work) only outside that.
 Bars stay aligned: in 2:1 two vocal bars fill one instrumental bar, in 1:2 one
 vocal bar fills two, and the vocal downbeat the plan starts on sits on an
 instrumental downbeat.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`separate_stems`: the one entry point to separation (spec: `separation.py`).
+"""`separate_stems`: the one entry point to separation.
 
 It picks the backend from settings (local HTDemucs ONNX, or the Modal app),
 forwards `vocal_sub_separation` to the Modal call, checks that the stems that
@@ -113,7 +113,7 @@ def local_backend(separate: Backend) -> Backend:
 
 def _separate_modal(job: SeparationJob, remote_fn=None) -> dict[str, np.ndarray]:
     """One call to the deployed `separate_stems_remote`, the flag forwarded
-    (spec: "Flag propagation"). `remote_fn` replaces the Modal lookup in tests."""
+    (docs/architecture.md, "flag propagation"). `remote_fn` replaces the Modal lookup in tests."""
     if remote_fn is None:
         remote_fn = modal_client.lookup_remote_function(job.settings)
     audio_bytes, filename, gain = modal_client.payload_for(job)

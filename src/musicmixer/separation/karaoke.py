@@ -2,7 +2,7 @@
 
 Pass 1 (BS-RoFormer-SW) gives 6 stems; with `vocal_sub_separation` pass 2
 (UVR_MDXNET_KARA_2) splits `vocals` into `lead_vocals` + `backing_vocals`
-(spec: "Second pass logic"). The Modal app hands in runners that call
+(docs/architecture.md, "second pass logic"). The Modal app hands in runners that call
 audio-separator on a GPU; the tests hand in runners that write real WAV files
 named the way audio-separator names them. Everything between the runners -
 matching, remapping, resampling, safe replacement, fallback - runs here, the
@@ -49,7 +49,7 @@ def separate_two_pass(audio_bytes: bytes, filename: str, vocal_sub_separation: b
 
     6 stems, or 7 with `vocal_sub_separation` when pass 2 succeeds. `release`
     runs between the passes so pass 1's model and tensors are freed before the
-    karaoke model loads (spec: "VRAM budget").
+    karaoke model loads (docs/architecture.md, "VRAM budget").
     """
     if not audio_bytes:
         raise SeparationError(f"{filename}: no audio bytes received")
@@ -106,7 +106,7 @@ def apply_karaoke_pass(stems: dict[str, bytes], karaoke: Runner, workdir: Path) 
     `vocals` is deleted only after both sub-stems are read, resampled to the
     primary rate and found non-empty. Any failure on the way - the runner
     raising, an output missing or empty, a decode error - logs a warning and
-    returns `stems` unchanged: graceful fallback to 6 stems (spec).
+    returns `stems` unchanged: graceful fallback to 6 stems.
     """
     if MIXED_VOCAL_STEM not in stems:
         logger.warning("no %r stem to sub-separate; keeping %d stems", MIXED_VOCAL_STEM, len(stems))

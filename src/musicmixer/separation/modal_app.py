@@ -1,4 +1,4 @@
-"""The Modal GPU app (spec: `services/separation_modal.py`). Deploy with
+"""The Modal GPU app. Deploy with
 
     pip install 'musicmixer[modal]' && modal deploy -m musicmixer.separation.modal_app
 
@@ -26,10 +26,10 @@ logger = logging.getLogger(__name__)
 
 APP_NAME = "musicmixer-separation"  # = Settings.modal_app_name
 GPU = "A10G"  # 24 GB: BS-RoFormer-SW ~8-10 GB, then the karaoke model ~2-3 GB
-TIMEOUT_S = 600  # two passes (spec: raised from 300 s)
+TIMEOUT_S = 600  # two passes (one pass had 300 s)
 MODEL_DIR = "/models"
 # 1.0: audio-separator only rescales a stem that would clip, instead of
-# peak-normalising every stem to 0.9 (REFERENCE.md); `undo_peak_normalisation`
+# peak-normalising every stem to 0.9 (its default); `undo_peak_normalisation`
 # repairs the clip case so stems still sum to the mix.
 NORMALIZATION_THRESHOLD = 1.0
 AMPLIFICATION_THRESHOLD = 0.0

@@ -42,7 +42,7 @@ def lookup_remote_function(settings: Settings):
 
 
 def call_remote(remote_fn, audio_bytes: bytes, filename: str, vocal_sub_separation: bool) -> dict:
-    """One remote call, keywords as the spec names them."""
+    """One remote call, keywords as `separate_stems_remote` takes them."""
     call = getattr(remote_fn, "remote", remote_fn)
     try:
         return call(audio_bytes=audio_bytes, filename=filename,
@@ -55,7 +55,7 @@ def call_remote(remote_fn, audio_bytes: bytes, filename: str, vocal_sub_separati
 
 def payload_for(job) -> tuple[bytes, str, float]:
     """What to upload: the original file for a whole song (smallest, as the
-    spec sends it), else FLAC of the decoded slice. Returns (bytes, filename,
+    older app sent it), else FLAC of the decoded slice. Returns (bytes, filename,
     gain to multiply the returned stems by)."""
     src = Path(job.source_path)
     if job.whole_song and src.suffix.lower() in _SENDABLE:

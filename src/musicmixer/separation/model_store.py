@@ -161,7 +161,7 @@ def _write_sidecar(target: Path, sha256: str) -> None:
 
 
 def _is_valid(target: Path, spec: ModelSpec) -> bool:
-    """True when `target` hashes to the spec's SHA-256, trusting a sidecar
+    """True when `target` hashes to `spec.sha256`, trusting a sidecar
     whose size and mtime still match the file."""
     if not target.is_file():
         return False

@@ -1,8 +1,8 @@
-"""The pure file logic of the Modal separation app (spec: `separation_modal.py`).
+"""The pure file logic of the Modal separation app.
 
 audio-separator writes one WAV per stem, named `{input}_({Stem})_{model}.wav`,
 and by default peak-normalises each stem on its own. Everything here turns
-those files back into the stems the spec promises, without Modal, torch or
+those files back into the stems the stem mode promises, without Modal, torch or
 audio-separator installed, so the tests run it for real:
 
 - `_tokenize_stem_filename` + `match_stem_files`: which file is which stem, by
@@ -12,7 +12,7 @@ audio-separator installed, so the tests run it for real:
 - `KARAOKE_STEM_MAP`: the karaoke model's names -> our sub-stem names.
 - `fit_to_rate`: karaoke outputs back to the primary pass's sample rate.
 - `undo_peak_normalisation`: per-stem gains that make the stems sum to the mix
-  again (REFERENCE.md: audio-separator's default breaks that).
+  again (audio-separator's default breaks that).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ KARAOKE_CKPT = "UVR_MDXNET_KARA_2.onnx"
 
 # Pass 1 names its stems exactly as ours (Vocals, Drums, Bass, Guitar, Piano, Other).
 PRIMARY_STEM_MAP = {name: name for name in ALL_STEMS}
-# Pass 2 output name -> the stem it becomes (spec: "Map karaoke outputs").
+# Pass 2 output name -> the stem it becomes (docs/architecture.md, "map karaoke outputs").
 KARAOKE_STEM_MAP = {"vocals": LEAD_VOCAL_STEM, "instrumental": BACKING_VOCAL_STEM}
 # Names some karaoke checkpoints use for the same two outputs.
 KARAOKE_ALIASES = {"no vocals": "instrumental", "karaoke": "instrumental",
@@ -116,7 +116,7 @@ def read_wav(source: str | Path | bytes | BinaryIO) -> tuple[np.ndarray, int]:
 
 def wav_bytes(audio: np.ndarray, sr: int) -> bytes:
     """Float32 WAV bytes: lossless for what the models produce, and the format
-    the dispatcher writes (spec: "Bytes are written ... as float32 WAVs")."""
+    the dispatcher writes (docs/architecture.md, "float32 WAV bytes")."""
     buf = io.BytesIO()
     sf.write(buf, np.asarray(audio, dtype=np.float32).T, sr, subtype="FLOAT", format="WAV")
     return buf.getvalue()

@@ -1,6 +1,6 @@
 """Remix jobs and their progress events, kept in SQLite under the data folder.
 
-The reference product kept sessions in memory and lost them on restart; here
+The older app this design replaced kept sessions in memory and lost them on restart; here
 every job and every event is a row, so a restarted server still knows each
 remix: finished ones stay playable until they expire, interrupted ones say
 why they stopped (`recover`). One connection per call keeps the store safe to

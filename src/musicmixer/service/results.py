@@ -8,6 +8,8 @@
 The rendered stems from step 16 are float32 WAV (about 60 MB per stem for a
 three-minute song); the page gets lossless 16-bit FLAC copies instead, a
 fraction of that, decoded by the browser itself.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`generate_song`: a spec in, a folder of stems, their mix and the exact truth out.
 
-The folder is named by the spec's hash and written truth-last, so a folder with
+The folder is named by the `SongSpec`'s hash and written truth-last, so a folder with
 a truth.json is complete and is reused as is.
 """
 
