@@ -58,28 +58,38 @@ def _salience_matrix(f0s: np.ndarray, n_bins: int, bin_hz: float, p: F0Params) -
                              shape=(len(f0s), n_bins))
 
 
+CHUNK_FRAMES = 256  # frames per block: bounds the (bins x frames) temporaries (~6 s of audio)
+
+
 def track(mag: np.ndarray, sr: int, n_fft: int, p: F0Params = F0Params()) -> np.ndarray:
     """f0 in Hz per frame (0 where unvoiced) of the predominant voice in `mag`
-    (bins x frames magnitude)."""
+    (bins x frames magnitude). Works in blocks of frames so that a long song's
+    temporaries stay small; only the Viterbi pass sees all frames at once."""
     n_bins, n_frames = mag.shape
     if n_frames == 0:
         return np.zeros(0)
     bin_hz = sr / n_fft
     f0s = candidates(p)
-    comp = np.sqrt(mag)
-    # local maxima only: a partial's side lobes must not vote for neighbouring candidates
-    peak = np.zeros_like(comp)
-    inner = (comp[1:-1] >= comp[:-2]) & (comp[1:-1] >= comp[2:])
-    peak[1:-1] = np.where(inner, comp[1:-1], 0.0)
-    sal = np.asarray(_salience_matrix(f0s, n_bins, bin_hz, p) @ peak)  # (cands, frames)
-    top = sal.max(axis=0)
-    emis = sal / np.maximum(top, 1e-12)
-    path = _viterbi(emis, p)
-    f0 = f0s[path]
+    weights = _salience_matrix(f0s, n_bins, bin_hz, p)
+    sal = np.zeros((len(f0s), n_frames))
+    for a in range(0, n_frames, CHUNK_FRAMES):
+        comp = np.sqrt(mag[:, a:a + CHUNK_FRAMES])
+        # local maxima only: a partial's side lobes must not vote for neighbouring candidates
+        peak = np.zeros_like(comp)
+        inner = (comp[1:-1] >= comp[:-2]) & (comp[1:-1] >= comp[2:])
+        peak[1:-1] = np.where(inner, comp[1:-1], 0.0)
+        sal[:, a:a + CHUNK_FRAMES] = np.asarray(weights @ peak)
+    emis = sal / np.maximum(sal.max(axis=0), 1e-12)
+    f0 = f0s[_viterbi(emis, p)]
     # voicing: the energy within the chosen comb against the frame's energy below the partial limit
-    energy = np.sum(comp[: int(p.max_partial_hz / bin_hz)] ** 2, axis=0)
-    comb = comb_mask(f0, n_bins, bin_hz, p)
-    explained = np.sum((comb * comp) ** 2, axis=0) / np.maximum(energy, 1e-20)
+    energy, explained = np.zeros(n_frames), np.zeros(n_frames)
+    top_bin = int(p.max_partial_hz / bin_hz)
+    for a in range(0, n_frames, CHUNK_FRAMES):
+        comp = np.sqrt(mag[:, a:a + CHUNK_FRAMES])
+        comb = comb_mask(f0[a:a + CHUNK_FRAMES], n_bins, bin_hz, p)
+        energy[a:a + CHUNK_FRAMES] = np.sum(comp[:top_bin] ** 2, axis=0)
+        explained[a:a + CHUNK_FRAMES] = np.sum((comb * comp) ** 2, axis=0)
+    explained /= np.maximum(energy, 1e-20)
     loud = energy > 1e-4 * max(float(energy.max()), 1e-20)
     voiced = (explained > p.voicing) & loud
     return np.where(voiced, f0, 0.0)
