@@ -5,7 +5,9 @@ WAVs sit next to it. Stems sharpen every estimate but none is required: beats
 read the drum stem alongside the mix, beat phase and bar 1 its kick and snare
 bands and the bass stem (`meter`), key and bar phase read the harmonic
 stems (everything but the drums), the vocal analysis reads the lead vocal in
-7-stem mode (spec step 3.5), and structure reads which stems play where.
+7-stem mode (step 3.5), and structure reads which stems play where.
+
+Step numbers: see docs/architecture.md ("Step numbers").
 """
 
 from __future__ import annotations
