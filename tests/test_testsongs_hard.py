@@ -140,3 +140,18 @@ def test_voice_timbres_keep_the_contour_and_change_the_tone(timbre):
     hf = lambda s: np.sum(s[2000:] ** 2) / np.sum(s ** 2)  # noqa: E731  (above 4 kHz)
     assert hf(spec_out) > 100 * hf(spec_in)
     assert colour_voice(audio, "clean", 4) is audio
+
+
+def test_hard_set_splits_are_fixed_and_disjoint():
+    from musicmixer.testsongs.hardset import hard_specs
+
+    dev, test = hard_specs(8, "dev"), hard_specs(8, "test")
+    assert hard_specs(3, "dev") == dev[:3]  # song i does not depend on the set's size
+    assert not {s.seed for s in dev} & {s.seed for s in test}
+    assert {s.feel for s in dev} == {"double_time", "half_time", "straight", "swing"}
+    for s in dev + test:
+        assert s.hard_options()
+        if s.feel != "swing":
+            assert 150.0 <= s.tempo <= 200.0
+    with pytest.raises(ValueError):
+        hard_specs(2, "train")
