@@ -143,7 +143,6 @@ def render(song: LmmsSong, cache: Path, sr: int = 44100) -> LmmsSong:
     folder.mkdir(parents=True, exist_ok=True)
     project = folder / "excerpt.mmp"
     song.bars = excerpt_project(song, project)
-    seconds = song.bars * 240.0 / song.bpm
     if not wav.exists():
         raw = folder / "render.wav"
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -151,7 +150,8 @@ def render(song: LmmsSong, cache: Path, sr: int = 44100) -> LmmsSong:
                         "-s", str(sr)], env=env, check=True, capture_output=True, timeout=900)
         audio, got = sf.read(str(raw), dtype="float32", always_2d=True)
         assert got == sr
-        n = min(len(audio), int(round(seconds * sr)))
+        bar_n = 240.0 / song.bpm * sr  # a song shorter than the excerpt ends on its last whole bar
+        n = int(round(min(song.bars, int(len(audio) / bar_n + 1e-6)) * bar_n))
         audio = audio[:n]
         fade = min(n, int(0.01 * sr))
         audio[n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
@@ -160,6 +160,8 @@ def render(song: LmmsSong, cache: Path, sr: int = 44100) -> LmmsSong:
         os.replace(tmp, wav)
         raw.unlink()
     song.wav = wav
+    song.bars = min(song.bars, int(sf.info(str(wav)).frames / sr * song.bpm / 240.0 + 0.01))
+    seconds = song.bars * 240.0 / song.bpm
     beat_s = 60.0 / song.bpm
     beats = [round(k * beat_s, 6) for k in range(song.bars * 4)]
     song.truth = {"title": song.name, "tempo": song.bpm, "beats": beats, "downbeats": beats[::4],

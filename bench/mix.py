@@ -79,6 +79,10 @@ HARD_PAIRS = [
           voice_timbre="breathy", tempo_drift=0.02),
      dict(tempo=176.0, key="Bb", mode="major", seed=48, title="Hard I3", feel="double_time",
           guitar_tone="overdrive", syncopation=True, tempo_wander=0.02)),        # 1:1, half time
+    (dict(tempo=132.0, key="G", mode="major", seed=49, title="Hard V4", feel="straight",
+          guitar_tone="overdrive", voice_timbre="breathy", drumless_intro=True),
+     dict(tempo=140.0, key="E", mode="minor", seed=50, title="Hard I4", feel="straight",
+          guitar_tone="distortion", syncopation=True, tempo_wander=0.02)),       # 1:1, moderate
 ]
 PROMPT = "vocals from song A over song B, backing vocals down in the verse, choir in the chorus"
 
@@ -176,9 +180,10 @@ def vocal_alignment(plan, rep, stems: dict, vocal_song, inst_song) -> dict:
     from grid_alignment import alignment, division_for
     from musicmixer.stems import VOCAL_STEM_NAMES
 
-    vocal_bus = sum((a for n, a in stems.items() if n in VOCAL_STEM_NAMES), None)
-    if vocal_bus is None:
+    vocal_parts = [a for n, a in stems.items() if n in VOCAL_STEM_NAMES]
+    if not vocal_parts:
         return {"aligned": False, "why": "no vocal stem rendered"}
+    vocal_bus = sum(vocal_parts)
     start = plan.instrumental_range.start
     beats = np.asarray(inst_song.truth["beats"])
     out_beats = (beats[beats >= start - 1e-3] - start) * rep["tempo"]["instrumental_ratio"]
