@@ -10,7 +10,8 @@ Sets:
   anticipated kicks and snares, driven power chords, drumless intros, +-2 % wander
   and drift, swing, harsh and breathy Festival voices).
 - lmms: LMMS demo projects rendered headless (bench/lmms_songs.py): the project's
-  grid is the truth, no key truth; mix only (no stems), licences in the output.
+  grid is the truth, no key truth; licences in the output; stems (per-track
+  renders, sorted by track name) only with --lmms-stems (one more render each).
 
 Splits, fixed before any tuning (the test split is for reporting, never tuning):
 generated dev = seed 0 (the standard set), test = seed 1000 (a fresh draw);
@@ -177,13 +178,16 @@ def load_set(name: str, split: str, n: int, args) -> tuple[list, dict]:
         songs = [generate_song(s, args.cache) for s in hard_specs(n, split, voices)]
         return songs, {"voices": voices, "options": {s.truth["title"]: s.truth.get("hard_options")
                                                      for s in songs}}
-    from lmms_songs import catalogue, ensure_lmms, render, split as lmms_split
+    from lmms_songs import catalogue, ensure_lmms, render, split as lmms_split, stem_residual_db
 
     ensure_lmms()
     every = catalogue()
     songs = [render(s, args.lmms_cache) for s in lmms_split(every, split)[:n]]
-    return songs, {"projects": {s.name: {"bpm": s.bpm, "licence": s.licence, "bars": s.bars}
-                                for s in songs},
+    projects = {s.name: {"bpm": s.bpm, "licence": s.licence, "bars": s.bars} for s in songs}
+    if args.lmms_stems:
+        for s in songs:
+            projects[s.name] |= {"stem_residual_db": stem_residual_db(s), "tracks": s.track_stems}
+    return songs, {"projects": projects,
                    "skipped": {s.name: s.skipped for s in every if s.skipped}}
 
 
@@ -198,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lmms-cache", type=Path, default=ROOT / "build" / "bench-lmms")
     p.add_argument("--voices", default="gm", choices=("gm", "auto", "festival"))
     p.add_argument("--hard-voices", default="auto", choices=("gm", "auto", "festival"))
-    p.add_argument("--modes", default="mix,stems4", help="stems4 is skipped for lmms")
+    p.add_argument("--modes", default="mix,stems4", help="stems4 needs --lmms-stems for lmms")
+    p.add_argument("--lmms-stems", action="store_true", help="render LMMS tracks for stems4")
     p.add_argument("--verbose", action="store_true", help="one line per song on stderr")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT / "bench"))
@@ -219,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                                          max(s.truth["tempo"] for s in songs)],
                          "prepare_seconds": round(prepared, 1)}
             for mode in args.modes.split(","):
-                if mode == "stems4" and name == "lmms":
+                if mode == "stems4" and name == "lmms" and not args.lmms_stems:
                     continue
                 rows = [evaluate(s, mode) for s in songs]
                 if args.verbose:

@@ -9,6 +9,11 @@ cached under build/ and never committed. The licence of every project is read
 from the package's copyright file (Debian's last-matching-stanza rule) and
 reported beside its figures. The projects carry no key: key is not scored.
 
+Stem truth comes from `lmms rendertracks` (one file per instrument track, named
+after the track): drum, bass and vocal tracks are told apart by name (STEM_WORDS),
+everything else is "other". The project's master effects are not in the track
+files, so the stems add up to the mix only roughly (the residual is reported).
+
 LMMS (`lmms`, `lmms-common`) is a bench-only dependency: `ensure_lmms()` says how
 to install it when it is missing; the tests do not need it.
 """
@@ -33,6 +38,14 @@ TICKS_PER_BEAT = 48          # LMMS: 192 ticks per 4/4 bar
 EXCERPT_SECONDS = 60.0
 SPLIT_SEED = 15              # shuffles the project list once; first half dev, second test
 CLIP_TAGS = ("pattern", "bbtco", "sampletco", "automationpattern")
+# First match wins, in this order (a "bassdrum" is a drum).
+STEM_WORDS = (
+    ("drums", ("kick", "bassdrum", "bd", "snare", "sd", "hihat", "hat", "hh", "crash", "ride",
+               "cymbal", "clap", "tom", "perc", "drum", "sidestick", "rim", "shaker", "tamb",
+               "808", "909", "cowbell", "kicker")),
+    ("vocals", ("vocal", "voice", "vox", "choir", "singer")),
+    ("bass", ("bass", "sub", "303", "302")),
+)
 
 
 @dataclass
@@ -46,6 +59,20 @@ class LmmsSong:
     wav: Path | None = None
     skipped: str | None = None
     truth: dict = field(default_factory=dict)
+    track_stems: dict = field(default_factory=dict)  # track file -> stem, once rendered
+
+    def truth_stems(self, names) -> dict[str, np.ndarray]:
+        """Per-track renders summed into `names` (vocals/drums/bass/other), each (2, n)."""
+        import soundfile as sf
+
+        stems = render_stems(self)
+        n = sf.info(str(self.wav)).frames
+        out = {}
+        for name in names:
+            path = self.wav.parent / f"{name}.wav"
+            out[name] = (np.ascontiguousarray(sf.read(str(path), dtype="float32", always_2d=True)[0][:n].T)
+                         if name in stems else np.zeros((2, n), np.float32))
+        return out
 
 
 def ensure_lmms() -> None:
@@ -167,3 +194,60 @@ def render(song: LmmsSong, cache: Path, sr: int = 44100) -> LmmsSong:
     song.truth = {"title": song.name, "tempo": song.bpm, "beats": beats, "downbeats": beats[::4],
                   "duration": seconds, "licence": song.licence, "bars": song.bars}
     return song
+
+
+def stem_of(track_file: str) -> str:
+    """Which stem a rendered track belongs to, from its name ("3_kick02.ogg.wav")."""
+    import re
+
+    name = track_file.split("_", 1)[-1]
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", name)]
+    text = " ".join(words)
+    for stem, keys in STEM_WORDS:  # whole words; longer keys also inside words
+        if any(k in words or (len(k) >= 5 and k in text) for k in keys):
+            return stem
+    return "other"
+
+
+def render_stems(song: LmmsSong, sr: int = 44100) -> set[str]:
+    """Render each track of the excerpt once (cached beside the mix) and sum them
+    into stems; returns the stems that have any track."""
+    import tempfile
+
+    import soundfile as sf
+
+    folder = song.wav.parent
+    index = folder / "stems.txt"
+    if not index.exists():
+        n = sf.info(str(song.wav)).frames
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+            subprocess.run(["lmms", "--allowroot", "rendertracks", str(folder / "excerpt.mmp"),
+                            "-o", tmp + "/", "-f", "wav", "-s", str(sr)],
+                           env=env, check=True, capture_output=True, timeout=1800)
+            sums: dict[str, np.ndarray] = {}
+            lines = []
+            for f in sorted(Path(tmp).glob("*.wav")):
+                audio = sf.read(str(f), dtype="float32", always_2d=True)[0][:n]
+                stem = stem_of(f.name)
+                lines.append(f"{f.name}\t{stem}")
+                acc = sums.setdefault(stem, np.zeros((n, 2), np.float32))
+                acc[: len(audio)] += audio
+        for stem, audio in sums.items():
+            sf.write(str(folder / f"{stem}.wav"), audio, sr, subtype="FLOAT")
+        index.write_text("\n".join(lines) + "\n")
+    pairs = [line.split("\t") for line in index.read_text().splitlines() if line]
+    song.track_stems = dict(pairs)
+    return {stem for _, stem in pairs}
+
+
+def stem_residual_db(song: LmmsSong) -> float:
+    """Level of (mix - sum of stems) relative to the mix, in dB."""
+    import soundfile as sf
+
+    mix = sf.read(str(song.wav), dtype="float64", always_2d=True)[0]
+    total = np.zeros_like(mix)
+    for stem in render_stems(song):
+        total += sf.read(str(song.wav.parent / f"{stem}.wav"), dtype="float64", always_2d=True)[0]
+    err = np.sqrt(np.mean((mix - total) ** 2))
+    return round(float(20 * np.log10(err / max(np.sqrt(np.mean(mix ** 2)), 1e-12) + 1e-12)), 1)
