@@ -115,16 +115,21 @@ def tempo_scores(tempo: float, ref: float) -> dict:
             "tempo_factor": round(tempo / ref, 3)}
 
 
+def load_audio(song) -> np.ndarray:
+    """(2, n) float32 mix of a GeneratedSong or an LMMS render."""
+    if hasattr(song, "load_mix"):
+        return song.load_mix()
+    import soundfile as sf
+
+    return np.ascontiguousarray(sf.read(str(song.wav), dtype="float32", always_2d=True)[0].T)
+
+
 def evaluate(song, stems_mode: str) -> dict:
     """One song: a GeneratedSong, or an LMMS render (mix only, no key, no sections)."""
     import mir_eval
-    import soundfile as sf
 
     t = song.truth
-    if hasattr(song, "load_mix"):
-        mix = song.load_mix()
-    else:
-        mix = np.ascontiguousarray(sf.read(str(song.wav), dtype="float32", always_2d=True)[0].T)
+    mix = load_audio(song)
     stems = song.truth_stems(FOUR_STEMS) if stems_mode == "stems4" else None
     t0 = time.perf_counter()
     a = analyze_song(mix, 44100, stems, title=t["title"])
@@ -215,9 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             songs, about = load_set(name, split, args.songs, args)
             prepared = time.perf_counter() - t0
             if not warmed:  # import and first-call costs are not billed to a song
-                first = songs[0].load_mix() if hasattr(songs[0], "load_mix") else None
-                analyze_song(first[:, : 44100 * 8] if first is not None
-                             else np.zeros((2, 44100 * 8), np.float32), 44100)
+                analyze_song(load_audio(songs[0])[:, : 44100 * 8], 44100)
                 warmed = True
             res: dict = {"songs": len(songs), **about,
                          "tempo_range": [min(s.truth["tempo"] for s in songs),

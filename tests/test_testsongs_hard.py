@@ -84,6 +84,21 @@ def test_felt_pulse_of_double_and_half_time():
     assert np.allclose(np.diff(hats), 0.5)                # eighths: two per felt beat
 
 
+def test_skank_beat_puts_the_snares_between_the_pulse():
+    score = compose(SongSpec(tempo=180.0, bars=4, seed=2, feel="skank", sections=(("verse", 4),)))
+    assert _hits(score, KICK, 1) == [0.0, 1.0, 2.0, 3.0]      # kick on every felt beat
+    assert _hits(score, SNARE, 1) == [0.5, 1.5, 2.5, 3.5]     # snare on every off-beat
+
+
+def test_natural_minor_drops_the_leading_tone_over_v():
+    from musicmixer.testsongs.harmony import Pitches
+
+    harmonic = Pitches(SongSpec(key="A", mode="minor")).chord_pitches(4, 60, 72)
+    natural = Pitches(SongSpec(key="A", mode="minor", natural_minor=True)).chord_pitches(4, 60, 72)
+    assert 8 in {p % 12 for p in harmonic} and 8 not in {p % 12 for p in natural}  # G# vs G
+    assert 7 in {p % 12 for p in natural}
+
+
 def test_syncopation_anticipates_kicks_and_snares():
     spec = SongSpec(tempo=160.0, bars=8, seed=2, syncopation=True, sections=(("verse", 8),))
     plain = compose(SongSpec(**{**spec.__dict__, "syncopation": False}))
@@ -148,7 +163,7 @@ def test_hard_set_splits_are_fixed_and_disjoint():
     dev, test = hard_specs(8, "dev"), hard_specs(8, "test")
     assert hard_specs(3, "dev") == dev[:3]  # song i does not depend on the set's size
     assert not {s.seed for s in dev} & {s.seed for s in test}
-    assert {s.feel for s in dev} == {"double_time", "half_time", "straight", "swing"}
+    assert {s.feel for s in dev} == {"double_time", "half_time", "straight", "swing", "skank"}
     for s in dev + test:
         assert s.hard_options()
         if s.feel != "swing":

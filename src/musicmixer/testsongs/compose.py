@@ -175,6 +175,8 @@ def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool,
     elif feel == "double_time":
         snares = [1.0, 3.0]
         kicks = [k * 0.5 for k in range(8) if k * 0.5 not in snares]
+    elif feel == "skank":
+        kicks, snares = [0.0, 1.0, 2.0, 3.0], [0.5, 1.5, 2.5, 3.5]
     else:
         kicks, snares = [0.0, 2.0], [1.0, 3.0]
         if feel == "straight":
@@ -184,8 +186,8 @@ def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool,
     if light:
         kicks, snares = [0.0], []
     hits += [(k, KICK, 112 if k == 0 else 92) for k in kicks]
-    hits += [(s, SNARE, 100) for s in snares]
-    hat_step = 1.0 if light else 0.5
+    hits += [(s, SNARE, 108 if feel == "skank" else 100) for s in snares]
+    hat_step = 1.0 if light or feel == "skank" else 0.5
     hits += [(h * hat_step, HAT, 84 if (h * hat_step) % 1 == 0 else 64)
              for h in range(int(BEATS_PER_BAR / hat_step))]
     if section_start:
@@ -230,7 +232,7 @@ def _bass(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]
         "double_time": [(k * 0.5, 0.45, fifth if k in (4, 5) else root, 108 if k % 2 == 0 else 90)
                         for k in range(8)],
     }
-    return [Note(b0 + t, d, n, v) for t, d, n, v in patterns[feel]]
+    return [Note(b0 + t, d, n, v) for t, d, n, v in patterns.get(feel, patterns["double_time"])]
 
 
 def _voicing(p: Pitches, chord: int, low: int, high: int) -> list[int]:

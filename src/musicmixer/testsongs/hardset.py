@@ -1,9 +1,10 @@
 """The hard development set: generated songs with the traits that broke analysis
 on real band recordings (150-200 BPM, eighth-note kicks, half-time feels,
-anticipated kicks and snares, driven guitars in power chords, intros without
-drums, live tempo wander and drift, swing, harsh and breathy leads).
+anticipated kicks and snares, snares on every off-beat, driven guitars in power
+chords, minor without a leading tone, intros without drums, live tempo wander
+and drift, swing, harsh and breathy leads).
 
-Four archetypes take turns; each song draws its tempo, key, mode and options
+Five archetypes take turns; each song draws its tempo, key, mode and options
 from its own seed. The split is fixed before any tuning: dev songs use seeds
 5000 + i, test songs 6000 + i, and the test split is for reporting only.
 The truth beats are the felt pulse as spec.py defines it per feel.
@@ -23,19 +24,23 @@ FORM = (("intro", 4), ("verse", 8), ("chorus", 8), ("outro", 4))
 ARCHETYPES = (
     ("double-time metal", "double_time", (150.0, 200.0),
      dict(guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True,
-          tempo_wander=0.02, syncopation="?")),
+          tempo_wander=0.02, syncopation="?", natural_minor="?")),
     ("half-time heavy", "half_time", (150.0, 190.0),
-     dict(guitar_tone="overdrive", voice_timbre="?", tempo_drift="?", drumless_intro="?")),
+     dict(guitar_tone="overdrive", voice_timbre="?", tempo_drift="?", drumless_intro="?",
+          natural_minor="?")),
     ("syncopated rock", "straight", (150.0, 200.0),
      dict(guitar_tone="overdrive", voice_timbre="breathy", syncopation=True,
           drumless_intro=True, tempo_wander=0.02)),
     ("swing", "swing", (120.0, 170.0),
      dict(guitar_tone="?", voice_timbre="breathy", tempo_drift="?", tempo_wander=0.02)),
+    ("punk skank", "skank", (160.0, 200.0),
+     dict(guitar_tone="distortion", voice_timbre="harsh", tempo_wander=0.02,
+          natural_minor=True)),
 )
 
 
 def _draw(name: str, rng: np.random.Generator):
-    if name == "syncopation" or name == "drumless_intro":
+    if name in ("syncopation", "drumless_intro", "natural_minor"):
         return bool(rng.integers(2))
     if name == "voice_timbre":
         return ("harsh", "breathy")[int(rng.integers(2))]
@@ -56,8 +61,12 @@ def hard_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpe
         rng = np.random.default_rng(seed)
         label, feel, (lo, hi), opts = ARCHETYPES[i % len(ARCHETYPES)]
         options = {k: (_draw(k, rng) if v == "?" else v) for k, v in opts.items()}
+        tempo = round(float(rng.uniform(lo, hi)), 1)
+        key = KEYS[int(rng.integers(12))]
+        mode = ("major", "minor")[int(rng.integers(2))]
+        if mode == "major":
+            options.pop("natural_minor", None)  # it only changes minor songs
         specs.append(SongSpec(
-            tempo=round(float(rng.uniform(lo, hi)), 1), key=KEYS[int(rng.integers(12))],
-            mode=("major", "minor")[int(rng.integers(2))], seed=seed, feel=feel,
+            tempo=tempo, key=key, mode=mode, seed=seed, feel=feel,
             sections=FORM, title=f"Hard {split} {i:02d} {label}", voices=voices, **options))
     return specs

@@ -13,6 +13,8 @@ phrasing's quarter note.
   kicks run twice as fast as the pulse, the snare keeps it.
 - half_time: one snare per bar on 3; the snare's pulse is half the felt pulse,
   the hi-hat eighths keep it.
+- skank (the punk/metal "skank" beat): kick and cymbal on every beat, snare on
+  every off-beat eighth; the kicks are the pulse, the louder snares sit between.
 A benchmark's octave-aware score accepts the other metrical levels; the strict
 one asks for this one.
 """
@@ -30,7 +32,7 @@ import numpy as np
 # disk are not reused across generator versions.
 GENERATOR_VERSION = 7
 
-FEELS = ("straight", "swing", "half_time", "double_time")
+FEELS = ("straight", "swing", "half_time", "double_time", "skank")
 GUITAR_TONES = ("clean", "overdrive", "distortion")
 VOICE_TIMBRES = ("clean", "harsh", "breathy")
 # One period of the live-playing tempo wander, in beats, and a shorter one that
@@ -74,6 +76,7 @@ class SongSpec:
     drumless_intro: bool = False    # the intro has no drums (and no bass)
     tempo_wander: float = 0.0       # +-fraction of live-playing tempo wander around the drift
     voice_timbre: str = "clean"     # harsh (driven, gritty) or breathy (noise-laden) lead
+    natural_minor: bool = False     # minor without the leading tone over V (Aeolian rock)
 
     def __post_init__(self):
         if self.key not in PITCH_CLASSES:
@@ -182,10 +185,11 @@ FELT_PULSE = {
     "swing": "notated quarter: snare on 2 and 4, swung hi-hat eighths",
     "double_time": "notated quarter: snare on 2 and 4; kicks on the eighths run at twice it",
     "half_time": "notated quarter: hi-hat eighths; the one snare per bar (on 3) runs at half it",
+    "skank": "notated quarter: kick and cymbal on every beat; snares on every off-beat eighth",
 }
 
 HARD_DEFAULTS = {"syncopation": False, "guitar_tone": "clean", "drumless_intro": False,
-                 "tempo_wander": 0.0, "voice_timbre": "clean"}
+                 "tempo_wander": 0.0, "voice_timbre": "clean", "natural_minor": False}
 
 
 class Clock:
