@@ -24,11 +24,14 @@ SR = 44100
 
 
 def onsets(audio: np.ndarray, sr: int = SR, hop: int = 256, n_fft: int = 2048,
-           delta: float = 0.07, wait_s: float = 0.03) -> np.ndarray:
+           delta: float = 0.3, wait_s: float = 0.1) -> np.ndarray:
     """Onset times (s) of a (2, n) or (n,) signal: peaks of the log-magnitude
     spectral flux (centred frames of n_fft, `hop` apart) that stand `delta` (of the
     largest flux) above their ~50 ms neighbourhood, at least `wait_s` apart.
-    Plain numpy, so every run measures with the same stick."""
+    Plain numpy, so every run measures with the same stick. delta 0.3 and 0.1 s:
+    against the true note starts of generated vocals, 90 % of a GM voice's onsets
+    fall within 40 ms (0.07 and 0.03 s: 17 %); Festival's harsh voice stays loose
+    (a spread of ~120-190 ms between quartiles), which the reference carries."""
     x = np.asarray(audio, dtype=np.float64)
     mono = x.mean(axis=0) if x.ndim == 2 else x
     if not np.any(mono) or len(mono) < n_fft:
@@ -94,4 +97,5 @@ def alignment(vocal_bus: np.ndarray, output_beats: np.ndarray, vocal_source: np.
     med = {k: round(float(np.median(v)), 3)
            for k, v in (("median", placed), ("reference", reference), ("control", control))}
     return {**med, "onsets": int(len(placed)), "grid_division": division,
+            "gap": round(med["control"] - med["reference"], 3),  # how much the stick can tell
             "aligned": bool(abs(med["median"] - med["reference"]) < abs(med["median"] - med["control"]))}
