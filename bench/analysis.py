@@ -183,7 +183,8 @@ def load_set(name: str, split: str, n: int, args) -> tuple[list, dict]:
         songs = [generate_song(s, args.cache) for s in hard_specs(n, split, voices)]
         return songs, {"voices": voices, "options": {s.truth["title"]: s.truth.get("hard_options")
                                                      for s in songs}}
-    from lmms_songs import catalogue, ensure_lmms, render, split as lmms_split, stem_residual_db
+    from lmms_songs import catalogue, ensure_lmms, render, stem_residual_db
+    from lmms_songs import split as lmms_split
 
     ensure_lmms()
     every = catalogue()

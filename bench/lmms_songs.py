@@ -25,8 +25,8 @@ import hashlib
 import os
 import shutil
 import subprocess
-import zlib
 import xml.etree.ElementTree as ET
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from grid_alignment import alignment, division_for, eighth_grid, grid_distances  # noqa: E402
+from grid_alignment import alignment, division_for, eighth_grid, grid_distances
 
 SR = 44100
 
