@@ -11,7 +11,7 @@ reported beside its figures. The projects carry no key: key is not scored.
 
 Stem truth comes from `lmms rendertracks` (one file per instrument track, named
 after the track): drum, bass and vocal tracks are told apart by name (STEM_WORDS),
-everything else is "other". The project's master effects are not in the track
+then a synth whose notes sit low is bass; everything else is "other". The project's master effects are not in the track
 files, so the stems add up to the mix only roughly (the residual is reported).
 
 LMMS (`lmms`, `lmms-common`) is a bench-only dependency: `ensure_lmms()` says how
@@ -42,10 +42,11 @@ CLIP_TAGS = ("pattern", "bbtco", "sampletco", "automationpattern")
 STEM_WORDS = (
     ("drums", ("kick", "bassdrum", "bd", "snare", "sd", "hihat", "hat", "hh", "crash", "ride",
                "cymbal", "clap", "tom", "perc", "drum", "sidestick", "rim", "shaker", "tamb",
-               "808", "909", "cowbell", "kicker")),
+               "808", "909", "cowbell")),
     ("vocals", ("vocal", "voice", "vox", "choir", "singer")),
     ("bass", ("bass", "sub", "303", "302")),
 )
+BASS_BELOW = 40  # LMMS key 40 = MIDI 52 (E3): a synth whose notes sit below plays the bass
 
 
 @dataclass
@@ -196,8 +197,30 @@ def render(song: LmmsSong, cache: Path, sr: int = 44100) -> LmmsSong:
     return song
 
 
-def stem_of(track_file: str) -> str:
-    """Which stem a rendered track belongs to, from its name ("3_kick02.ogg.wav")."""
+def instrument_tracks(root: ET.Element) -> list[tuple[str, str, float | None]]:
+    """(name, plugin, mean note) of each instrument track, in `rendertracks`'s
+    order: the song's own instrument tracks, then those of the beat/bassline
+    editor (which every beat/bassline track shares). Notes in LMMS keys (MIDI - 12)."""
+    def info(track):
+        inst = track.find("instrumenttrack")
+        plugin = inst.find("instrument").get("name", "") if inst is not None else ""
+        keys = [int(n.get("key")) for n in track.iter("note")]
+        return track.get("name", ""), plugin, (float(np.mean(keys)) if keys else None)
+
+    top = root.find("song").find("trackcontainer").findall("track")
+    out = [info(t) for t in top if t.get("type") == "0"]
+    for t in top:
+        inner = t.find("bbtrack/trackcontainer")
+        if t.get("type") == "1" and inner is not None and inner.findall("track"):
+            out += [info(u) for u in inner.findall("track") if u.get("type") == "0"]
+            break
+    return out
+
+
+def stem_of(track_file: str, plugin: str = "", mean_key: float | None = None) -> str:
+    """Which stem a rendered track belongs to: by its name ("3_kick02.ogg.wav"),
+    else a synth playing low (mean note under E3) is bass (LMMS's kick synth is
+    not taken for drums: demos play leads on it)."""
     import re
 
     name = track_file.split("_", 1)[-1]
@@ -206,33 +229,53 @@ def stem_of(track_file: str) -> str:
     for stem, keys in STEM_WORDS:  # whole words; longer keys also inside words
         if any(k in words or (len(k) >= 5 and k in text) for k in keys):
             return stem
+    if plugin and plugin != "audiofileprocessor" and mean_key is not None and mean_key < BASS_BELOW:
+        return "bass"
     return "other"
 
 
-def render_stems(song: LmmsSong, sr: int = 44100) -> set[str]:
-    """Render each track of the excerpt once (cached beside the mix) and sum them
-    into stems; returns the stems that have any track."""
-    import tempfile
+def _number(path: Path) -> int:
+    head = path.name.split("_", 1)[0]
+    return int(head) if head.isdigit() else 10**6
 
+
+def render_stems(song: LmmsSong, sr: int = 44100) -> set[str]:
+    """Render each track of the excerpt once (kept as FLAC in tracks/ beside the
+    mix) and sum them into stems; returns the stems that have any track."""
     import soundfile as sf
 
     folder = song.wav.parent
+    tracks = folder / "tracks"
     index = folder / "stems.txt"
+    if not (tracks / "done").exists():
+        tmp = folder / "tracks.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        subprocess.run(["lmms", "--allowroot", "rendertracks", str(folder / "excerpt.mmp"),
+                        "-o", str(tmp) + "/", "-f", "wav", "-s", str(sr)],
+                       env=env, check=True, capture_output=True, timeout=1800)
+        for f in tmp.glob("*.wav"):
+            data, _ = sf.read(str(f), dtype="int16", always_2d=True)
+            sf.write(str(f.with_suffix(".flac")), data, sr)
+            f.unlink()
+        (tmp / "done").touch()
+        shutil.rmtree(tracks, ignore_errors=True)
+        tmp.rename(tracks)
     if not index.exists():
         n = sf.info(str(song.wav)).frames
-        with tempfile.TemporaryDirectory(dir=folder) as tmp:
-            env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-            subprocess.run(["lmms", "--allowroot", "rendertracks", str(folder / "excerpt.mmp"),
-                            "-o", tmp + "/", "-f", "wav", "-s", str(sr)],
-                           env=env, check=True, capture_output=True, timeout=1800)
-            sums: dict[str, np.ndarray] = {}
-            lines = []
-            for f in sorted(Path(tmp).glob("*.wav")):
-                audio = sf.read(str(f), dtype="float32", always_2d=True)[0][:n]
-                stem = stem_of(f.name)
-                lines.append(f"{f.name}\t{stem}")
-                acc = sums.setdefault(stem, np.zeros((n, 2), np.float32))
-                acc[: len(audio)] += audio
+        files = sorted(tracks.glob("*.flac"), key=_number)
+        known = instrument_tracks(load_project(folder / "excerpt.mmp"))
+        by_index = len(known) == len(files)
+        sums: dict[str, np.ndarray] = {}
+        lines = []
+        for k, f in enumerate(files):
+            _, plugin, mean_key = known[k] if by_index else ("", "", None)
+            stem = stem_of(f.name, plugin, mean_key)
+            lines.append(f"{f.name}\t{stem}")
+            audio = sf.read(str(f), dtype="float32", always_2d=True)[0][:n]
+            acc = sums.setdefault(stem, np.zeros((n, 2), np.float32))
+            acc[: len(audio)] += audio
         for stem, audio in sums.items():
             sf.write(str(folder / f"{stem}.wav"), audio, sr, subtype="FLOAT")
         index.write_text("\n".join(lines) + "\n")
