@@ -2,6 +2,7 @@
 
     python bench/mix.py [--bars 48 | --minutes 3] [--pairs 2] [--cache build/bench-songs]
                         [--local truth|onnx] [--modal truth|bands] [--reuse-stems]
+                        [--set generated|hard]
 
 Song pairs are generated (tempos >= 15% apart, different keys, one vocal song
 drifting in tempo). Configurations 1 and 3 separate with the local backend
@@ -17,6 +18,17 @@ downbeat offset measured on the rendered buses (median <= 20 ms, worst <= 50 ms)
 stem energy per section against the plan's gains, seconds per stage, mix
 seconds per output second (target <= 0.15 after separation) and whole-job
 seconds per output second (target <= 2, separation included), peak memory.
+
+Every rendered run also reports vocal-onset alignment (bench/grid_alignment.py):
+the median distance of the rendered vocals' onsets from the instrumental's
+eighth-note grid, beside a perfect-placement reference and an off-grid control
+(the vocals half an eighth late) from the same run; "aligned" when closer to
+the reference. `--set hard` runs the hard pairs instead (HARD_PAIRS: driven
+guitars, harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1
+pairs) in configuration 1 by default; a refused pair is a result ("rendered":
+false with the message), not a crash. Targets there: every pair renders, every
+pair aligned. The downbeat offset is measured on the generated pairs only (it
+pairs the songs' bars one to one).
 """
 
 from __future__ import annotations
@@ -48,16 +60,42 @@ PAIRS = [  # (vocal song, instrumental song)
     (dict(tempo=90.0, key="E", mode="minor", seed=33, title="Bench V1", tempo_drift=0.06),
      dict(tempo=108.0, key="F", mode="major", seed=34, title="Bench I1")),
 ]
+# (vocal song, instrumental song): the traits that broke real pairs.
+HARD_BASE = dict(voices="auto")
+HARD_PAIRS = [
+    (dict(tempo=170.0, key="C#", mode="minor", seed=41, title="Hard V0", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True),
+     dict(tempo=150.0, key="C", mode="minor", seed=42, title="Hard I0", feel="straight",
+          guitar_tone="overdrive", syncopation=True, tempo_wander=0.02)),       # 1:1 (read as 85?)
+    (dict(tempo=190.0, key="E", mode="minor", seed=43, title="Hard V1", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"),
+     dict(tempo=95.0, key="G", mode="major", seed=44, title="Hard I1", feel="straight",
+          guitar_tone="overdrive")),                                             # 2:1
+    (dict(tempo=88.0, key="A", mode="minor", seed=45, title="Hard V2", feel="straight",
+          voice_timbre="breathy"),
+     dict(tempo=172.0, key="D", mode="minor", seed=46, title="Hard I2", feel="double_time",
+          guitar_tone="distortion", drumless_intro=True)),                       # 1:2
+    (dict(tempo=160.0, key="F", mode="major", seed=47, title="Hard V3", feel="half_time",
+          voice_timbre="breathy", tempo_drift=0.02),
+     dict(tempo=176.0, key="Bb", mode="major", seed=48, title="Hard I3", feel="double_time",
+          guitar_tone="overdrive", syncopation=True, tempo_wander=0.02)),        # 1:1, half time
+    (dict(tempo=132.0, key="G", mode="major", seed=49, title="Hard V4", feel="straight",
+          guitar_tone="overdrive", voice_timbre="breathy", drumless_intro=True),
+     dict(tempo=140.0, key="E", mode="minor", seed=50, title="Hard I4", feel="straight",
+          guitar_tone="distortion", syncopation=True, tempo_wander=0.02)),       # 1:1, moderate
+]
 PROMPT = "vocals from song A over song B, backing vocals down in the verse, choir in the chorus"
 
 
-def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path):
+def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
+               set_name: str = "generated"):
     from musicmixer.testsongs import SongSpec, generate_song
 
     out = []
-    for spec in PAIRS[pair]:
+    for spec in (HARD_PAIRS if set_name == "hard" else PAIRS)[pair]:
         n = bars or int(round(minutes * spec["tempo"] / 4))
-        out.append(generate_song(SongSpec(bars=n, voices="gm", **spec), cache))
+        base = HARD_BASE if set_name == "hard" else dict(voices="gm")
+        out.append(generate_song(SongSpec(bars=n, **{**base, **spec}), cache))
     return out
 
 
@@ -65,10 +103,12 @@ def run_one(job: dict) -> dict:
     """One configuration on one pair, in its own process."""
     from musicmixer.audio import load_audio
     from musicmixer.config import AB_FLAGS, load_settings
+    from musicmixer.errors import MusicMixerError
     from musicmixer.pipeline import MixRequest, run_mix
     from musicmixer.separation.dispatcher import modal_backend
 
-    vocal_song, inst_song = make_songs(job["pair"], job["bars"], job["minutes"], Path(job["cache"]))
+    vocal_song, inst_song = make_songs(job["pair"], job["bars"], job["minutes"], Path(job["cache"]),
+                                       job["set"])
     cfg = CONFIGS[job["config"]]
     settings = load_settings(stem_backend=cfg["stem_backend"],
                              vocal_sub_separation=cfg["vocal_sub_separation"],
@@ -92,15 +132,25 @@ def run_one(job: dict) -> dict:
         backends["local"] = BACKENDS["local"]
     out = Path(job["out_dir"]) / "mashup.wav"
     t0 = time.perf_counter()
-    result = run_mix(MixRequest(vocal_song.mix_path, inst_song.mix_path, PROMPT, out,
-                                backends=backends), settings)
+    truth_bpm = [vocal_song.truth["tempo"], inst_song.truth["tempo"]]
+    try:
+        result = run_mix(MixRequest(vocal_song.mix_path, inst_song.mix_path, PROMPT, out,
+                                    backends=backends), settings)
+    except MusicMixerError as err:  # a refusal is a result
+        return {"pair": job["pair"], "set": job["set"], "config": job["config"],
+                "truth_bpm": truth_bpm, "rendered": False, "refused": str(err),
+                "wrote_output": out.exists(), "seconds": round(time.perf_counter() - t0, 1)}
     total = time.perf_counter() - t0
     rep = result.report
     seconds = rep["output"]["seconds"]
     stems = {p.stem: load_audio(p) for p in (out.parent / "stems").glob("*.wav")}
     return {
-        "pair": job["pair"], "config": job["config"],
+        "pair": job["pair"], "set": job["set"], "config": job["config"], "rendered": True,
+        "truth_bpm": truth_bpm,
         "tempo_bpm": [round(rep["tempo"]["vocal_bpm"], 1), round(rep["tempo"]["instrumental_bpm"], 1)],
+        "tempo_ratios": {"vocal": round(rep["tempo"]["vocal_ratio"], 4),
+                         "instrumental": round(rep["tempo"]["instrumental_ratio"], 4)},
+        "vocal_alignment": vocal_alignment(result.plan, rep, stems, vocal_song, inst_song),
         "keys": [rep["key"]["vocal_key"], rep["key"]["instrumental_key"]],
         "key_shift": {"vocal": rep["key"]["vocal_shift"], "instrumental": rep["key"]["instrumental_shift"]},
         "output_seconds": seconds,
@@ -110,7 +160,8 @@ def run_one(job: dict) -> dict:
         "downbeat_offset_ms": downbeat_stats(
             result.plan, rep, without_section_gains(stems, result.plan, rep), vocal_song,
             inst_song, separated(vocal_song, settings, backends, Path(job["out_dir"]), vocal=True),
-            separated(inst_song, settings, backends, Path(job["out_dir"]), vocal=False)),
+            separated(inst_song, settings, backends, Path(job["out_dir"]), vocal=False))
+        if job["set"] == "generated" else {},
         "section_energy": section_energy(rep["plan"]["sections"], stems),
         "stage_seconds": rep["stage_seconds"],
         "stage_cpu_seconds": rep["stage_cpu_seconds"],
@@ -121,6 +172,26 @@ def run_one(job: dict) -> dict:
         "peak_memory_mb": rep["peak_memory_mb"],
         "warnings": rep["warnings"],
     }
+
+
+def vocal_alignment(plan, rep, stems: dict, vocal_song, inst_song) -> dict:
+    """Onsets of the rendered vocal bus against the instrumental's true eighths in
+    output time (truth beats through the plan's range and stretch)."""
+    from grid_alignment import alignment, division_for
+
+    from musicmixer.stems import VOCAL_STEM_NAMES
+
+    vocal_parts = [a for n, a in stems.items() if n in VOCAL_STEM_NAMES]
+    if not vocal_parts:
+        return {"aligned": False, "why": "no vocal stem rendered"}
+    vocal_bus = sum(vocal_parts)
+    start = plan.instrumental_range.start
+    beats = np.asarray(inst_song.truth["beats"])
+    out_beats = (beats[beats >= start - 1e-3] - start) * rep["tempo"]["instrumental_ratio"]
+    out_beats = out_beats[out_beats <= rep["output"]["seconds"]]
+    source = vocal_song.truth_stems(["vocals"])["vocals"]
+    division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
+    return alignment(vocal_bus, out_beats, source, np.asarray(vocal_song.truth["beats"]), division)
 
 
 def without_section_gains(stems: dict, plan, rep, floor: float = 0.05) -> dict:
@@ -214,28 +285,49 @@ def main() -> int:
     ap.add_argument("--local", choices=["onnx", "truth"], default="onnx")
     ap.add_argument("--modal", choices=["truth", "bands"], default="truth")
     ap.add_argument("--reuse-stems", action="store_true", help="keep the stem cache between runs")
-    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--configs", default=None,
+                    help="comma list; default all four (generated) or 1-baseline (hard)")
+    ap.add_argument("--set", default="generated", choices=["generated", "hard"])
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    pairs = HARD_PAIRS if args.set == "hard" else PAIRS
+    configs = args.configs or (",".join(CONFIGS) if args.set == "generated" else "1-baseline")
     bars = None if args.minutes else args.bars
     data_root = ROOT / "build" / "bench-mix-data"
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for pair in range(min(args.pairs, len(PAIRS))):
-            make_songs(pair, bars, args.minutes, args.cache)
+        for pair in range(min(args.pairs, len(pairs))):
+            make_songs(pair, bars, args.minutes, args.cache, args.set)
             data_dir = data_root if args.reuse_stems else Path(tmp) / f"data-{pair}"
-            for config in args.configs.split(","):
-                job = dict(pair=pair, config=config, bars=bars, minutes=args.minutes,
+            for config in configs.split(","):
+                job = dict(pair=pair, set=args.set, config=config, bars=bars, minutes=args.minutes,
                            cache=str(args.cache), local=args.local, modal=args.modal,
                            data_dir=str(data_dir),
                            out_dir=str(Path(tmp) / f"out-{pair}-{config}"))
                 with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
                     runs.append(pool.submit(run_one, job).result())
+    all_runs, runs = runs, [r for r in runs if r["rendered"]]
     ok = lambda key, test: all(test(r) for r in runs)  # noqa: E731
+    aligned = [r["vocal_alignment"].get("aligned", False) for r in runs]
     summary = {
+        "rendered": f"{len(runs)}/{len(all_runs)}",
+        "refused": [r["refused"] for r in all_runs if not r["rendered"]],
+        "aligned": f"{sum(aligned)}/{len(all_runs)}",
+        "alignment_median": [r["vocal_alignment"].get("median") for r in runs],
+        "alignment_reference": [r["vocal_alignment"].get("reference") for r in runs],
+        "alignment_control": [r["vocal_alignment"].get("control") for r in runs],
+    }
+    if not runs:
+        print(json.dumps({"benchmark": "mix", "set": args.set, "summary": summary,
+                          "runs": all_runs}, indent=1))
+        return 0
+    summary |= {
         "lufs_error_max": max(abs(r["lufs_error"]) for r in runs),
         "true_peak_max": max(r["true_peak_dbtp"] for r in runs),
-        "downbeat_median_ms_max": max(r["downbeat_offset_ms"].get("median", np.nan) for r in runs),
-        "downbeat_worst_ms_max": max(r["downbeat_offset_ms"].get("worst", np.nan) for r in runs),
+        "downbeat_median_ms_max": max((r["downbeat_offset_ms"].get("median", np.nan) for r in runs
+                                       if r["downbeat_offset_ms"]), default=None),
+        "downbeat_worst_ms_max": max((r["downbeat_offset_ms"].get("worst", np.nan) for r in runs
+                                      if r["downbeat_offset_ms"]), default=None),
         "mix_seconds_per_output_second_max": max(r["mix_seconds_per_output_second"] for r in runs),
         "mix_cpu_seconds_per_output_second_max": max(r["mix_cpu_seconds_per_output_second"]
                                                      for r in runs),
@@ -245,12 +337,14 @@ def main() -> int:
             "downbeat": ok("db", lambda r: r["downbeat_offset_ms"].get("median", 1e9) <= 20
                            and r["downbeat_offset_ms"].get("worst", 1e9) <= 50),
             "mix_speed": ok("speed", lambda r: r["mix_seconds_per_output_second"] <= 0.15),
+            "all_rendered": len(runs) == len(all_runs),
+            "all_aligned": all(aligned) and len(runs) == len(all_runs),
         },
     }
-    print(json.dumps({"benchmark": "mix", "songs": {"bars": bars, "minutes": args.minutes,
-                                                    "local_backend": args.local,
-                                                    "modal_fake": args.modal},
-                      "summary": summary, "runs": runs}, indent=1))
+    print(json.dumps({"benchmark": "mix", "set": args.set,
+                      "songs": {"bars": bars, "minutes": args.minutes,
+                                "local_backend": args.local, "modal_fake": args.modal},
+                      "summary": summary, "runs": all_runs}, indent=1))
     return 0
 
 

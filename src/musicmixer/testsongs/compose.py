@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from .harmony import Pitches, song_chords
 from .spec import BEATS_PER_BAR, Clock, SongSpec
 
+# GM programs (0-based) of the guitar tones; the drive tones play power chords.
+GUITAR_PROGRAMS = {"clean": 25, "overdrive": 29, "distortion": 30}
+
 # Which parts play in which section; labels not listed play everything.
 ARRANGEMENT = {
     "intro": {"drums", "piano"},
@@ -61,6 +64,18 @@ def arrangement(label: str) -> set[str]:
     return ARRANGEMENT.get(label, ALL_PARTS)
 
 
+def section_parts(spec: SongSpec, label: str) -> set[str]:
+    """What plays in a section of this song: a drumless intro leaves out drums and
+    bass; in a song of driven guitars the guitar takes the piano's place (a band
+    without keys), so the harmony is power chords, bass and voice."""
+    parts = set(arrangement(label))
+    if spec.drumless_intro and label == "intro":
+        parts -= {"drums", "bass"}
+    if spec.heavy_guitar and "piano" in parts:
+        parts = (parts - {"piano"}) | {"guitar"}
+    return parts
+
+
 def compose(spec: SongSpec) -> Score:
     """All parts of the song, timed in seconds."""
     chords = song_chords(spec)
@@ -69,29 +84,39 @@ def compose(spec: SongSpec) -> Score:
         bars.extend((label, i, n) for i in range(n))
     p = Pitches(spec)
     score = Score(bar_sections=[b[0] for b in bars], total_beats=BEATS_PER_BAR * len(bars))
-    score.programs = {"drums": 0, "bass": 33, "piano": 0, "guitar": 25}
+    score.programs = {"drums": 0, "bass": 33, "piano": 0, "guitar": GUITAR_PROGRAMS[spec.guitar_tone]}
     parts: dict[str, list[Note]] = {k: [] for k in
                                     ("drums", "bass", "piano", "guitar", "lead", "backing_hi", "backing_lo")}
     if spec.backing == "unison":
         parts["double"] = []
     melodies: dict[str, list[list[Note]]] = {}
     last_bar = len(bars) - 1
+    anticipated = False  # the previous bar's kick on 4-and took this downbeat
     for bar, (label, i, n) in enumerate(bars):
-        on = arrangement(label)
+        on = section_parts(spec, label)
         chord = chords[bar]
         b0 = bar * BEATS_PER_BAR
         section_start = i == 0
         final = bar == last_bar
         if "drums" in on:
-            parts["drums"] += _drums(spec.feel, b0, section_start, light=label == "intro",
-                                     fill=i == n - 1 and n > 1 and not final,
-                                     pattern=spec.drums)
+            sync = _syncopation(spec, bar, anticipated and not section_start)
+            hits = _drums(spec.feel, b0, section_start, light=label == "intro",
+                          fill=i == n - 1 and n > 1 and not final, sync=sync,
+                          pattern=spec.drums)
+            parts["drums"] += hits
+            anticipated = bool(sync and sync["push"]) and any(
+                h.pitch == KICK and h.beat == b0 + 3.5 for h in hits)
+        else:
+            anticipated = False
         if "bass" in on:
             parts["bass"] += _bass(p, spec.feel, chord, b0, final)
         if "piano" in on:
             parts["piano"] += _piano(p, chord, b0, busy=label == "chorus", final=final)
         if "guitar" in on:
-            parts["guitar"] += _guitar(p, spec.feel, chord, b0, final)
+            if spec.heavy_guitar:
+                parts["guitar"] += _power_chords(p, spec.feel, chord, b0, final)
+            else:
+                parts["guitar"] += _guitar(p, spec.feel, chord, b0, final)
         if "lead_vocals" in on:
             if label not in melodies:
                 melodies[label] = _melody(spec, p, label, chords, bars)
@@ -104,7 +129,7 @@ def compose(spec: SongSpec) -> Score:
             hi, lo = _backing(p, chord, b0, bar)
             parts["backing_hi"].append(hi)
             parts["backing_lo"].append(lo)
-    clock = Clock(spec.tempo, score.total_beats, spec.tempo_drift)
+    clock = spec.clock(score.total_beats)
     for name, notes in parts.items():
         score.parts[name] = timed(notes, clock, spec.feel, strum=0.012 if name == "guitar" else 0.0)
     for nt in score.parts.get("double", []):
@@ -143,22 +168,39 @@ def _shift(nt: Note, beats: float) -> Note:
     return Note(nt.beat + beats, nt.beats, nt.pitch, nt.velocity, nt.lyric)
 
 
+def _syncopation(spec: SongSpec, bar: int, anticipated: bool) -> dict | None:
+    """Where this bar pushes (None: a plain bar). Odd bars anticipate: the kick on
+    3 comes an eighth early and a kick on 4-and takes the next downbeat, whose
+    own kick is then left out; every fourth bar also pulls the snare on 4 to
+    3-and. The truth beats do not move: the pulse is still where it was."""
+    if not spec.syncopation:
+        return None
+    return {"push": bar % 2 == 1, "snare_early": bar % 4 == 3, "drop_one": anticipated}
+
+
 def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool,
-           pattern: str = "standard") -> list[Note]:
+           sync: dict | None = None, pattern: str = "standard") -> list[Note]:
     if pattern == "eighth_kicks" and not light:
         return _eighth_kick_drums(b0, section_start, fill)
     hits: list[tuple[float, int, int]] = []
     if feel == "half_time":
         kicks, snares = [0.0, 2.5], [2.0]
+    elif feel == "double_time":
+        snares = [1.0, 3.0]
+        kicks = [k * 0.5 for k in range(8) if k * 0.5 not in snares]
+    elif feel == "skank":
+        kicks, snares = [0.0, 1.0, 2.0, 3.0], [0.5, 1.5, 2.5, 3.5]
     else:
         kicks, snares = [0.0, 2.0], [1.0, 3.0]
         if feel == "straight":
             kicks.append(2.5)
+    if sync and not light:
+        kicks, snares = _pushed(feel, kicks, snares, sync)
     if light:
         kicks, snares = [0.0], []
     hits += [(k, KICK, 112 if k == 0 else 92) for k in kicks]
-    hits += [(s, SNARE, 100) for s in snares]
-    hat_step = 1.0 if light else 0.5
+    hits += [(s, SNARE, 108 if feel == "skank" else 100) for s in snares]
+    hat_step = 1.0 if light or feel == "skank" else 0.5
     hits += [(h * hat_step, HAT, 84 if (h * hat_step) % 1 == 0 else 64)
              for h in range(int(BEATS_PER_BAR / hat_step))]
     if section_start:
@@ -184,6 +226,22 @@ def _eighth_kick_drums(b0: int, section_start: bool, fill: bool) -> list[Note]:
     return [Note(b0 + t, 0.25, pitch, vel) for t, pitch, vel in hits]
 
 
+def _pushed(feel: str, kicks: list[float], snares: list[float], sync: dict
+            ) -> tuple[list[float], list[float]]:
+    kicks, snares = list(kicks), list(snares)
+    if sync["snare_early"]:
+        last = max(snares)
+        snares = [s for s in snares if s != last] + [last - 0.5]
+    if sync["push"]:
+        kicks = [1.5 if k == 2.0 else k for k in kicks] + [3.5]
+    if sync["drop_one"]:
+        kicks = [k for k in kicks if k != 0.0]
+    if feel == "double_time":  # the kicks fill every eighth the snare leaves
+        kicks = [k * 0.5 for k in range(8) if k * 0.5 not in snares and
+                 (k or not sync["drop_one"])]
+    return sorted(set(kicks) - set(snares)), sorted(snares)
+
+
 def _bass(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]:
     root = p.root(chord, p.tonic(2))  # E1..D#3, a bass guitar's range
     if root > 47:
@@ -198,8 +256,11 @@ def _bass(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]
         "swing": [(0, 0.95, root, 112), (1, 0.95, fifth, 92), (2, 0.95, root + 12, 96),
                   (3, 0.45, fifth, 90), (3.5, 0.45, root, 86)],
         "half_time": [(0, 2.4, root, 112), (2.5, 0.45, fifth, 90), (3, 0.95, root, 96)],
+        # driving eighths on the root, the fifth on 3: a rock bass under double time
+        "double_time": [(k * 0.5, 0.45, fifth if k in (4, 5) else root, 108 if k % 2 == 0 else 90)
+                        for k in range(8)],
     }
-    return [Note(b0 + t, d, n, v) for t, d, n, v in patterns[feel]]
+    return [Note(b0 + t, d, n, v) for t, d, n, v in patterns.get(feel, patterns["double_time"])]
 
 
 def _voicing(p: Pitches, chord: int, low: int, high: int) -> list[int]:
@@ -231,6 +292,22 @@ def _guitar(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Not
         vel = 96 if t % 1 == 0 else 72
         notes += [Note(b0 + t, 0.45, n, vel) for n in tones]
     return notes
+
+
+def _power_chords(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]:
+    """Root, fifth and octave low on the neck (root E2..D#3), as a driven rhythm
+    guitar plays them: no third, so the chord's quality comes from bass and voice."""
+    root = p.root(chord, p.tonic(2))
+    while root < 40:
+        root += 12
+    while root >= 52:
+        root -= 12
+    tones = (root, root + 7, root + 12)
+    if final:
+        return [Note(b0, 3.8, n, 100) for n in tones]
+    hits = {"half_time": [0.0, 0.5, 1.5, 2.0, 2.5, 3.5],
+            "swing": [0.0, 1.0, 1.5, 2.5, 3.0, 3.5]}.get(feel, [k * 0.5 for k in range(8)])
+    return [Note(b0 + t, 0.45, n, 104 if t % 1 == 0 else 84) for t in hits for n in tones]
 
 
 RHYTHMS = (

@@ -51,7 +51,7 @@ class Pitches:
     def midi(self, degree: int, tonic_midi: int, chord: int | None = None) -> int:
         octave, step = divmod(degree, 7)
         semis = self.spec.scale[step]
-        if self.minor and step == 6 and chord == 4:
+        if self.minor and step == 6 and chord == 4 and not self.spec.natural_minor:
             semis += 1  # leading tone over V
         return tonic_midi + 12 * octave + semis
 

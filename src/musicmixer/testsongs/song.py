@@ -11,16 +11,16 @@ import os
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..stems import SEVEN_STEMS
-from .compose import Note, Score, arrangement, compose
+from .compose import Note, Score, compose, section_parts
 from .mixdown import SAMPLE_RATE, build_stems, mix_of, write_wav
 from .render import DRUM_CHANNEL, render_part
-from .spec import BEATS_PER_BAR, Clock, SongSpec
+from .spec import BEATS_PER_BAR, FELT_PULSE, Clock, SongSpec
 
 STEM_FILES = ("drums", "bass", "piano", "guitar", "lead_vocals", "backing_vocals")
 TAIL_SECONDS = 1.5
@@ -107,10 +107,14 @@ def generate_song(spec: SongSpec, out_dir: str | os.PathLike) -> GeneratedSong:
     song_dir.mkdir(parents=True, exist_ok=True)
 
     score = compose(spec)
-    clock = Clock(spec.tempo, score.total_beats, spec.tempo_drift)
+    clock = spec.clock(score.total_beats)
     song_end = clock.time(score.total_beats)
     n = int(round((song_end + TAIL_SECONDS) * SAMPLE_RATE))
     rendered = _render(score, voices, song_end + TAIL_SECONDS, n)
+    if spec.voice_timbre != "clean":
+        from .timbre import colour_voice
+
+        rendered["lead"] = colour_voice(rendered.get("lead"), spec.voice_timbre, spec.seed)
     stems = build_stems(rendered, n)
     for name in STEM_FILES:
         write_wav(paths[name], stems[name])
@@ -166,7 +170,7 @@ def make_truth(spec: SongSpec, score: Score, clock: Clock, n: int, voices: str, 
             "label": label, "start_bar": bar, "end_bar": bar + length,
             "start_time": round(clock.time(bar * BEATS_PER_BAR), 6),
             "end_time": round(clock.time((bar + length) * BEATS_PER_BAR), 6),
-            "stems": sorted(arrangement(label) & set(STEM_FILES)),
+            "stems": sorted(section_parts(spec, label) & set(STEM_FILES)),
         })
         bar += length
     by_stem: dict[str, list[Note]] = {s: [] for s in STEM_FILES}
@@ -175,6 +179,10 @@ def make_truth(spec: SongSpec, score: Score, clock: Clock, n: int, voices: str, 
     for part, notes in score.parts.items():
         by_stem[stem_of.get(part, part)] += notes
     gap = 60.0 / spec.tempo
+    extra = {}
+    if spec.hard_options() or spec.feel == "double_time":
+        # truth of the hard set: which level the beats are (see spec.py's FELT_PULSE)
+        extra = {"felt_pulse": FELT_PULSE[spec.feel], "hard_options": spec.hard_options()}
     return {
         "title": spec.title, "artist": spec.artist,
         "tempo": spec.tempo, "tempo_end": round(clock.bpm(score.total_beats), 6),
@@ -188,5 +196,6 @@ def make_truth(spec: SongSpec, score: Score, clock: Clock, n: int, voices: str, 
         "song_end": round(clock.time(score.total_beats), 6),
         "duration": n / SAMPLE_RATE, "sample_rate": SAMPLE_RATE,
         "voices": voices, "cache_key": key,
-        "spec": {**asdict(spec), "sections": [list(s) for s in spec.form()]},
+        "spec": {**spec.as_dict(), "sections": [list(s) for s in spec.form()]},
+        **extra,
     }

@@ -1,0 +1,74 @@
+"""The hard development set: generated songs with the traits that broke analysis
+on real band recordings (150-200 BPM, eighth-note kicks, half-time feels,
+anticipated kicks and snares, snares on every off-beat, driven guitars in power
+chords, minor without a leading tone, intros without drums, live tempo wander
+and drift, swing, harsh and breathy leads).
+
+Five archetypes take turns; each song draws its tempo, key, mode and options
+from its own seed. The split is fixed before any tuning: dev songs use seeds
+5000 + i, test songs 6000 + i, and the test split is for reporting only.
+The truth beats are the felt pulse as spec.py defines it per feel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .spec import SongSpec
+
+SPLIT_SEEDS = {"dev": 5000, "test": 6000}
+KEYS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+FORM = (("intro", 4), ("verse", 8), ("chorus", 8), ("outro", 4))
+
+# name: (feel, tempo range BPM, options). "?" options are drawn per song.
+ARCHETYPES = (
+    ("double-time metal", "double_time", (150.0, 200.0),
+     dict(guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True,
+          tempo_wander=0.02, syncopation="?", natural_minor="?")),
+    ("half-time heavy", "half_time", (150.0, 190.0),
+     dict(guitar_tone="overdrive", voice_timbre="?", tempo_drift="?", drumless_intro="?",
+          natural_minor="?")),
+    ("syncopated rock", "straight", (150.0, 200.0),
+     dict(guitar_tone="overdrive", voice_timbre="breathy", syncopation=True,
+          drumless_intro=True, tempo_wander=0.02)),
+    ("swing", "swing", (120.0, 170.0),
+     dict(guitar_tone="?", voice_timbre="breathy", tempo_drift="?", tempo_wander=0.02)),
+    ("punk skank", "skank", (160.0, 200.0),
+     dict(guitar_tone="distortion", voice_timbre="harsh", tempo_wander=0.02,
+          natural_minor=True)),
+)
+
+
+def _draw(name: str, rng: np.random.Generator):
+    if name in ("syncopation", "drumless_intro", "natural_minor"):
+        return bool(rng.integers(2))
+    if name == "voice_timbre":
+        return ("harsh", "breathy")[int(rng.integers(2))]
+    if name == "guitar_tone":
+        return ("clean", "overdrive")[int(rng.integers(2))]
+    if name == "tempo_drift":
+        return float(rng.choice((-0.02, 0.02)))
+    raise KeyError(name)
+
+
+def hard_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpec]:
+    """The first n songs of a split; song i is the same whatever n is."""
+    if split not in SPLIT_SEEDS:
+        raise ValueError(f"split must be one of {tuple(SPLIT_SEEDS)}, not {split!r}")
+    specs = []
+    for i in range(n):
+        seed = SPLIT_SEEDS[split] + i
+        rng = np.random.default_rng(seed)
+        label, feel, (lo, hi), opts = ARCHETYPES[i % len(ARCHETYPES)]
+        options: dict[str, Any] = {k: (_draw(k, rng) if v == "?" else v) for k, v in opts.items()}
+        tempo = round(float(rng.uniform(lo, hi)), 1)
+        key = KEYS[int(rng.integers(12))]
+        mode = ("major", "minor")[int(rng.integers(2))]
+        if mode == "major":
+            options.pop("natural_minor", None)  # it only changes minor songs
+        specs.append(SongSpec(
+            tempo=tempo, key=key, mode=mode, seed=seed, feel=feel,
+            sections=FORM, title=f"Hard {split} {i:02d} {label}", voices=voices, **options))
+    return specs
