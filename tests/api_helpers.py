@@ -188,11 +188,12 @@ class Api:
             time.sleep(0.05)
         raise AssertionError(f"remix {sid} stuck at {status}")
 
-    def events(self, sid: str, headers=None) -> list[dict]:
-        """The whole progress stream of a job that ends (bounded)."""
+    def events(self, sid: str, headers=None, max_heartbeats: int = 40) -> list[dict]:
+        """The whole progress stream of a job that ends (bounded: a stream that only
+        heartbeats fails the test instead of hanging it)."""
         import json
 
-        out = []
+        out, beats = [], 0
         with self.client.stream("GET", f"/api/remix/{sid}/progress", headers=headers or {},
                                 timeout=30) as resp:
             assert resp.status_code == 200
@@ -202,6 +203,9 @@ class Api:
                     out.append({"id": int(line[4:])})
                 elif line.startswith("data: "):
                     out[-1].update(json.loads(line[6:]))
+                elif line.startswith(": heartbeat"):
+                    beats += 1
+                    assert beats <= max_heartbeats, f"stream of {sid} never ended: {out[-3:]}"
                 if len(out) > 500:
                     break
         return out

@@ -76,6 +76,20 @@ def test_reconnecting_client_gets_last_event_first(api, done):
     assert missed == everything[-2:]
 
 
+@pytest.mark.parametrize("header", ["99999999999999999999", "1000", "-5", "abc",
+                                    "1e3", "7 7"])
+def test_bad_or_past_the_end_last_event_id_gets_the_end_and_stops(api, done, header):
+    """Found #7: a 20-digit id raised OverflowError; 1000 on a finished remix heartbeated
+    forever."""
+    events = api.events(done, headers={"Last-Event-ID": header}, max_heartbeats=4)
+    assert [e["step"] for e in events] == ["complete"]
+
+
+def test_client_that_saw_the_end_gets_a_stream_that_ends(api, done):
+    last = api.events(done)[-1]["id"]
+    assert api.events(done, headers={"Last-Event-ID": str(last)}, max_heartbeats=4) == []
+
+
 def test_status(api, done):
     status = api.client.get(f"/api/remix/{done}/status").json()
     assert status["status"] == "complete" and status["step"] == "complete"

@@ -11,7 +11,7 @@ from musicmixer.config import Settings
 from musicmixer.stages import stage_table
 
 from . import remixes
-from .events import progress_stream
+from .events import parse_last_event_id, progress_stream
 from .jobs import JobStore
 from .rerender import RerenderRequest
 from .runner import Runner
@@ -75,8 +75,8 @@ async def create_remix(request: Request, settings: Settings = Depends(get_settin
 async def progress(remix_id: str, request: Request, store: JobStore = Depends(get_store)):
     """Server-Sent Events `{step, detail, progress}`; the last event comes first."""
     job = remixes.find_job(store, remix_id)
-    last = request.headers.get("last-event-id", "")
-    stream = progress_stream(store, job.id, int(last) if last.isdigit() else None,
+    stream = progress_stream(store, job.id,
+                             parse_last_event_id(request.headers.get("last-event-id")),
                              request.app.state.heartbeat_s)
     return StreamingResponse(stream, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
