@@ -109,7 +109,7 @@ from api_helpers import FakeMix
 from musicmixer.config import load_settings
 from musicmixer.service import create_app
 settings = load_settings(data_dir={data!r}, web_queue_depth={depth}, web_workers=1,
-                         stem_backend="modal", vocal_sub_separation=True)
+                         stem_backend="modal", vocal_sub_separation=True, web_rate_limit={rate})
 gate = threading.Event()
 gate.set() if {open_gate} else None
 app = create_app(settings, job_fn=FakeMix(gate=gate), heartbeat_s=0.5)
@@ -120,11 +120,11 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
 class ServerProcess:
     """`musicmixer`'s app under uvicorn in a child process, on 127.0.0.1 only."""
 
-    def __init__(self, data_dir: Path, depth: int = 10, open_gate: bool = True):
+    def __init__(self, data_dir: Path, depth: int = 10, open_gate: bool = True, rate: int = 0):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         script = SERVER_SCRIPT.format(tests=str(Path(__file__).parent), data=str(data_dir),
-                                      depth=depth, open_gate=open_gate, port=self.port)
+                                      depth=depth, open_gate=open_gate, port=self.port, rate=rate)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-c", script], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -153,6 +153,7 @@ class ServerProcess:
 def settings_for(data_dir: Path, **overrides):
     from musicmixer.config import load_settings
 
+    overrides.setdefault("web_rate_limit", 0)  # the tests upload far more than a person
     return load_settings(data_dir=data_dir, stem_backend="modal", vocal_sub_separation=True,
                          **overrides)
 
@@ -162,6 +163,7 @@ class Api:
 
     def __init__(self, client, data_dir: Path, kind: str):
         self.client, self.data_dir, self.kind = client, Path(data_dir), kind
+        self.tokens: dict[str, str] = {}  # remix id -> owner token, as the page keeps them
 
     def remix_dirs(self) -> set[str]:
         root = self.data_dir / "web" / "remixes"
@@ -176,7 +178,17 @@ class Api:
                                 "application/octet-stream")
         if prompt is not None:
             data["prompt"] = prompt
-        return self.client.post("/api/remix", files=files, data=data)
+        r = self.client.post("/api/remix", files=files, data=data)
+        if r.status_code == 202:
+            self.tokens[r.json()["session_id"]] = r.json()["owner_token"]
+        return r
+
+    def owner(self, sid: str) -> dict[str, str]:
+        """The header that makes a request the owner's (Apply, Cancel, delete)."""
+        return {"X-Owner-Token": self.tokens[sid]}
+
+    def cancel(self, sid: str):
+        return self.client.post(f"/api/remix/{sid}/cancel", headers=self.owner(sid))
 
     def wait(self, sid: str, until=("complete", "failed", "cancelled", "expired"),
              tries: int = 600) -> dict:
@@ -230,7 +242,7 @@ def open_api(kind: str, data_dir: Path, job_fn=None, open_gate: bool = True, **o
             import httpx2
 
             server = ServerProcess(data_dir, depth=overrides.get("web_queue_depth", 10),
-                                   open_gate=open_gate)
+                                   open_gate=open_gate, rate=overrides.get("web_rate_limit", 0))
             try:
                 with httpx2.Client(base_url=server.base, timeout=30) as client:
                     server.wait_ready(client)

@@ -146,7 +146,7 @@ def test_rerender_changes_the_master_only_where_asked(api):
     sid = api.post().json()["session_id"]
     api.wait(sid)
     before = api.client.get(f"/api/remix/{sid}/audio").content
-    r = api.client.post(f"/api/remix/{sid}/rerender",
+    r = api.client.post(f"/api/remix/{sid}/rerender", headers=api.owner(sid),
                         json={"stem_gains": {BACKING_VOCAL_STEM: 0.0},
                               "sections": [{"index": 1, "stem_gains": {"drums": 0.5}}]})
     assert r.status_code == 202, r.text
@@ -171,12 +171,12 @@ def test_rerender_changes_the_master_only_where_asked(api):
     ({"gains": {}}, 422, "Invalid request"),
 ])
 def test_rerender_bad_requests(api, done, body, status, words):
-    r = api.client.post(f"/api/remix/{done}/rerender", json=body)
+    r = api.client.post(f"/api/remix/{done}/rerender", json=body, headers=api.owner(done))
     assert r.status_code == status and words in r.json()["detail"]
 
 
 def test_cancel_finished_remix_is_refused(api, done):
-    r = api.client.post(f"/api/remix/{done}/cancel")
+    r = api.cancel(done)
     assert r.status_code == 409 and "already complete" in r.json()["detail"]
 
 
@@ -228,7 +228,7 @@ def test_resources_before_complete_are_409(tmp_path):
         for suffix in ("audio", "stems", "plan"):
             r = api.client.get(f"/api/remix/{sid}/{suffix}")
             assert r.status_code == 409 and "still being made" in r.json()["detail"]
-        r = api.client.post(f"/api/remix/{sid}/rerender", json={})
+        r = api.client.post(f"/api/remix/{sid}/rerender", json={}, headers=api.owner(sid))
         assert r.status_code == 409
         gate.set()
         assert api.wait(sid)["status"] == "complete"

@@ -30,12 +30,12 @@ def test_queue_depth_gives_503_with_a_message(tmp_path):
         assert [p["status"] for p in positions] == ["running", "queued", "queued"]
         assert [p["detail"] for p in positions[1:]] == ["1 remix ahead of yours",
                                                         "2 remixes ahead of yours"]
-        assert api.client.post(f"/api/remix/{ids[1]}/cancel").json()["status"] == "cancelled"
+        assert api.cancel(ids[1]).json()["status"] == "cancelled"
         assert api.post().status_code == 202  # room again
         r = api.client.get(f"/api/remix/{ids[2]}/status").json()
         assert r["detail"] == "1 remix ahead of yours"
         for i in ids:
-            api.client.post(f"/api/remix/{i}/cancel")
+            api.cancel(i)
 
 
 def test_heartbeats_and_a_leaving_client_does_not_cancel(tmp_path):
@@ -52,7 +52,7 @@ def test_heartbeats_and_a_leaving_client_does_not_cancel(tmp_path):
         assert any(line.startswith("data: ") for line in seen)
         time.sleep(0.3)
         assert api.client.get(f"/api/remix/{sid}/status").json()["status"] == "running"
-        r = api.client.post(f"/api/remix/{sid}/cancel")
+        r = api.cancel(sid)
         assert r.status_code == 200
         status = api.wait(sid)
         assert status["status"] == "cancelled" and status["step"] == "cancelled"
@@ -64,12 +64,12 @@ def test_cancel_waiting_and_running_jobs(tmp_path):
     with open_api("app", tmp_path, job_fn=FakeMix(gate=gate)) as api:
         first, second = (api.post().json()["session_id"] for _ in range(2))
         api.wait(first, until=("running",))
-        assert api.client.post(f"/api/remix/{second}/cancel").json()["status"] == "cancelled"
+        assert api.cancel(second).json()["status"] == "cancelled"
         assert api.events(second)[-1]["step"] == "cancelled"
-        assert api.client.post(f"/api/remix/{first}/cancel").status_code == 200
+        assert api.cancel(first).status_code == 200
         assert api.wait(first)["status"] == "cancelled"
         assert api.remix_dirs() == set()
-        r = api.client.post(f"/api/remix/{first}/cancel")
+        r = api.cancel(first)
         assert r.status_code == 409 and "already cancelled" in r.json()["detail"]
 
 

@@ -52,7 +52,7 @@ def test_good_upload_is_accepted(api):
     assert r.status_code == 202
     sid = r.json()["session_id"]
     assert api.wait(sid)["status"] == "complete"
-    api.client.post(f"/api/remix/{sid}/cancel")  # finished: nothing to cancel
+    api.cancel(sid)  # finished: nothing to cancel
     # later tests check for leftovers: remove this remix's files through expiry-like cleanup
     import shutil
 

@@ -23,6 +23,7 @@ from .jobs import JobStore
 from .remixes import ApiError
 from .routes import STATIC, router
 from .runner import AtCapacity, Runner
+from .security import RateLimited, RateLimiter, SecurityMiddleware
 from .uploads import UploadError
 
 HEARTBEAT_S = 15.0
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None, *
                   description="Two songs and a sentence in, an on-beat, in-key mashup out.")
     app.state.settings, app.state.runner, app.state.store = settings, runner, runner.store
     app.state.heartbeat_s = heartbeat_s
+    app.state.limiter = RateLimiter(settings.web_rate_limit, settings.web_rate_window_s)
+    app.add_middleware(SecurityMiddleware, allowed_origins=tuple(settings.web_allowed_origins))
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
@@ -75,6 +78,11 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AtCapacity)
     async def _capacity(_: Request, exc: AtCapacity):
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "60"})
+
+    @app.exception_handler(RateLimited)
+    async def _limited(_: Request, exc: RateLimited):
+        return JSONResponse({"detail": str(exc)}, status_code=429,
+                            headers={"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(MusicMixerError)
     async def _user(_: Request, exc: MusicMixerError):

@@ -39,7 +39,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    owner_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    names TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS events (
     job_id TEXT NOT NULL,
@@ -52,6 +55,11 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
 """
+_ADDED_COLUMNS = {  # columns newer than the first schema, added to an older file in place
+    "owner_hash": "TEXT",
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "names": "TEXT NOT NULL DEFAULT '{}'",
+}
 
 
 @dataclass
@@ -67,6 +75,9 @@ class Job:
     created_at: float
     updated_at: float
     expires_at: float
+    owner_hash: str | None = None  # SHA-256 of the owner token (Apply, Cancel, delete)
+    attempts: int = 0  # runs started: a job the server dies in twice is not tried again
+    names: dict = field(default_factory=dict)  # field -> the user's file name (sanitised)
 
     @property
     def finished(self) -> bool:
@@ -96,6 +107,10 @@ class JobStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            have = {r[1] for r in db.execute("PRAGMA table_info(jobs)")}
+            for name, decl in _ADDED_COLUMNS.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -118,13 +133,15 @@ class JobStore:
                 raise
 
     # --- jobs -------------------------------------------------------------
-    def create(self, job_id: str, prompt: str, options: dict, folder: Path, ttl_s: float) -> Job:
+    def create(self, job_id: str, prompt: str, options: dict, folder: Path, ttl_s: float, *,
+               owner_hash: str | None = None, names: dict | None = None) -> Job:
         now = time.time()
         with self._tx() as db:
             db.execute("INSERT INTO jobs (id, status, prompt, options, folder, created_at, "
-                       "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       "updated_at, expires_at, owner_hash, names) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, QUEUED, prompt, json.dumps(options), str(folder), now, now,
-                        now + ttl_s))
+                        now + ttl_s, owner_hash, json.dumps(names or {})))
         job = self.get(job_id)
         assert job is not None  # the row just written
         return job
@@ -225,4 +242,5 @@ def _job(row: sqlite3.Row) -> Job:
                options=json.loads(row["options"]), folder=Path(row["folder"]),
                result=json.loads(row["result"]), error=row["error"],
                created_at=row["created_at"], updated_at=row["updated_at"],
-               expires_at=row["expires_at"])
+               expires_at=row["expires_at"], owner_hash=row["owner_hash"],
+               attempts=row["attempts"], names=json.loads(row["names"]))

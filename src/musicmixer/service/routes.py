@@ -15,6 +15,7 @@ from .events import parse_last_event_id, progress_stream
 from .jobs import JobStore
 from .rerender import RerenderRequest
 from .runner import Runner
+from .security import OWNER_HEADER
 
 STATIC = Path(__file__).parent / "static"
 
@@ -31,6 +32,17 @@ def get_store(request: Request) -> JobStore:
 
 def get_runner(request: Request) -> Runner:
     return request.app.state.runner
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def owned_job(remix_id: str, request: Request, store: JobStore):
+    """The job, if the request carries its owner token (403 otherwise)."""
+    job = remixes.find_job(store, remix_id)
+    remixes.require_owner(job, request.headers.get(OWNER_HEADER))
+    return job
 
 
 _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -67,8 +79,11 @@ def stages():
 @router.post("/api/remix", status_code=202, tags=["remix"], openapi_extra=_UPLOAD_DOC)
 async def create_remix(request: Request, settings: Settings = Depends(get_settings),
                        store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
-    """Upload two songs and a prompt; returns the id to follow the remix with."""
-    return {"session_id": await remixes.create_remix(request, settings, store, runner)}
+    """Upload two songs and a prompt; returns the id to follow the remix with and, once
+    only, the `owner_token` that Apply, Cancel and delete need (header `X-Owner-Token`)."""
+    request.app.state.limiter.hit(client_of(request))
+    job_id, token = await remixes.create_remix(request, settings, store, runner)
+    return {"session_id": job_id, "owner_token": token}
 
 
 @router.get("/api/remix/{remix_id}/progress", tags=["remix"])
@@ -117,16 +132,27 @@ def plan(remix_id: str, store: JobStore = Depends(get_store)):
 
 
 @router.post("/api/remix/{remix_id}/cancel", tags=["remix"])
-def cancel(remix_id: str, store: JobStore = Depends(get_store),
+def cancel(remix_id: str, request: Request, store: JobStore = Depends(get_store),
            runner: Runner = Depends(get_runner)):
-    job = remixes.find_job(store, remix_id)
+    """Stop a waiting or running remix or re-render. Needs `X-Owner-Token`."""
+    job = owned_job(remix_id, request, store)
     return {"session_id": job.id, "status": remixes.cancel(runner, job)}
 
 
 @router.post("/api/remix/{remix_id}/rerender", status_code=202, tags=["remix"])
-def rerender(remix_id: str, body: RerenderRequest, store: JobStore = Depends(get_store),
-             runner: Runner = Depends(get_runner)):
-    """Render the master again with new stem gains (no new separation)."""
-    job = remixes.find_job(store, remix_id)
+def rerender(remix_id: str, body: RerenderRequest, request: Request,
+             store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
+    """Render the master again with new stem gains (no new separation). Needs
+    `X-Owner-Token`."""
+    job = owned_job(remix_id, request, store)
+    request.app.state.limiter.hit(client_of(request))
     remixes.queue_rerender(store, runner, job, body)
     return {"session_id": job.id, "status": "queued"}
+
+
+@router.delete("/api/remix/{remix_id}", tags=["remix"])
+def delete(remix_id: str, request: Request, store: JobStore = Depends(get_store)):
+    """Delete a finished remix and its files now (its id then answers 410). Needs
+    `X-Owner-Token`; a remix still being made is cancelled first."""
+    job = owned_job(remix_id, request, store)
+    return {"session_id": job.id, "status": remixes.delete(store, job)}

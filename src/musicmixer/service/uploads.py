@@ -58,6 +58,17 @@ def check_file_name(label: str, name: str) -> str:
     return ext
 
 
+def display_name(name: str, limit: int = 80) -> str:
+    """The user's file name as shown in progress, explanation and errors: no control
+    characters or path parts (the upload refused those already), spaces collapsed,
+    at most `limit` characters with the extension kept."""
+    name = " ".join("".join(c for c in name if c.isprintable()).split()) or "song"
+    if len(name) <= limit:
+        return name
+    stem, ext = os.path.splitext(name)
+    return stem[:limit - len(ext) - 1] + "…" + ext
+
+
 def sniff(head: bytes) -> str | None:
     """The container the first bytes show: '.wav', '.mp3' or None."""
     if len(head) >= 12 and head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
