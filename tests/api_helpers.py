@@ -34,8 +34,9 @@ class FakeMix:
     """
 
     def __init__(self, seconds: float = 4.0, gate: threading.Event | None = None,
-                 fail: Exception | None = None):
+                 fail: Exception | None = None, explanation: str = "A test mix."):
         self.seconds, self.gate, self.fail = seconds, gate, fail
+        self.explanation = explanation
         self.calls: list = []
 
     def __call__(self, request, settings, progress):
@@ -45,7 +46,8 @@ class FakeMix:
             while stage == "separate" and self.gate is not None and not self.gate.is_set():
                 progress(stage, 0.5, "waiting for the test")
                 time.sleep(0.02)
-            progress(stage, 1.0, "")
+            # as the pipeline does: the export stage names the file it wrote
+            progress(stage, 1.0, str(request.output) if stage == "export" else "")
             if self.fail is not None and stage == "analyze":
                 raise self.fail
         stems = stems_for_settings(settings)
@@ -68,7 +70,7 @@ class FakeMix:
                 per_stem[s][:, a:b] *= section["stem_gains"][s]
         mix = sum(per_stem.values()) * 0.5
         plan = RemixPlan(sections=sections, stem_names=stems, planner="fake",
-                         explanation="A test mix.", vocal_source="song_a", vocal_start_bar=0,
+                         explanation=self.explanation, vocal_source="song_a", vocal_start_bar=0,
                          vocal_range={"start": 0.0, "end": self.seconds},
                          instrumental_range={"start": 0.0, "end": self.seconds})
         report = {"tempo": {"target_bpm": BPM}, "warnings": []}

@@ -19,6 +19,7 @@ from musicmixer import __version__
 from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
+from .client_text import strip_paths
 from .jobs import JobStore
 from .remixes import ApiError
 from .routes import STATIC, router
@@ -86,7 +87,7 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MusicMixerError)
     async def _user(_: Request, exc: MusicMixerError):
-        return answer(422, str(exc))
+        return answer(422, strip_paths(str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):

@@ -42,11 +42,11 @@ async def progress_stream(store: JobStore, job_id: str, last_seen: int | None,
                           heartbeat_s: float) -> AsyncIterator[str]:
     """The SSE body. `last_seen`: the client's Last-Event-ID, if it sent one."""
     yield "retry: 2000\n\n"
-    latest = store.last_event(job_id)
-    if last_seen is not None and (latest is None or last_seen > latest.seq):
+    end = store.last_event(job_id)
+    if last_seen is not None and (end is None or last_seen > end.seq):
         last_seen = None  # past the end: not an id of this job's stream
-    if last_seen is not None and latest is not None and last_seen == latest.seq \
-            and latest.step in TERMINAL:
+    if last_seen is not None and end is not None and last_seen == end.seq \
+            and end.step in TERMINAL:
         return  # the client has seen the end already
     if last_seen is None:
         first = store.last_event(job_id)

@@ -23,6 +23,7 @@ from musicmixer.errors import MusicMixerError
 from musicmixer.stages import STAGES, stage_named
 
 from . import results
+from .client_text import ClientText
 from .jobs import (
     ACTIVE,
     CANCELLED,
@@ -155,8 +156,9 @@ class Runner:
                 self._cancel.pop(job_id, None)
 
     def _run(self, job) -> None:
+        text = ClientText(job.names)  # no server paths, the user's file names
         progress = JobProgress(self.store, job.id, self._cancel[job.id],
-                             rerender=job.kind == "rerender")
+                               rerender=job.kind == "rerender", text=text)
         settings = job_settings(self.settings, job.options)
         try:
             if job.kind == "rerender":
@@ -170,13 +172,14 @@ class Runner:
             else:
                 self._end(job, CANCELLED, "cancelled", "Cancelled.", None, progress)
         except MusicMixerError as exc:
-            self._end(job, FAILED, "error", str(exc), str(exc), progress)
+            self._end(job, FAILED, "error", text(str(exc)), text(str(exc)), progress)
         except Exception as exc:
             logger.exception("remix %s failed", job.id)
             message = f"Something went wrong while making the remix ({type(exc).__name__})."
             self._end(job, FAILED, "error", message, message, progress)
         else:
             ttl = self.settings.remix_ttl_hours * 3600
+            result = text.result(result)
             self.store.transition(job.id, (RUNNING,), status=COMPLETE, result=result, error=None,
                                   kind="mix", expires_at=time.time() + ttl)
             progress.event("complete", "Your remix is ready.", 1.0)
@@ -245,8 +248,9 @@ def _waiting(ahead: int) -> str:
 class JobProgress:
     """Turns stage fractions into `{step, detail, progress}` events, a few per second."""
 
-    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False):
-        self.store, self.job_id, self.cancelled = store, job_id, cancel
+    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False,
+                 text: Callable[[str], str] = str):
+        self.store, self.job_id, self.cancelled, self.text = store, job_id, cancel, text
         self.last = store.progress_of(job_id) if not rerender else 0.0
         self._step: str | None = None
         self._detail: str | None = None
@@ -280,4 +284,4 @@ class JobProgress:
     def event(self, step: str, detail: str, value: float) -> None:
         self.last, self._step, self._at = max(value, self.last), step, time.monotonic()
         self._detail = detail
-        self.store.add_event(self.job_id, step, detail, self.last)
+        self.store.add_event(self.job_id, step, self.text(detail), self.last)

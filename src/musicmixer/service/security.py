@@ -91,8 +91,9 @@ def owner_hash(token: str) -> str:
 
 
 def is_owner(stored_hash: str | None, token: str | None) -> bool:
-    return bool(stored_hash and token) and hmac.compare_digest(stored_hash,
-                                                               owner_hash(token or ""))
+    if not stored_hash or not token:
+        return False
+    return hmac.compare_digest(stored_hash, owner_hash(token))
 
 
 def _netloc(url: str) -> str | None:
