@@ -78,7 +78,7 @@ class FakeMix:
         return SimpleNamespace(output=Path(request.output), warnings=[])
 
 
-def wav_bytes(seconds: float = 1.0, sr: int = 8000, subtype: str = "PCM_16") -> bytes:
+def wav_bytes(seconds: float = 7.0, sr: int = 8000, subtype: str = "PCM_16") -> bytes:
     buf = io.BytesIO()
     t = np.arange(int(seconds * sr)) / sr
     sf.write(buf, (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), sr, format="WAV",
