@@ -44,6 +44,38 @@ def test_health_and_docs(api):
     assert "multipart/form-data" in paths["/api/remix"]["post"]["requestBody"]["content"]
 
 
+def test_docs_page_works_offline(api):
+    """Found #6: /docs loaded Swagger UI from a CDN (blank offline). Every asset the
+    page names is served here, and the page has no inline script for the CSP to block."""
+    import re
+
+    page = api.client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert any("swagger-ui-bundle.js" in a for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), f"{asset} is not served by this server"
+        r = api.client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 0, asset
+    assert "SwaggerUIBundle" in api.client.get("/static/docs.js").text
+
+
+def test_favicon(api):
+    r = api.client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/")
+
+
+@pytest.mark.parametrize("path", ["/", "/r/{done}", "/favicon.ico", "/static/app.js",
+                                  "/api/remix/{done}/audio", "/api/remix/{done}/stems/drums"])
+def test_head_gives_the_headers_without_a_body(api, done, path):
+    """Found #6: HEAD on the audio answered 405."""
+    url = path.format(done=done)
+    got, head = api.client.get(url), api.client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert int(head.headers["content-length"]) == len(got.content)
+
+
 def test_page_and_static_files(api, done):
     page = api.client.get("/")
     assert page.status_code == 200 and "/static/app.js" in page.text

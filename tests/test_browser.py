@@ -174,3 +174,21 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     expect(other.locator(FADER)).to_be_visible()
     shot(other, "7-shared-link")
     context.close()
+
+
+def test_docs_page_renders_offline_under_the_csp(server, browser):
+    """Found #6: /docs was blank offline. Every request the page makes must stay on
+    this server, and the CSP must not block Swagger UI."""
+    base = server[0]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    foreign, blocked = [], []
+    page.on("request", lambda r: None if r.url.startswith(base) else foreign.append(r.url))
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
+            else None)
+    page.goto(base + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("musicmixer")
+    expect(page.locator("#operations-remix-create_remix_api_remix_post")).to_be_visible()
+    shot(page, "8-api-docs")
+    assert foreign == [] and blocked == []
+    context.close()

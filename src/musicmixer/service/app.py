@@ -7,6 +7,7 @@ come back as `{"detail": "<a sentence>"}` with a 4xx status.
 
 from __future__ import annotations
 
+import importlib.util
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -34,6 +35,18 @@ def store_path(settings: Settings) -> Path:
     return Path(settings.data_dir) / "web" / "jobs.sqlite3"
 
 
+def swagger_assets() -> Path | None:
+    """Swagger UI's files, served by this server: FastAPI's default page loads
+    them from a CDN (blank offline). They come from the `fastapi-offline`
+    package (Swagger UI 5, which reads the OpenAPI 3.1 FastAPI writes; the
+    `swagger-ui-bundle` package ships 4.15, which refuses 3.1)."""
+    spec = importlib.util.find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "static"
+    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
+
+
 def create_app(settings: Settings | None = None, runner: Runner | None = None, *, job_fn=None,
                heartbeat_s: float = HEARTBEAT_S, sweep_interval_s: float = 30.0) -> FastAPI:
     if settings is None:
@@ -53,13 +66,17 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None, *
             runner.stop()
 
     app = FastAPI(title="musicmixer", version=__version__, lifespan=lifespan,
-                  description="Two songs and a sentence in, an on-beat, in-key mashup out.")
+                  description="Two songs and a sentence in, an on-beat, in-key mashup out.",
+                  docs_url=None, redoc_url=None)  # /docs is served from local assets below
     app.state.settings, app.state.runner, app.state.store = settings, runner, runner.store
     app.state.heartbeat_s = heartbeat_s
     app.state.limiter = RateLimiter(settings.web_rate_limit, settings.web_rate_window_s)
     app.add_middleware(SecurityMiddleware, allowed_origins=tuple(settings.web_allowed_origins))
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    assets = swagger_assets()
+    if assets is not None:
+        app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
     _error_handlers(app)
     return app
 

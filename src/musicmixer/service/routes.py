@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from musicmixer.config import Settings
 from musicmixer.stages import stage_table
@@ -55,10 +55,26 @@ _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-dat
                     "{\"vocal_sub_separation\": true, \"target_lufs\": -14}"}}}}}}}
 
 
-@router.get("/", include_in_schema=False)
-@router.get("/r/{remix_id}", include_in_schema=False)
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/r/{remix_id}", methods=["GET", "HEAD"], include_in_schema=False)
 def page(remix_id: str | None = None):
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
+def docs(request: Request):
+    """Swagger UI from local assets; without the package, a note and the schema link."""
+    if not any(getattr(r, "name", "") == "docs-assets" for r in request.app.routes):
+        return HTMLResponse("<!doctype html><title>musicmixer API</title><p>The interactive API "
+                            "page needs the fastapi-offline package (it ships Swagger UI). The API description is "
+                            "at <a href=\"/openapi.json\">/openapi.json</a>.</p>")
+    return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+def favicon():
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/health", tags=["service"])
@@ -103,6 +119,7 @@ def status(remix_id: str, store: JobStore = Depends(get_store)):
 
 
 @router.get("/api/remix/{remix_id}/audio", tags=["remix"])
+@router.head("/api/remix/{remix_id}/audio", include_in_schema=False)
 def audio(remix_id: str, download: bool = False, store: JobStore = Depends(get_store)):
     """The mastered remix (MP3); supports Range requests for seeking."""
     job = remixes.find_job(store, remix_id)
@@ -119,6 +136,7 @@ def stems(remix_id: str, store: JobStore = Depends(get_store)):
 
 
 @router.get("/api/remix/{remix_id}/stems/{name}", tags=["remix"])
+@router.head("/api/remix/{remix_id}/stems/{name}", include_in_schema=False)
 def stem(remix_id: str, name: str, store: JobStore = Depends(get_store)):
     """One rendered stem (lossless FLAC) for the page's live mix."""
     path = remixes.stem_file(remixes.find_job(store, remix_id), name)
