@@ -111,7 +111,8 @@ from api_helpers import FakeMix
 from musicmixer.config import load_settings
 from musicmixer.service import create_app
 settings = load_settings(data_dir={data!r}, web_queue_depth={depth}, web_workers=1,
-                         stem_backend="modal", vocal_sub_separation=True, web_rate_limit={rate})
+                         stem_backend="modal", vocal_sub_separation=True, web_rate_limit={rate},
+                         min_free_disk_mb=0)
 gate = threading.Event()
 gate.set() if {open_gate} else None
 app = create_app(settings, job_fn=FakeMix(gate=gate), heartbeat_s=0.5)
@@ -156,6 +157,7 @@ def settings_for(data_dir: Path, **overrides):
     from musicmixer.config import load_settings
 
     overrides.setdefault("web_rate_limit", 0)  # the tests upload far more than a person
+    overrides.setdefault("min_free_disk_mb", 0)  # nor depend on the test machine's free disk
     return load_settings(data_dir=data_dir, stem_backend="modal", vocal_sub_separation=True,
                          **overrides)
 
@@ -163,8 +165,9 @@ def settings_for(data_dir: Path, **overrides):
 class Api:
     """One way to reach the app: the in-process test client or the real server."""
 
-    def __init__(self, client, data_dir: Path, kind: str):
+    def __init__(self, client, data_dir: Path, kind: str, server=None):
         self.client, self.data_dir, self.kind = client, Path(data_dir), kind
+        self.server = server  # the ServerProcess, for kind "server"
         self.tokens: dict[str, str] = {}  # remix id -> owner token, as the page keeps them
 
     def remix_dirs(self) -> set[str]:
@@ -248,7 +251,7 @@ def open_api(kind: str, data_dir: Path, job_fn=None, open_gate: bool = True, **o
             try:
                 with httpx2.Client(base_url=server.base, timeout=30) as client:
                     server.wait_ready(client)
-                    yield Api(client, data_dir, kind)
+                    yield Api(client, data_dir, kind, server)
             finally:
                 server.stop()
 

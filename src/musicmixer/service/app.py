@@ -24,7 +24,7 @@ from .client_text import strip_paths
 from .jobs import JobStore
 from .remixes import ApiError
 from .routes import STATIC, router
-from .runner import AtCapacity, Runner
+from .runner import AtCapacity, LowOnDisk, Runner
 from .security import RateLimited, RateLimiter, SecurityMiddleware
 from .uploads import UploadError
 
@@ -96,6 +96,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AtCapacity)
     async def _capacity(_: Request, exc: AtCapacity):
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "60"})
+
+    @app.exception_handler(LowOnDisk)
+    async def _disk(_: Request, exc: LowOnDisk):
+        return JSONResponse({"detail": str(exc)}, status_code=507, headers={"Retry-After": "600"})
 
     @app.exception_handler(RateLimited)
     async def _limited(_: Request, exc: RateLimited):
