@@ -67,6 +67,8 @@ def test_explanation_and_progress_use_the_users_file_names(tmp_path):
         status = api.wait(sid)
         assert status["explanation"] == ("The vocals of Night Drive (demo) over the groove of "
                                          "Static Bloom.wav.")
+        plan = api.client.get(f"/api/remix/{sid}/plan").json()["plan"]
+        assert plan["explanation"] == status["explanation"]
         details = [e["detail"] for e in api.events(sid, headers={"Last-Event-ID": "0"})]
         assert f"decoding {NAMES[0]}" in details
         assert not any("song_a" in d or "song_b" in d for d in details)

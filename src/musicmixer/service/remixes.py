@@ -16,6 +16,7 @@ from musicmixer.config import Settings
 from musicmixer.stems import is_vocal, stem_label
 
 from . import results
+from .client_text import ClientText
 from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
 from .rerender import RerenderInputError, RerenderRequest, check_request
 from .runner import TERMINAL_STEPS, Runner
@@ -201,7 +202,10 @@ def stem_file(job: Job, name: str) -> Path:
 def plan_of(job: Job) -> dict:
     result = ready_result(job)
     plan_path = _existing(results.current_folder(job.folder, result) / "plan.json")
-    return {"plan": json.loads(plan_path.read_text()), "sections": result.get("sections", []),
+    plan = json.loads(plan_path.read_text())
+    if isinstance(plan.get("explanation"), str):  # as the status gives it: the user's names
+        plan["explanation"] = ClientText(job.names)(plan["explanation"])
+    return {"plan": plan, "sections": result.get("sections", []),
             "duration_s": result.get("duration_s")}
 
 

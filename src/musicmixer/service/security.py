@@ -12,7 +12,10 @@ limit, security headers on every answer, and owner tokens.
   http); `WEB_ALLOWED_ORIGINS` adds other origins, e.g. a separate front end.
 - **Rate limit** (`RateLimiter`): uploads and re-renders per client address
   in a sliding window (`WEB_RATE_LIMIT` per `WEB_RATE_WINDOW_S`), then 429
-  with `Retry-After`. In memory: one process serves the API.
+  with `Retry-After`. In memory: one process serves the API. The address is
+  the one uvicorn reports, which honours `X-Forwarded-For` from the proxies
+  in its `--forwarded-allow-ips` (127.0.0.1 by default), so a local reverse
+  proxy does not make every visitor one client.
 - **Headers** (`SECURITY_HEADERS`): a CSP with scripts and styles from this
   origin only (the page has no inline script or style), nosniff,
   frame-ancestors 'none' and X-Frame-Options DENY, no Referer to other sites.
