@@ -34,8 +34,9 @@ class FakeMix:
     """
 
     def __init__(self, seconds: float = 4.0, gate: threading.Event | None = None,
-                 fail: Exception | None = None):
+                 fail: Exception | None = None, explanation: str = "A test mix."):
         self.seconds, self.gate, self.fail = seconds, gate, fail
+        self.explanation = explanation
         self.calls: list = []
 
     def __call__(self, request, settings, progress):
@@ -45,7 +46,8 @@ class FakeMix:
             while stage == "separate" and self.gate is not None and not self.gate.is_set():
                 progress(stage, 0.5, "waiting for the test")
                 time.sleep(0.02)
-            progress(stage, 1.0, "")
+            # as the pipeline does: the export stage names the file it wrote
+            progress(stage, 1.0, str(request.output) if stage == "export" else "")
             if self.fail is not None and stage == "analyze":
                 raise self.fail
         stems = stems_for_settings(settings)
@@ -68,7 +70,7 @@ class FakeMix:
                 per_stem[s][:, a:b] *= section["stem_gains"][s]
         mix = sum(per_stem.values()) * 0.5
         plan = RemixPlan(sections=sections, stem_names=stems, planner="fake",
-                         explanation="A test mix.", vocal_source="song_a", vocal_start_bar=0,
+                         explanation=self.explanation, vocal_source="song_a", vocal_start_bar=0,
                          vocal_range={"start": 0.0, "end": self.seconds},
                          instrumental_range={"start": 0.0, "end": self.seconds})
         report = {"tempo": {"target_bpm": BPM}, "warnings": []}
@@ -76,7 +78,7 @@ class FakeMix:
         return SimpleNamespace(output=Path(request.output), warnings=[])
 
 
-def wav_bytes(seconds: float = 1.0, sr: int = 8000, subtype: str = "PCM_16") -> bytes:
+def wav_bytes(seconds: float = 7.0, sr: int = 8000, subtype: str = "PCM_16") -> bytes:
     buf = io.BytesIO()
     t = np.arange(int(seconds * sr)) / sr
     sf.write(buf, (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), sr, format="WAV",
@@ -109,7 +111,8 @@ from api_helpers import FakeMix
 from musicmixer.config import load_settings
 from musicmixer.service import create_app
 settings = load_settings(data_dir={data!r}, web_queue_depth={depth}, web_workers=1,
-                         stem_backend="modal", vocal_sub_separation=True)
+                         stem_backend="modal", vocal_sub_separation=True, web_rate_limit={rate},
+                         min_free_disk_mb=0)
 gate = threading.Event()
 gate.set() if {open_gate} else None
 app = create_app(settings, job_fn=FakeMix(gate=gate), heartbeat_s=0.5)
@@ -120,11 +123,11 @@ uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
 class ServerProcess:
     """`musicmixer`'s app under uvicorn in a child process, on 127.0.0.1 only."""
 
-    def __init__(self, data_dir: Path, depth: int = 10, open_gate: bool = True):
+    def __init__(self, data_dir: Path, depth: int = 10, open_gate: bool = True, rate: int = 0):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         script = SERVER_SCRIPT.format(tests=str(Path(__file__).parent), data=str(data_dir),
-                                      depth=depth, open_gate=open_gate, port=self.port)
+                                      depth=depth, open_gate=open_gate, port=self.port, rate=rate)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen([sys.executable, "-c", script], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -153,6 +156,8 @@ class ServerProcess:
 def settings_for(data_dir: Path, **overrides):
     from musicmixer.config import load_settings
 
+    overrides.setdefault("web_rate_limit", 0)  # the tests upload far more than a person
+    overrides.setdefault("min_free_disk_mb", 0)  # nor depend on the test machine's free disk
     values = dict(data_dir=data_dir, stem_backend="modal", vocal_sub_separation=True)
     return load_settings(**(values | overrides))
 
@@ -160,8 +165,10 @@ def settings_for(data_dir: Path, **overrides):
 class Api:
     """One way to reach the app: the in-process test client or the real server."""
 
-    def __init__(self, client, data_dir: Path, kind: str):
+    def __init__(self, client, data_dir: Path, kind: str, server=None):
         self.client, self.data_dir, self.kind = client, Path(data_dir), kind
+        self.server = server  # the ServerProcess, for kind "server"
+        self.tokens: dict[str, str] = {}  # remix id -> owner token, as the page keeps them
 
     def remix_dirs(self) -> set[str]:
         root = self.data_dir / "web" / "remixes"
@@ -176,7 +183,17 @@ class Api:
                                 "application/octet-stream")
         if prompt is not None:
             data["prompt"] = prompt
-        return self.client.post("/api/remix", files=files, data=data)
+        r = self.client.post("/api/remix", files=files, data=data)
+        if r.status_code == 202:
+            self.tokens[r.json()["session_id"]] = r.json()["owner_token"]
+        return r
+
+    def owner(self, sid: str) -> dict[str, str]:
+        """The header that makes a request the owner's (Apply, Cancel, delete)."""
+        return {"X-Owner-Token": self.tokens[sid]}
+
+    def cancel(self, sid: str):
+        return self.client.post(f"/api/remix/{sid}/cancel", headers=self.owner(sid))
 
     def wait(self, sid: str, until=("complete", "failed", "cancelled", "expired"),
              tries: int = 600) -> dict:
@@ -188,11 +205,12 @@ class Api:
             time.sleep(0.05)
         raise AssertionError(f"remix {sid} stuck at {status}")
 
-    def events(self, sid: str, headers=None) -> list[dict]:
-        """The whole progress stream of a job that ends (bounded)."""
+    def events(self, sid: str, headers=None, max_heartbeats: int = 40) -> list[dict]:
+        """The whole progress stream of a job that ends (bounded: a stream that only
+        heartbeats fails the test instead of hanging it)."""
         import json
 
-        out = []
+        out, beats = [], 0
         with self.client.stream("GET", f"/api/remix/{sid}/progress", headers=headers or {},
                                 timeout=30) as resp:
             assert resp.status_code == 200
@@ -202,6 +220,9 @@ class Api:
                     out.append({"id": int(line[4:])})
                 elif line.startswith("data: "):
                     out[-1].update(json.loads(line[6:]))
+                elif line.startswith(": heartbeat"):
+                    beats += 1
+                    assert beats <= max_heartbeats, f"stream of {sid} never ended: {out[-3:]}"
                 if len(out) > 500:
                     break
         return out
@@ -226,11 +247,11 @@ def open_api(kind: str, data_dir: Path, job_fn=None, open_gate: bool = True, **o
             import httpx2
 
             server = ServerProcess(data_dir, depth=overrides.get("web_queue_depth", 10),
-                                   open_gate=open_gate)
+                                   open_gate=open_gate, rate=overrides.get("web_rate_limit", 0))
             try:
                 with httpx2.Client(base_url=server.base, timeout=30) as client:
                     server.wait_ready(client)
-                    yield Api(client, data_dir, kind)
+                    yield Api(client, data_dir, kind, server)
             finally:
                 server.stop()
 

@@ -44,6 +44,38 @@ def test_health_and_docs(api):
     assert "multipart/form-data" in paths["/api/remix"]["post"]["requestBody"]["content"]
 
 
+def test_docs_page_works_offline(api):
+    """Found #6: /docs loaded Swagger UI from a CDN (blank offline). Every asset the
+    page names is served here, and the page has no inline script for the CSP to block."""
+    import re
+
+    page = api.client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert any("swagger-ui-bundle.js" in a for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), f"{asset} is not served by this server"
+        r = api.client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 0, asset
+    assert "SwaggerUIBundle" in api.client.get("/static/docs.js").text
+
+
+def test_favicon(api):
+    r = api.client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/")
+
+
+@pytest.mark.parametrize("path", ["/", "/r/{done}", "/favicon.ico", "/static/app.js",
+                                  "/api/remix/{done}/audio", "/api/remix/{done}/stems/drums"])
+def test_head_gives_the_headers_without_a_body(api, done, path):
+    """Found #6: HEAD on the audio answered 405."""
+    url = path.format(done=done)
+    got, head = api.client.get(url), api.client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert int(head.headers["content-length"]) == len(got.content)
+
+
 def test_page_and_static_files(api, done):
     page = api.client.get("/")
     assert page.status_code == 200 and "/static/app.js" in page.text
@@ -74,6 +106,20 @@ def test_reconnecting_client_gets_last_event_first(api, done):
     everything = api.events(done, headers={"Last-Event-ID": "0"})
     missed = api.events(done, headers={"Last-Event-ID": str(everything[-3]["id"])})
     assert missed == everything[-2:]
+
+
+@pytest.mark.parametrize("header", ["99999999999999999999", "1000", "-5", "abc",
+                                    "1e3", "7 7"])
+def test_bad_or_past_the_end_last_event_id_gets_the_end_and_stops(api, done, header):
+    """Found #7: a 20-digit id raised OverflowError; 1000 on a finished remix heartbeated
+    forever."""
+    events = api.events(done, headers={"Last-Event-ID": header}, max_heartbeats=4)
+    assert [e["step"] for e in events] == ["complete"]
+
+
+def test_client_that_saw_the_end_gets_a_stream_that_ends(api, done):
+    last = api.events(done)[-1]["id"]
+    assert api.events(done, headers={"Last-Event-ID": str(last)}, max_heartbeats=4) == []
 
 
 def test_status(api, done):
@@ -132,7 +178,7 @@ def test_rerender_changes_the_master_only_where_asked(api):
     sid = api.post().json()["session_id"]
     api.wait(sid)
     before = api.client.get(f"/api/remix/{sid}/audio").content
-    r = api.client.post(f"/api/remix/{sid}/rerender",
+    r = api.client.post(f"/api/remix/{sid}/rerender", headers=api.owner(sid),
                         json={"stem_gains": {BACKING_VOCAL_STEM: 0.0},
                               "sections": [{"index": 1, "stem_gains": {"drums": 0.5}}]})
     assert r.status_code == 202, r.text
@@ -157,12 +203,12 @@ def test_rerender_changes_the_master_only_where_asked(api):
     ({"gains": {}}, 422, "Invalid request"),
 ])
 def test_rerender_bad_requests(api, done, body, status, words):
-    r = api.client.post(f"/api/remix/{done}/rerender", json=body)
+    r = api.client.post(f"/api/remix/{done}/rerender", json=body, headers=api.owner(done))
     assert r.status_code == status and words in r.json()["detail"]
 
 
 def test_cancel_finished_remix_is_refused(api, done):
-    r = api.client.post(f"/api/remix/{done}/cancel")
+    r = api.cancel(done)
     assert r.status_code == 409 and "already complete" in r.json()["detail"]
 
 
@@ -214,7 +260,7 @@ def test_resources_before_complete_are_409(tmp_path):
         for suffix in ("audio", "stems", "plan"):
             r = api.client.get(f"/api/remix/{sid}/{suffix}")
             assert r.status_code == 409 and "still being made" in r.json()["detail"]
-        r = api.client.post(f"/api/remix/{sid}/rerender", json={})
+        r = api.client.post(f"/api/remix/{sid}/rerender", json={}, headers=api.owner(sid))
         assert r.status_code == 409
         gate.set()
         assert api.wait(sid)["status"] == "complete"

@@ -30,12 +30,12 @@ def test_queue_depth_gives_503_with_a_message(tmp_path):
         assert [p["status"] for p in positions] == ["running", "queued", "queued"]
         assert [p["detail"] for p in positions[1:]] == ["1 remix ahead of yours",
                                                         "2 remixes ahead of yours"]
-        assert api.client.post(f"/api/remix/{ids[1]}/cancel").json()["status"] == "cancelled"
+        assert api.cancel(ids[1]).json()["status"] == "cancelled"
         assert api.post().status_code == 202  # room again
         r = api.client.get(f"/api/remix/{ids[2]}/status").json()
         assert r["detail"] == "1 remix ahead of yours"
         for i in ids:
-            api.client.post(f"/api/remix/{i}/cancel")
+            api.cancel(i)
 
 
 def test_heartbeats_and_a_leaving_client_does_not_cancel(tmp_path):
@@ -52,7 +52,7 @@ def test_heartbeats_and_a_leaving_client_does_not_cancel(tmp_path):
         assert any(line.startswith("data: ") for line in seen)
         time.sleep(0.3)
         assert api.client.get(f"/api/remix/{sid}/status").json()["status"] == "running"
-        r = api.client.post(f"/api/remix/{sid}/cancel")
+        r = api.cancel(sid)
         assert r.status_code == 200
         status = api.wait(sid)
         assert status["status"] == "cancelled" and status["step"] == "cancelled"
@@ -64,50 +64,83 @@ def test_cancel_waiting_and_running_jobs(tmp_path):
     with open_api("app", tmp_path, job_fn=FakeMix(gate=gate)) as api:
         first, second = (api.post().json()["session_id"] for _ in range(2))
         api.wait(first, until=("running",))
-        assert api.client.post(f"/api/remix/{second}/cancel").json()["status"] == "cancelled"
+        assert api.cancel(second).json()["status"] == "cancelled"
         assert api.events(second)[-1]["step"] == "cancelled"
-        assert api.client.post(f"/api/remix/{first}/cancel").status_code == 200
+        assert api.cancel(first).status_code == 200
         assert api.wait(first)["status"] == "cancelled"
         assert api.remix_dirs() == set()
-        r = api.client.post(f"/api/remix/{first}/cancel")
+        r = api.cancel(first)
         assert r.status_code == 409 and "already cancelled" in r.json()["detail"]
 
 
-def test_restart_fails_interrupted_resumes_waiting_keeps_finished(tmp_path):
+def test_restart_resumes_interrupted_and_waiting_keeps_finished(tmp_path):
+    """Found #10: a job the server died in was failed and its uploads deleted."""
     with open_api("app", tmp_path) as api:
         finished = api.post().json()["session_id"]
         api.wait(finished)
         audio = api.client.get(f"/api/remix/{finished}/audio").content
-    # what a crash leaves: one job mid-run, one waiting with its uploads in place
+    # what crashes leave: jobs mid-run (with and without their uploads, and one the
+    # server died in three times), one waiting, and a re-render cut off midway
     store = JobStore(store_path(settings_for(tmp_path)))
     root = tmp_path / "web" / "remixes"
     rows = {}
-    for name, status in (("crashed", "running"), ("waiting", "queued")):
+    for name, status, uploads, attempts in (("crashed", "running", True, 1),
+                                            ("no_uploads", "running", False, 1),
+                                            ("crashed_often", "running", True, 3),
+                                            ("waiting", "queued", True, 0)):
         job_id = f"00000000-0000-4000-8000-00000000000{len(rows)}"
-        uploads = root / job_id / "uploads"
-        uploads.mkdir(parents=True)
-        for song in ("song_a", "song_b"):
-            (uploads / f"{song}.wav").write_bytes(wav_bytes())
-        store.create(job_id, "again", {}, root / job_id, 3600)
-        store.update(job_id, status=status)
+        (root / job_id / "base" / "stems").mkdir(parents=True)  # a half-written render
+        (root / job_id / "base" / "stems" / "drums.wav").write_bytes(b"half")
+        if uploads:
+            (root / job_id / "uploads").mkdir()
+            for song in ("song_a", "song_b"):
+                (root / job_id / "uploads" / f"{song}.wav").write_bytes(wav_bytes())
+        store.create(job_id, "again", {}, root / job_id, 3600, names={"song_a": "Mine.wav"})
+        store.update(job_id, status=status, attempts=attempts)
         rows[name] = job_id
+    partial = root / finished / "renders" / "1"
+    partial.mkdir(parents=True)
+    (partial / "remix.mp3").write_bytes(b"half a re-render")
     with open_api("app", tmp_path) as api:
-        crashed = api.wait(rows["crashed"])
-        assert crashed["status"] == "failed" and crashed["error"] == INTERRUPTED_REASON
-        assert api.events(rows["crashed"])[-1]["detail"] == INTERRUPTED_REASON
-        assert rows["crashed"] not in api.remix_dirs()
-        assert api.wait(rows["waiting"])["status"] == "complete"
+        assert not partial.exists()  # removed at start-up
+        for name in ("crashed", "waiting"):
+            assert api.wait(rows[name])["status"] == "complete", name
+        details = [e["detail"] for e in api.events(rows["crashed"], headers={"Last-Event-ID": "0"})]
+        assert any("back in the queue" in d for d in details)
+        for name in ("no_uploads", "crashed_often"):
+            status = api.wait(rows[name])
+            assert status["status"] == "failed" and status["error"] == INTERRUPTED_REASON
+            assert rows[name] not in api.remix_dirs()
+        # uploads are kept until a job ends, then removed
+        assert not (root / rows["crashed"] / "uploads").exists()
         assert api.client.get(f"/api/remix/{finished}/audio").content == audio
 
 
-def test_shutdown_mid_mix_marks_the_job_failed_with_a_reason(tmp_path):
+def test_killed_mid_separation_resumes_to_completion_without_a_new_upload(tmp_path):
+    with open_api("server", tmp_path, open_gate=False) as api:
+        sid = api.post(a=("Night Drive.wav", None)).json()["session_id"]
+        api.wait(sid, until=("running",))
+        uploads = sorted(p.name for p in (tmp_path / "web" / "remixes" / sid / "uploads").iterdir())
+        api.server.proc.kill()  # SIGKILL: no shutdown code runs
+        api.server.proc.wait(10)
+    assert uploads == ["song_a.wav", "song_b.wav"]
+    with open_api("server", tmp_path, open_gate=True) as api:  # nothing posted again
+        status = api.wait(sid)
+        assert status["status"] == "complete", status
+        assert api.client.get(f"/api/remix/{sid}/audio").status_code == 200
+        steps = [e["step"] for e in api.events(sid, headers={"Last-Event-ID": "0"})]
+        assert steps.count("separating") >= 2 and steps[-1] == "complete"
+
+
+def test_shutdown_mid_mix_puts_the_job_back_and_it_finishes_after_the_restart(tmp_path):
     gate = threading.Event()
     with open_api("app", tmp_path, job_fn=FakeMix(gate=gate)) as api:
         sid = api.post().json()["session_id"]
         api.wait(sid, until=("running",))
     with open_api("app", tmp_path) as api:
-        status = api.client.get(f"/api/remix/{sid}/status").json()
-        assert status["status"] == "failed" and "restarted" in status["error"]
+        assert api.wait(sid)["status"] == "complete"
+        details = [e["detail"] for e in api.events(sid, headers={"Last-Event-ID": "0"})]
+        assert any("server is restarting" in d for d in details)
 
 
 def test_expiry_deletes_every_file(tmp_path):

@@ -48,11 +48,11 @@ def long_wav(minutes: float) -> bytes:
 
 
 def test_good_upload_is_accepted(api):
-    r = api.post(a=("song a.mp3", mp3_bytes(2.0)))
+    r = api.post(a=("song a.mp3", mp3_bytes(7.0)))
     assert r.status_code == 202
     sid = r.json()["session_id"]
     assert api.wait(sid)["status"] == "complete"
-    api.client.post(f"/api/remix/{sid}/cancel")  # finished: nothing to cancel
+    api.cancel(sid)  # finished: nothing to cancel
     # later tests check for leftovers: remove this remix's files through expiry-like cleanup
     import shutil
 
@@ -83,6 +83,23 @@ def test_truncated_mp3(api):
 
 def test_truncated_wav(api):
     refused(api, api.post(b=("cut.wav", truncated_wav())), 422, "truncated")
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("Short Song.wav", lambda: wav_bytes(3.0), ["too short to mix", "3.0 s", "at least 6 seconds"]),
+    ("Short Song.mp3", lambda: mp3_bytes(2.0), ["too short to mix"]),
+    ("Quiet Song.wav", lambda: silent_wav(8.0), ["is silent"]),
+])
+def test_too_short_or_silent_song_is_refused_while_uploading(api, name, content, words):
+    """Found #4: these were accepted (202) and failed a second later."""
+    refused(api, api.post(b=(name, content())), 422, "song_b", repr(name), *words)
+
+
+def silent_wav(seconds: float) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros(int(seconds * 8000), dtype=np.float32), 8000, format="WAV",
+             subtype="PCM_16")
+    return buf.getvalue()
 
 
 def test_song_over_15_minutes(api):

@@ -1,6 +1,8 @@
 """Audio I/O: formats, resampling, atomic saves, loudness, and bad files."""
 
+import os
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -176,3 +178,18 @@ def test_lufs_agrees_with_pyloudnorm(sr, shape):
 
 def test_lufs_of_audio_under_the_absolute_gate_is_minus_infinity():
     assert audio.integrated_lufs(np.full((2, SR), 1e-5)) == float("-inf")
+
+
+def test_cli_on_text_renamed_mp3_prints_only_our_one_line_error(tmp_path):
+    """Issue 18, found #9: libmpg123's "Illegal Audio-MPEG-Header ... Trying to
+    resync" lines came out above our error."""
+    import sys
+
+    fake = tmp_path / "fake.mp3"
+    fake.write_text("hello, this is text and not audio\n" * 200)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-m", "musicmixer", "analyze", str(fake)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("musicmixer: error: fake.mp3"), proc.stderr

@@ -114,7 +114,7 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     # the step list is the server's stage table (GET /api/stages), one line per step
     expect(page.locator("#stages li")).to_have_text([s["label"] for s in web_steps()])
     shot(page, "3-progress")
-    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=80_000)
+    page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=80_000)
     expect(page.locator("#stages li.current")).to_have_text(web_steps()[-1]["label"])
     assert page.get_attribute("#progress-bar", "aria-valuenow") == "100"
     assert page.url.startswith(base + "/r/")
@@ -131,27 +131,27 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     }""")
     page.focus("#play")
     page.keyboard.press("Enter")
-    page.wait_for_function("musicmixer.playing && musicmixer.ctx.state === 'running'")
-    page.wait_for_function(f"musicmixer.stemLevel('{BACKING_VOCAL_STEM}') > 1e-4",
+    page.wait_for_function("() => musicmixer.playing && musicmixer.ctx.state === 'running'")
+    page.wait_for_function(f"() => musicmixer.stemLevel('{BACKING_VOCAL_STEM}') > 1e-4",
                            timeout=10_000)
     assert page.evaluate(f"musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value") == 1.0
 
     # the backing-vocals fader, by keyboard: Home = off
     page.focus(FADER)
     page.keyboard.press("Home")
-    page.wait_for_function(f"musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value === 0")
-    page.wait_for_function(f"musicmixer.stemLevel('{BACKING_VOCAL_STEM}') === 0")
+    page.wait_for_function(f"() => musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value === 0")
+    page.wait_for_function(f"() => musicmixer.stemLevel('{BACKING_VOCAL_STEM}') === 0")
     expect(page.locator(f"output[for='fader-{BACKING_VOCAL_STEM}']")).to_have_text("off")
     page.keyboard.press("ArrowRight")  # and back up a notch, live
     page.wait_for_function(
-        f"Math.abs(musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value - 0.01) < 1e-6")
+        f"() => Math.abs(musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value - 0.01) < 1e-6")
     page.keyboard.press("Home")
     shot(page, "5-fader-moved")
 
     # apply: the master is rendered again with the faders
     page.focus("#apply")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.body.dataset.renders === '1'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.renders === '1'", timeout=60_000)
     expect(page.locator("#apply-status")).to_contain_text("fader settings")
     shot(page, "6-rerendered")
     plan = page.evaluate(f"fetch('/api/remix/{session}/plan').then(r => r.json())")
@@ -170,7 +170,25 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     assert share == f"{base}/r/{session}"
     other = context.new_page()
     other.goto(share)
-    other.wait_for_function("document.body.dataset.ready === 'true'", timeout=30_000)
+    other.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=30_000)
     expect(other.locator(FADER)).to_be_visible()
     shot(other, "7-shared-link")
+    context.close()
+
+
+def test_docs_page_renders_offline_under_the_csp(server, browser):
+    """Found #6: /docs was blank offline. Every request the page makes must stay on
+    this server, and the CSP must not block Swagger UI."""
+    base = server[0]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    foreign, blocked = [], []
+    page.on("request", lambda r: None if r.url.startswith(base) else foreign.append(r.url))
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
+            else None)
+    page.goto(base + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("musicmixer")
+    expect(page.locator("#operations-remix-create_remix_api_remix_post")).to_be_visible()
+    shot(page, "8-api-docs")
+    assert foreign == [] and blocked == []
     context.close()

@@ -9,11 +9,16 @@ content: empty, zero-length, truncated or non-audio files raise
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +28,36 @@ from .channels import CACHE_CHUNK, per_channel
 from .errors import AudioDecodeError
 
 SAMPLE_RATE = 44100
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def decoder_quiet() -> Iterator[None]:
+    """Keep the C decoders' own stderr lines (libmpg123's "Note: Illegal
+    Audio-MPEG-Header ... Trying to resync...") off the terminal: the caller
+    raises one readable error instead. File descriptor 2 is process-wide, so
+    this only acts on the main thread (the CLI); the web server decodes on
+    worker threads and must not swallow other threads' log lines."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded, captured by a test)
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            chatter = sink.read(4096).decode(errors="replace").strip()
+            if chatter:
+                logger.debug("decoder said: %s", chatter)
 
 
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
@@ -33,7 +68,8 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
     if path.stat().st_size == 0:
         raise AudioDecodeError(f"{path.name}: the file is empty")
     try:
-        data, file_sr = _read_soundfile(path)
+        with decoder_quiet():
+            data, file_sr = _read_soundfile(path)
     except AudioDecodeError:
         raise
     except Exception:

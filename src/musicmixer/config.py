@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=1, ge=1, le=32)  # remixes made at once
     web_queue_depth: int = Field(default=10, ge=0, le=10_000)  # waiting remixes; 503 past it
     remix_ttl_hours: float = Field(default=3.0, gt=0)  # then a remix and its files are deleted
+    # origins besides the server's own that may POST (e.g. a separate front end)
+    web_allowed_origins: list[str] = Field(default_factory=list)
+    web_rate_limit: int = Field(default=20, ge=0, le=100_000)  # uploads + re-renders per client
+    web_rate_window_s: float = Field(default=600.0, gt=0)  # ... in this sliding window (limit 0 = off)
+    job_record_ttl_hours: float = Field(default=168.0, gt=0)  # an expired remix's row, then 404
+    min_free_disk_mb: float = Field(default=500.0, ge=0)  # new jobs get 507 below this
+
+    # --- stem cache (`DATA_DIR/stem-cache`) ----------------------------------
+    stem_cache_ttl_hours: float = Field(default=72.0, gt=0)  # entries unused this long go
+    stem_cache_max_mb: float = Field(default=5000.0, ge=0)  # then least recently used; 0 = no cap
 
     # --- tempo matching -----------------------------------------------------
     # the most time-stretching (vocals and instrumental together) the best beat

@@ -12,6 +12,10 @@ Layout under `settings.data_dir / "stem-cache"`:
     locks/<key>.lock                               fcntl lock per key
     tmp/                                           entries being written
 
+An entry folder's mtime is its last use (set on every hit and write), so
+`cache_prune.prune_stem_cache` can expire entries and keep the cache under a
+size cap, least recently used first.
+
 Why each part:
 - An entry is written into `tmp/` and renamed into place, and `manifest.json`
   (per-file SHA-256 and size) is written last: a crash leaves no half entry
@@ -201,6 +205,7 @@ class StemCache:
         dest_dir.mkdir(parents=True, exist_ok=True)
         for info in files.values():
             _place(entry / info["file"], dest_dir / info["file"])
+        touch_entry(entry)
         return manifest
 
     # --- write ---------------------------------------------------------------
@@ -225,10 +230,21 @@ class StemCache:
                 os.rename(final, trash)
                 shutil.rmtree(trash, ignore_errors=True)
             os.rename(tmp, final)
+            touch_entry(final)
             return final
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def touch_entry(entry: Path) -> None:
+    """Mark an entry used now: the folder's mtime is its last use, for the
+    least-recently-used pruning (`cache_prune`). The files' own mtimes are
+    left alone, since verification trusts them."""
+    try:
+        os.utime(entry)
+    except OSError:
+        pass
 
 
 def _write_uncached(dest_dir: Path, stems: Mapping[str, np.ndarray], meta: dict) -> dict:

@@ -7,6 +7,7 @@ come back as `{"detail": "<a sentence>"}` with a 4xx status.
 
 from __future__ import annotations
 
+import importlib.util
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,10 +20,12 @@ from musicmixer import __version__
 from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
+from .client_text import strip_paths
 from .jobs import JobStore
 from .remixes import ApiError
 from .routes import STATIC, router
-from .runner import AtCapacity, Runner
+from .runner import AtCapacity, LowOnDisk, Runner
+from .security import RateLimited, RateLimiter, SecurityMiddleware
 from .uploads import UploadError
 
 HEARTBEAT_S = 15.0
@@ -30,6 +33,18 @@ HEARTBEAT_S = 15.0
 
 def store_path(settings: Settings) -> Path:
     return Path(settings.data_dir) / "web" / "jobs.sqlite3"
+
+
+def swagger_assets() -> Path | None:
+    """Swagger UI's files, served by this server: FastAPI's default page loads
+    them from a CDN (blank offline). They come from the `fastapi-offline`
+    package (Swagger UI 5, which reads the OpenAPI 3.1 FastAPI writes; the
+    `swagger-ui-bundle` package ships 4.15, which refuses 3.1)."""
+    spec = importlib.util.find_spec("fastapi_offline")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static"
+    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
 
 
 def create_app(settings: Settings | None = None, runner: Runner | None = None, *, job_fn=None,
@@ -51,11 +66,17 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None, *
             runner.stop()
 
     app = FastAPI(title="musicmixer", version=__version__, lifespan=lifespan,
-                  description="Two songs and a sentence in, an on-beat, in-key mashup out.")
+                  description="Two songs and a sentence in, an on-beat, in-key mashup out.",
+                  docs_url=None, redoc_url=None)  # /docs is served from local assets below
     app.state.settings, app.state.runner, app.state.store = settings, runner, runner.store
     app.state.heartbeat_s = heartbeat_s
+    app.state.limiter = RateLimiter(settings.web_rate_limit, settings.web_rate_window_s)
+    app.add_middleware(SecurityMiddleware, allowed_origins=tuple(settings.web_allowed_origins))
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    assets = swagger_assets()
+    if assets is not None:
+        app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
     _error_handlers(app)
     return app
 
@@ -76,9 +97,18 @@ def _error_handlers(app: FastAPI) -> None:
     async def _capacity(_: Request, exc: AtCapacity):
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "60"})
 
+    @app.exception_handler(LowOnDisk)
+    async def _disk(_: Request, exc: LowOnDisk):
+        return JSONResponse({"detail": str(exc)}, status_code=507, headers={"Retry-After": "600"})
+
+    @app.exception_handler(RateLimited)
+    async def _limited(_: Request, exc: RateLimited):
+        return JSONResponse({"detail": str(exc)}, status_code=429,
+                            headers={"Retry-After": str(exc.retry_after_s)})
+
     @app.exception_handler(MusicMixerError)
     async def _user(_: Request, exc: MusicMixerError):
-        return answer(422, str(exc))
+        return answer(422, strip_paths(str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError):

@@ -4,7 +4,10 @@ A client first gets the last event (or, with `Last-Event-ID`, everything it
 missed), then each new one as the job writes it, a comment line as a
 heartbeat when nothing happens, and the stream ends after `complete`,
 `error` or `cancelled`. Leaving never touches the job: the stream only reads
-the store. The store's in-memory "latest event" number is polled, so an idle
+the store. `Last-Event-ID` is validated (`parse_last_event_id`): anything but
+a plain number, or a number past the job's last event, counts as "no id", so
+the client gets the last event again; once that is terminal the stream ends
+rather than heartbeating forever. The store's in-memory "latest event" number is polled, so an idle
 stream costs no database query.
 """
 
@@ -18,6 +21,7 @@ from collections.abc import AsyncIterator
 from .jobs import Event, JobStore
 
 TERMINAL = ("complete", "error", "cancelled")
+MAX_ID_DIGITS = 18  # fits SQLite's 64-bit integers; longer is not an id we gave out
 POLL_S = 0.1
 RESYNC_S = 2.0  # query the store now and then even without news (another process wrote)
 
@@ -26,10 +30,24 @@ def format_event(event: Event) -> str:
     return f"id: {event.seq}\ndata: {json.dumps(event.payload())}\n\n"
 
 
+def parse_last_event_id(header: str | None) -> int | None:
+    """A Last-Event-ID we could have sent (1..2^63), or None."""
+    value = (header or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_ID_DIGITS:
+        return None
+    return int(value)
+
+
 async def progress_stream(store: JobStore, job_id: str, last_seen: int | None,
                           heartbeat_s: float) -> AsyncIterator[str]:
     """The SSE body. `last_seen`: the client's Last-Event-ID, if it sent one."""
     yield "retry: 2000\n\n"
+    end = store.last_event(job_id)
+    if last_seen is not None and (end is None or last_seen > end.seq):
+        last_seen = None  # past the end: not an id of this job's stream
+    if last_seen is not None and end is not None and last_seen == end.seq \
+            and end.step in TERMINAL:
+        return  # the client has seen the end already
     if last_seen is None:
         first = store.last_event(job_id)
         backlog = [first] if first else []

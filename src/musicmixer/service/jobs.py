@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +22,13 @@ QUEUED, RUNNING, COMPLETE = "queued", "running", "complete"
 FAILED, CANCELLED, EXPIRED = "failed", "cancelled", "expired"
 ACTIVE = (QUEUED, RUNNING)
 FINISHED = (COMPLETE, FAILED, CANCELLED, EXPIRED)
-INTERRUPTED_REASON = ("The server restarted while this remix was being made, so it stopped. "
-                      "Please start it again.")
+INTERRUPTED_REASON = ("The server restarted while this remix was being made and its songs "
+                      "could not be used again, so it stopped. Please start it again.")
+RESUMED = ("The server restarted while this remix was being made; it is back in the queue and "
+           "continues where it can (songs already separated are not separated again).")
+PAUSED = ("The server is restarting; your remix waits in the queue and continues when it is "
+          "back.")
+MAX_STARTS = 3  # a job the server died in this often is not started again
 RERENDER_INTERRUPTED = ("The server restarted during the re-render; the remix is as it was. "
                         "Apply your changes again.")
 
@@ -39,7 +44,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    owner_hash TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    names TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS events (
     job_id TEXT NOT NULL,
@@ -52,6 +60,11 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
 """
+_ADDED_COLUMNS = {  # columns newer than the first schema, added to an older file in place
+    "owner_hash": "TEXT",
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "names": "TEXT NOT NULL DEFAULT '{}'",
+}
 
 
 @dataclass
@@ -67,6 +80,9 @@ class Job:
     created_at: float
     updated_at: float
     expires_at: float
+    owner_hash: str | None = None  # SHA-256 of the owner token (Apply, Cancel, delete)
+    attempts: int = 0  # runs started: a job the server dies in twice is not tried again
+    names: dict = field(default_factory=dict)  # field -> the user's file name (sanitised)
 
     @property
     def finished(self) -> bool:
@@ -96,6 +112,10 @@ class JobStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            have = {r[1] for r in db.execute("PRAGMA table_info(jobs)")}
+            for name, decl in _ADDED_COLUMNS.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -118,13 +138,15 @@ class JobStore:
                 raise
 
     # --- jobs -------------------------------------------------------------
-    def create(self, job_id: str, prompt: str, options: dict, folder: Path, ttl_s: float) -> Job:
+    def create(self, job_id: str, prompt: str, options: dict, folder: Path, ttl_s: float, *,
+               owner_hash: str | None = None, names: dict | None = None) -> Job:
         now = time.time()
         with self._tx() as db:
             db.execute("INSERT INTO jobs (id, status, prompt, options, folder, created_at, "
-                       "updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       "updated_at, expires_at, owner_hash, names) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (job_id, QUEUED, prompt, json.dumps(options), str(folder), now, now,
-                        now + ttl_s))
+                        now + ttl_s, owner_hash, json.dumps(names or {})))
         job = self.get(job_id)
         assert job is not None  # the row just written
         return job
@@ -173,18 +195,38 @@ class JobStore:
                               (now, RUNNING, EXPIRED)).fetchall()
         return [_job(r) for r in rows]
 
-    def recover(self) -> tuple[list[Job], list[Job]]:
-        """After a restart: jobs that were running are failed with a reason (their
-        work is lost); queued ones are returned to be queued again."""
-        running = self.with_status(RUNNING)
-        for job in running:
+    def recover(self, can_resume: Callable[[Job], bool]) -> tuple[list[Job], list[Job]]:
+        """After a restart: a re-render that was running leaves its remix as it
+        was; a mix that was running goes back in the queue if `can_resume(job)`
+        (its uploads are kept until it ends), else it fails with a reason.
+        Returns (failed, to queue again)."""
+        failed = []
+        for job in self.with_status(RUNNING):
             if job.kind == "rerender":  # the remix itself is finished: it stays playable
                 if self.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
                                    error=RERENDER_INTERRUPTED):
                     self.add_event(job.id, "error", RERENDER_INTERRUPTED, 1.0)
+            elif job.attempts < MAX_STARTS and can_resume(job):
+                if self.transition(job.id, (RUNNING,), status=QUEUED):
+                    self.add_event(job.id, "queue_position", RESUMED, self.progress_of(job.id))
             elif self.transition(job.id, (RUNNING,), status=FAILED, error=INTERRUPTED_REASON):
                 self.add_event(job.id, "error", INTERRUPTED_REASON, self.progress_of(job.id))
-        return [j for j in running if j.kind != "rerender"], self.with_status(QUEUED)
+                failed.append(job)
+        return failed, self.with_status(QUEUED)
+
+    def forget(self, before: float) -> int:
+        """Delete the rows (and events) of remixes that expired before `before`:
+        their prompts and file names are not kept for ever. Their ids then
+        answer 404 instead of 410."""
+        with self._tx() as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM jobs WHERE status = ? AND "
+                                            "expires_at < ?", (EXPIRED, before))]
+            for job_id in ids:
+                db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
+                db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        for job_id in ids:
+            self._latest.pop(job_id, None)
+        return len(ids)
 
     # --- events -----------------------------------------------------------
     def add_event(self, job_id: str, step: str, detail: str, progress: float) -> Event:
@@ -225,4 +267,5 @@ def _job(row: sqlite3.Row) -> Job:
                options=json.loads(row["options"]), folder=Path(row["folder"]),
                result=json.loads(row["result"]), error=row["error"],
                created_at=row["created_at"], updated_at=row["updated_at"],
-               expires_at=row["expires_at"])
+               expires_at=row["expires_at"], owner_hash=row["owner_hash"],
+               attempts=row["attempts"], names=json.loads(row["names"]))

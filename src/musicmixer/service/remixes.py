@@ -16,10 +16,12 @@ from musicmixer.config import Settings
 from musicmixer.stems import is_vocal, split_ignored_reason, stem_label, vocal_split_for
 
 from . import results
+from .client_text import ClientText
 from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
 from .rerender import RerenderInputError, RerenderRequest, check_request
 from .runner import TERMINAL_STEPS, Runner
-from .uploads import FILE_FIELDS, StreamingForm, UploadError, check_song
+from .security import is_owner, new_owner_token
+from .uploads import FILE_FIELDS, StreamingForm, UploadError, check_song, display_name
 
 STEP_OF_STATUS = {"complete": "complete", "failed": "error", "cancelled": "cancelled",
                   "expired": "error"}
@@ -72,8 +74,10 @@ def find_job(store: JobStore, remix_id: str, *, allow_expired: bool = False) -> 
     return job
 
 
-async def create_remix(request, settings: Settings, store: JobStore, runner: Runner) -> str:
-    """Stream the upload in, check it, store the job and queue it; returns the id."""
+async def create_remix(request, settings: Settings, store: JobStore,
+                       runner: Runner) -> tuple[str, str]:
+    """Stream the upload in, check it, store the job and queue it; returns the id
+    and the owner token (only its hash is kept)."""
     runner.check_room()
     max_bytes = int(settings.max_upload_mb * 1_000_000)
     declared = request.headers.get("content-length")
@@ -96,13 +100,15 @@ async def create_remix(request, settings: Settings, store: JobStore, runner: Run
             await asyncio.to_thread(check_song, name, upload.names[name], upload.files[name],
                                     settings.max_song_minutes * 60)
         runner.check_room()
-        store.create(job_id, prompt, options, folder, settings.remix_ttl_hours * 3600)
+        token, token_hash = new_owner_token()
+        store.create(job_id, prompt, options, folder, settings.remix_ttl_hours * 3600,
+                     owner_hash=token_hash,
+                     names={k: display_name(v) for k, v in upload.names.items()})
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    (folder / "names.json").write_text(json.dumps(upload.names))
     runner.enqueue(job_id)
-    return job_id
+    return job_id, token
 
 
 async def _receive(request, form: StreamingForm, max_bytes: int):
@@ -209,7 +215,10 @@ def stem_file(job: Job, name: str) -> Path:
 def plan_of(job: Job) -> dict:
     result = ready_result(job)
     plan_path = _existing(results.current_folder(job.folder, result) / "plan.json")
-    return {"plan": json.loads(plan_path.read_text()), "sections": result.get("sections", []),
+    plan = json.loads(plan_path.read_text())
+    if isinstance(plan.get("explanation"), str):  # as the status gives it: the user's names
+        plan["explanation"] = ClientText(job.names)(plan["explanation"])
+    return {"plan": plan, "sections": result.get("sections", []),
             "duration_s": result.get("duration_s")}
 
 
@@ -226,6 +235,23 @@ def queue_rerender(store: JobStore, runner: Runner, job: Job, body: RerenderRequ
                             options=json.dumps({**job.options, "rerender": wanted})):
         raise ApiError(409, "This remix changed while the request was made; try again.")
     runner.enqueue(job.id)
+
+
+def require_owner(job: Job, token: str | None) -> None:
+    if not token:
+        raise ApiError(403, "Only the browser that made this remix can change it: the owner "
+                            "token (header X-Owner-Token) is missing. The share link is for "
+                            "listening.")
+    if not is_owner(job.owner_hash, token):
+        raise ApiError(403, "The owner token does not match this remix.")
+
+
+def delete(store: JobStore, job: Job) -> str:
+    if job.status in ACTIVE:
+        raise ApiError(409, "This remix is still being made; cancel it first, then delete it.")
+    if store.transition(job.id, FINISHED, status=EXPIRED, result={}, expires_at=time.time()):
+        shutil.rmtree(job.folder, ignore_errors=True)
+    return EXPIRED
 
 
 def cancel(runner: Runner, job: Job) -> str:

@@ -38,6 +38,23 @@ def render_mix(folder: Path, n: int) -> Path:
     return folder / "renders" / str(n) / MIX_NAME
 
 
+def remove_partials(folder: Path, result: dict) -> None:
+    """What a killed render leaves: for a finished remix, every render folder
+    but the one served (a re-render cut off midway: ~22 MB) and half-written
+    player copies; for a remix not finished yet, all its output (the uploads
+    stay, so it can run again)."""
+    if not result.get("mix"):
+        for part in ("base", "web", "renders"):
+            shutil.rmtree(folder / part, ignore_errors=True)
+        return
+    current = str(result.get("renders", 0))
+    for old in (folder / "renders").glob("*"):
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in (folder / "web").glob(".*.tmp.*"):
+        tmp.unlink(missing_ok=True)
+
+
 def song_paths(folder: Path) -> dict[str, Path]:
     found = {p.stem: p for p in uploads_dir(folder).glob("song_*")}
     return {k: found[k] for k in ("song_a", "song_b") if k in found}

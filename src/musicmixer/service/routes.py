@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
 
 from musicmixer.config import Settings
 from musicmixer.stages import stage_table
 
 from . import remixes
-from .events import progress_stream
+from .events import parse_last_event_id, progress_stream
 from .jobs import JobStore
 from .rerender import RerenderRequest
 from .runner import Runner
+from .security import OWNER_HEADER
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,6 +34,17 @@ def get_runner(request: Request) -> Runner:
     return request.app.state.runner
 
 
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def owned_job(remix_id: str, request: Request, store: JobStore):
+    """The job, if the request carries its owner token (403 otherwise)."""
+    job = remixes.find_job(store, remix_id)
+    remixes.require_owner(job, request.headers.get(OWNER_HEADER))
+    return job
+
+
 _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["song_a", "song_b", "prompt"],
     "properties": {
@@ -43,10 +55,26 @@ _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-dat
                     "{\"vocal_sub_separation\": true, \"target_lufs\": -14}"}}}}}}}
 
 
-@router.get("/", include_in_schema=False)
-@router.get("/r/{remix_id}", include_in_schema=False)
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/r/{remix_id}", methods=["GET", "HEAD"], include_in_schema=False)
 def page(remix_id: str | None = None):
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
+def docs(request: Request):
+    """Swagger UI from local assets; without the package, a note and the schema link."""
+    if not any(getattr(r, "name", "") == "docs-assets" for r in request.app.routes):
+        return HTMLResponse("<!doctype html><title>musicmixer API</title><p>The interactive API "
+                            "page needs the fastapi-offline package (it ships Swagger UI). The API description is "
+                            "at <a href=\"/openapi.json\">/openapi.json</a>.</p>")
+    return FileResponse(STATIC / "docs.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+def favicon():
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/health", tags=["service"])
@@ -68,16 +96,19 @@ def stages():
 @router.post("/api/remix", status_code=202, tags=["remix"], openapi_extra=_UPLOAD_DOC)
 async def create_remix(request: Request, settings: Settings = Depends(get_settings),
                        store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
-    """Upload two songs and a prompt; returns the id to follow the remix with."""
-    return {"session_id": await remixes.create_remix(request, settings, store, runner)}
+    """Upload two songs and a prompt; returns the id to follow the remix with and, once
+    only, the `owner_token` that Apply, Cancel and delete need (header `X-Owner-Token`)."""
+    request.app.state.limiter.hit(client_of(request))
+    job_id, token = await remixes.create_remix(request, settings, store, runner)
+    return {"session_id": job_id, "owner_token": token}
 
 
 @router.get("/api/remix/{remix_id}/progress", tags=["remix"])
 async def progress(remix_id: str, request: Request, store: JobStore = Depends(get_store)):
     """Server-Sent Events `{step, detail, progress}`; the last event comes first."""
     job = remixes.find_job(store, remix_id)
-    last = request.headers.get("last-event-id", "")
-    stream = progress_stream(store, job.id, int(last) if last.isdigit() else None,
+    stream = progress_stream(store, job.id,
+                             parse_last_event_id(request.headers.get("last-event-id")),
                              request.app.state.heartbeat_s)
     return StreamingResponse(stream, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -89,6 +120,7 @@ def status(remix_id: str, store: JobStore = Depends(get_store)):
 
 
 @router.get("/api/remix/{remix_id}/audio", tags=["remix"])
+@router.head("/api/remix/{remix_id}/audio", include_in_schema=False)
 def audio(remix_id: str, download: bool = False, store: JobStore = Depends(get_store)):
     """The mastered remix (MP3); supports Range requests for seeking."""
     job = remixes.find_job(store, remix_id)
@@ -105,6 +137,7 @@ def stems(remix_id: str, store: JobStore = Depends(get_store)):
 
 
 @router.get("/api/remix/{remix_id}/stems/{name}", tags=["remix"])
+@router.head("/api/remix/{remix_id}/stems/{name}", include_in_schema=False)
 def stem(remix_id: str, name: str, store: JobStore = Depends(get_store)):
     """One rendered stem (lossless FLAC) for the page's live mix."""
     path = remixes.stem_file(remixes.find_job(store, remix_id), name)
@@ -118,16 +151,27 @@ def plan(remix_id: str, store: JobStore = Depends(get_store)):
 
 
 @router.post("/api/remix/{remix_id}/cancel", tags=["remix"])
-def cancel(remix_id: str, store: JobStore = Depends(get_store),
+def cancel(remix_id: str, request: Request, store: JobStore = Depends(get_store),
            runner: Runner = Depends(get_runner)):
-    job = remixes.find_job(store, remix_id)
+    """Stop a waiting or running remix or re-render. Needs `X-Owner-Token`."""
+    job = owned_job(remix_id, request, store)
     return {"session_id": job.id, "status": remixes.cancel(runner, job)}
 
 
 @router.post("/api/remix/{remix_id}/rerender", status_code=202, tags=["remix"])
-def rerender(remix_id: str, body: RerenderRequest, store: JobStore = Depends(get_store),
-             runner: Runner = Depends(get_runner)):
-    """Render the master again with new stem gains (no new separation)."""
-    job = remixes.find_job(store, remix_id)
+def rerender(remix_id: str, body: RerenderRequest, request: Request,
+             store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
+    """Render the master again with new stem gains (no new separation). Needs
+    `X-Owner-Token`."""
+    job = owned_job(remix_id, request, store)
+    request.app.state.limiter.hit(client_of(request))
     remixes.queue_rerender(store, runner, job, body)
     return {"session_id": job.id, "status": "queued"}
+
+
+@router.delete("/api/remix/{remix_id}", tags=["remix"])
+def delete(remix_id: str, request: Request, store: JobStore = Depends(get_store)):
+    """Delete a finished remix and its files now (its id then answers 410). Needs
+    `X-Owner-Token`; a remix still being made is cancelled first."""
+    job = owned_job(remix_id, request, store)
+    return {"session_id": job.id, "status": remixes.delete(store, job)}

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
+from musicmixer.separation.cache_prune import prune_stem_cache
 from musicmixer.stages import STAGES, stage_named
 
 from . import results
+from .client_text import ClientText
 from .jobs import (
     ACTIVE,
     CANCELLED,
@@ -30,6 +32,7 @@ from .jobs import (
     EXPIRED,
     FAILED,
     INTERRUPTED_REASON,
+    PAUSED,
     QUEUED,
     RUNNING,
     JobStore,
@@ -44,6 +47,10 @@ TERMINAL_STEPS = ("complete", "error", "cancelled")
 
 class AtCapacity(MusicMixerError):
     """The queue is full (HTTP 503)."""
+
+
+class LowOnDisk(MusicMixerError):
+    """Free disk under `MIN_FREE_DISK_MB` (HTTP 507)."""
 
 
 class Cancelled(Exception):
@@ -76,9 +83,11 @@ class Runner:
 
     # --- life cycle -------------------------------------------------------
     def start(self) -> None:
-        interrupted, waiting = self.store.recover()
-        for job in interrupted:
+        failed, waiting = self.store.recover(self._resumable)
+        for job in failed:
             shutil.rmtree(job.folder, ignore_errors=True)  # nothing half-made stays behind
+        for job in self.store.with_status(QUEUED, COMPLETE):
+            results.remove_partials(job.folder, job.result)  # what a killed render left
         for job in waiting:
             self._queue.put(job.id)
         for i in range(self.settings.web_workers):
@@ -99,8 +108,17 @@ class Runner:
         for t in self._threads:
             t.join(timeout)
 
+    @staticmethod
+    def _resumable(job) -> bool:
+        return len(results.song_paths(job.folder)) == 2
+
     # --- requests ---------------------------------------------------------
     def check_room(self) -> None:
+        """Room for one more job: a queue place and disk (503 / 507 otherwise)."""
+        free = free_disk_bytes(Path(self.settings.data_dir))
+        if free < self.settings.min_free_disk_mb * 1e6:
+            raise LowOnDisk(f"The server is low on disk space ({free / 1e6:.0f} MB free), so it "
+                            "takes no new remixes for now. Please try again later.")
         waiting = self.store.count(QUEUED)
         if waiting >= self.settings.web_queue_depth:
             raise AtCapacity(f"Server is at capacity: {waiting} remixes are already waiting. "
@@ -143,7 +161,8 @@ class Runner:
             if job_id is None:
                 return
             job = self.store.get(job_id)
-            if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING):
+            if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING,
+                                                        attempts=job.attempts + 1):
                 continue
             self._cancel[job_id] = threading.Event()
             self._announce_positions()
@@ -153,10 +172,12 @@ class Runner:
                 logger.exception("remix %s: unexpected failure", job_id)
             finally:
                 self._cancel.pop(job_id, None)
+            self.prune_stem_cache()
 
     def _run(self, job) -> None:
+        text = ClientText(job.names)  # no server paths, the user's file names
         progress = JobProgress(self.store, job.id, self._cancel[job.id],
-                             rerender=job.kind == "rerender")
+                               rerender=job.kind == "rerender", text=text)
         settings = job_settings(self.settings, job.options)
         try:
             if job.kind == "rerender":
@@ -165,18 +186,21 @@ class Runner:
                 progress.event(STAGES[0].step, "Starting", 0.0)
                 result = self._mix(job, settings, progress)
         except Cancelled:
-            if self._stopping.is_set():  # the server is shutting down, not the user cancelling
+            if self._stopping.is_set() and job.kind != "rerender":
+                self._pause(job, progress)  # shutting down: it continues after the restart
+            elif self._stopping.is_set():
                 self._end(job, FAILED, "error", INTERRUPTED_REASON, INTERRUPTED_REASON, progress)
             else:
                 self._end(job, CANCELLED, "cancelled", "Cancelled.", None, progress)
         except MusicMixerError as exc:
-            self._end(job, FAILED, "error", str(exc), str(exc), progress)
+            self._end(job, FAILED, "error", text(str(exc)), text(str(exc)), progress)
         except Exception as exc:
             logger.exception("remix %s failed", job.id)
             message = f"Something went wrong while making the remix ({type(exc).__name__})."
             self._end(job, FAILED, "error", message, message, progress)
         else:
             ttl = self.settings.remix_ttl_hours * 3600
+            result = text.result(result)
             self.store.transition(job.id, (RUNNING,), status=COMPLETE, result=result, error=None,
                                   kind="mix", expires_at=time.time() + ttl)
             progress.event("complete", "Your remix is ready.", 1.0)
@@ -193,6 +217,12 @@ class Runner:
         described = results.describe_mix(job.folder, Path(mixed.output), list(mixed.warnings))
         shutil.rmtree(results.uploads_dir(job.folder), ignore_errors=True)  # re-renders use base/
         return described
+
+    def _pause(self, job, progress) -> None:
+        """Server shutting down mid-mix: back to the queue, uploads kept, output dropped."""
+        results.remove_partials(job.folder, {})
+        if self.store.transition(job.id, (RUNNING,), status=QUEUED):
+            progress.event("queue_position", PAUSED, progress.last)
 
     def _end(self, job, status, step, detail, error, progress) -> None:
         if job.kind == "rerender":  # the remix itself is still there and playable
@@ -228,14 +258,37 @@ class Runner:
                 logger.exception("expiry sweep failed")
 
     def sweep(self, now: float | None = None) -> list[str]:
-        """Delete every remix past its time to live, files and all."""
+        """Delete every remix past its time to live, files and all; forget the
+        rows of long-expired ones; keep the stem cache in its bounds."""
+        now = time.time() if now is None else now
         gone = []
-        for job in self.store.due_for_expiry(time.time() if now is None else now):
+        for job in self.store.due_for_expiry(now):
             if self.store.transition(job.id, (QUEUED, COMPLETE, FAILED, CANCELLED),
                                      status=EXPIRED, result={}):
                 shutil.rmtree(job.folder, ignore_errors=True)
                 gone.append(job.id)
+        self.store.forget(before=now - self.settings.job_record_ttl_hours * 3600)
+        self.prune_stem_cache(now)
         return gone
+
+    def prune_stem_cache(self, now: float | None = None) -> None:
+        """Expire and cap the stem cache while no job runs (a running job may be
+        reading an entry)."""
+        if self.store.count(RUNNING):
+            return
+        report = prune_stem_cache(Path(self.settings.data_dir) / "stem-cache",
+                                  self.settings.stem_cache_ttl_hours * 3600,
+                                  int(self.settings.stem_cache_max_mb * 1e6), now)
+        if report.removed:
+            logger.info("stem cache: removed %d entries, %.0f -> %.0f MB", len(report.removed),
+                        report.bytes_before / 1e6, report.bytes_after / 1e6)
+
+
+def free_disk_bytes(folder: Path) -> int:
+    """Free space where `folder` is (or would be: its nearest existing parent)."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
 
 
 def _waiting(ahead: int) -> str:
@@ -245,8 +298,9 @@ def _waiting(ahead: int) -> str:
 class JobProgress:
     """Turns stage fractions into `{step, detail, progress}` events, a few per second."""
 
-    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False):
-        self.store, self.job_id, self.cancelled = store, job_id, cancel
+    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False,
+                 text: Callable[[str], str] = str):
+        self.store, self.job_id, self.cancelled, self.text = store, job_id, cancel, text
         self.last = store.progress_of(job_id) if not rerender else 0.0
         self._step: str | None = None
         self._detail: str | None = None
@@ -280,4 +334,4 @@ class JobProgress:
     def event(self, step: str, detail: str, value: float) -> None:
         self.last, self._step, self._at = max(value, self.last), step, time.monotonic()
         self._detail = detail
-        self.store.add_event(self.job_id, step, detail, self.last)
+        self.store.add_event(self.job_id, step, self.text(detail), self.last)

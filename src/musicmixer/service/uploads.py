@@ -17,9 +17,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from musicmixer.analysis.analyze import MIN_DURATION_S, SILENT_DBFS
 from musicmixer.errors import MusicMixerError
 
 FILE_FIELDS = ("song_a", "song_b")
@@ -56,6 +58,17 @@ def check_file_name(label: str, name: str) -> str:
         raise UploadError(f"{label}: {name!r} is not an MP3 or WAV file (only .mp3 and .wav "
                           "are accepted).", 415)
     return ext
+
+
+def display_name(name: str, limit: int = 80) -> str:
+    """The user's file name as shown in progress, explanation and errors: no control
+    characters or path parts (the upload refused those already), spaces collapsed,
+    at most `limit` characters with the extension kept."""
+    name = " ".join("".join(c for c in name if c.isprintable()).split()) or "song"
+    if len(name) <= limit:
+        return name
+    stem, ext = os.path.splitext(name)
+    return stem[:limit - len(ext) - 1] + "…" + ext
 
 
 def sniff(head: bytes) -> str | None:
@@ -245,14 +258,17 @@ class StreamingForm:
 
 
 def check_song(label: str, name: str, path: Path, max_seconds: float) -> float:
-    """After the upload: it decodes, holds audio, is not too long and not truncated.
-    Returns its duration in seconds."""
+    """After the upload: it decodes, holds audio, is not too long, not truncated,
+    not too short to mix and not silent (the limits the pipeline's first stage
+    applies, checked here so the answer is a 422 with the form still filled, not
+    a 202 and a failure a second later). Returns its duration in seconds."""
     try:
         info = sf.info(str(path))
-        frames, declared = 0, info.frames
+        frames, declared, energy = 0, info.frames, 0.0
         with sf.SoundFile(str(path)) as f:
-            for block in f.blocks(blocksize=1 << 16, dtype="float32"):
+            for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
                 frames += len(block)
+                energy += float(np.sum(np.square(block, dtype=np.float64))) / block.shape[1]
     except Exception:
         raise UploadError(f"{label}: {name!r} could not be decoded; it is not a readable MP3 or "
                           "WAV file.", 422) from None
@@ -274,6 +290,13 @@ def check_song(label: str, name: str, path: Path, max_seconds: float) -> float:
         if declared_s is not None and seconds < 0.98 * declared_s - 0.1:
             raise UploadError(f"{label}: {name!r} is truncated (only {seconds:.1f} of "
                               f"{declared_s:.1f} seconds are there); upload the whole file.", 422)
+    if seconds < MIN_DURATION_S:
+        raise UploadError(f"{label}: {name!r} is too short to mix ({seconds:.1f} s); a song needs "
+                          f"at least {MIN_DURATION_S:.0f} seconds, a few bars.", 422)
+    rms = np.sqrt(energy / frames)
+    if 20 * np.log10(max(rms, 1e-12)) < SILENT_DBFS:
+        raise UploadError(f"{label}: {name!r} is silent (no sound above {SILENT_DBFS:.0f} dBFS); "
+                          "choose a song with audio in it.", 422)
     return seconds
 
 

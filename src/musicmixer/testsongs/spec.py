@@ -148,7 +148,7 @@ class SongSpec:
         return {k: getattr(self, k) for k, v in HARD_DEFAULTS.items() if getattr(self, k) != v}
 
     def as_dict(self) -> dict:
-        """The spec as stored: hard-set options only where they are set, so a
+        """The SongSpec as stored: hard-set options only where they are set, so a
         default song's hash and truth are what they were before they existed."""
         d = asdict(self)
         for k in HARD_DEFAULTS:

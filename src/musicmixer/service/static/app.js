@@ -43,6 +43,19 @@ async function api(path, options = {}) {
   return body;
 }
 
+/* The owner token comes once, with the upload's answer; this browser keeps it so
+ * that it (and not whoever has the share link) can Apply, Cancel or delete. */
+const OWNER_KEY = "musicmixer.owner.";
+function saveOwnerToken(id, token) {
+  try { localStorage.setItem(OWNER_KEY + id, token); } catch (e) { /* private mode: this tab only */ }
+  state.owner = { id, token };
+}
+function ownerHeaders(id) {
+  let token = state.owner && state.owner.id === id ? state.owner.token : null;
+  try { token = token || localStorage.getItem(OWNER_KEY + id); } catch (e) { /* no storage */ }
+  return token ? { "X-Owner-Token": token } : {};
+}
+
 function show(section) {
   for (const id of ["create", "progress", "player"]) $(id).hidden = id !== section;
 }

@@ -288,7 +288,7 @@ async function apply() {
   $("apply-status").textContent = "Sending…";
   try {
     await api(`/api/remix/${state.id}/rerender`, {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: { "Content-Type": "application/json", ...ownerHeaders(state.id) },
       body: JSON.stringify({ stem_gains: mixer.faders }),
     });
   } catch (e) {

@@ -74,6 +74,7 @@ function submit(e) {
     if (xhr.status >= 400 || !body) {
       return showError((body && body.detail) || `The upload failed (${xhr.status}).`);
     }
+    saveOwnerToken(body.session_id, body.owner_token);
     history.pushState({}, "", `/r/${body.session_id}`);
     follow(body.session_id);
   };
@@ -118,6 +119,6 @@ function follow(id) {
 
 async function cancel() {
   try {
-    await api(`/api/remix/${state.id}/cancel`, { method: "POST" });
+    await api(`/api/remix/${state.id}/cancel`, { method: "POST", headers: ownerHeaders(state.id) });
   } catch (e) { showError(e.message); }
 }
