@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
@@ -32,8 +31,9 @@ from . import beats as beatmod
 from .character import all_characters
 from .features import CHROMA_FPS, FPS, compute_chroma, compute_features, to_mono
 from .key import estimate_key
+from .levels import metrical_levels
 from .meter import MeterCues, decide_meter, meter_warnings
-from .model import SongAnalysis
+from .model import SongAnalysis, TempoLevel
 from .structure import (
     bar_edges,
     bar_features,
@@ -44,6 +44,7 @@ from .structure import (
     to_db,
     vocal_regions,
 )
+from .vocal_pitch import median_sung_pitch
 
 DRUM_STEM = "drums"
 BASS_STEM = "bass"
@@ -151,7 +152,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     # beats: the mix's onsets, sharpened by the drum stem's where there is one
     stem_feats = {n: compute_features(stems[n], sr, with_chroma=False) for n in stems}
-    env = beatmod.normalise(mix.onset)
+    env = mix_env = beatmod.normalise(mix.onset)
     if DRUM_STEM in stems:
         drums = stem_feats[DRUM_STEM]
         m = min(len(env), drums.n_frames)
@@ -163,15 +164,13 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     voice_names = [n for n in harmonic_names if n in VOCAL_STEM_NAMES]
     band_chroma = voice_chroma = None
     if band_names:
-        band = cast(np.ndarray, sum(to_mono(stems[n]) for n in band_names))
-        band_chroma, bass_chroma = compute_chroma(band, sr)
+        band_chroma, bass_chroma = compute_chroma(_mono_sum(stems, band_names), sr)
     if voice_names:
-        voice = cast(np.ndarray, sum(to_mono(stems[n]) for n in voice_names))
-        voice_chroma, voice_bass = compute_chroma(voice, sr)
+        voice_chroma, voice_bass = compute_chroma(_mono_sum(stems, voice_names), sr)
         bass_chroma = voice_bass if band_chroma is None else bass_chroma + voice_bass
     if band_chroma is not None or voice_chroma is not None:
         # power chroma of the sum, as the sum of the parts' (cross terms left out)
-        chroma = cast(np.ndarray, sum(c for c in (band_chroma, voice_chroma) if c is not None))
+        chroma = np.sum([c for c in (band_chroma, voice_chroma) if c is not None], axis=0)
     else:
         chroma, bass_chroma = mix.chroma, mix.bass_chroma
     low_env = mix.low_onset
@@ -180,13 +179,16 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         m = min(len(low_env), bass.n_frames)
         low_env = 0.5 * beatmod.normalise(low_env[:m]) + 0.5 * beatmod.normalise(bass.onset[:m])
 
-    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env)
+    # the tempo from the mix alone, so that stems never change it (`estimate_beats`)
+    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
     if len(beat_times) < MIN_BARS * 4:
         raise AnalysisError(
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
+    levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
+              for n, b, s in metrical_levels(mix_env, tempo)]
     drum_feats = stem_feats.get(DRUM_STEM)
     cues = MeterCues(
         low=low_env, chroma=chroma,
@@ -228,19 +230,22 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     sections = build_sections(edges, feats, mix_rms, vocal_active, drum_bars,
                               with_stems=bool(names))
     vocals = vocal_regions(stems[vocal_name], sr) if vocal_name else []
+    pitch = median_sung_pitch(stems[vocal_name], sr, vocals) if vocal_name and vocals else None
 
     onset_rate = {n: _onsets_per_beat(stem_feats[n], len(beat_times)) for n in names}
     characters = all_characters(stem_rms, active_bars, onset_rate)
 
     return SongAnalysis(
         duration=round(duration, 4), sample_rate=sr, tempo=round(tempo, 3),
-        tempo_confidence=round(tempo_conf, 4),
+        tempo_confidence=round(tempo_conf, 4), tempo_levels=levels,
+        tempo_level_confidence=next(lv.score for lv in levels if lv.level == "beat"),
         beats=[round(float(t), 4) for t in beat_times],
         downbeats=[round(float(t), 4) for t in downbeats], beats_per_bar=4,
         key=key, mode=mode, key_confidence=round(key_conf, 4), sections=sections,
         stem_bar_energy=stem_bar_energy(stem_rms),
         bar_energy=stem_bar_energy({"mix": mix_rms})["mix"],
-        vocal_activity=vocals, vocal_stem=vocal_name, stem_character=characters,
+        vocal_activity=vocals, vocal_stem=vocal_name, vocal_pitch_hz=pitch,
+        stem_character=characters,
         title=title, artist=artist,
         phase_confidence=round(meter.phase_confidence, 4),
         downbeat_confidence=round(meter.downbeat_confidence, 4),
@@ -263,6 +268,10 @@ def pitch_content(chroma: np.ndarray, edges: np.ndarray) -> list[list[float]]:
         keep = top > 0 and lev >= PITCH_FLOOR * top
         out.append([round(float(x), 3) for x in (row / lev if keep else np.zeros(12))])
     return out
+
+
+def _mono_sum(stems: Mapping[str, np.ndarray], names: list[str]) -> np.ndarray:
+    return np.sum([to_mono(stems[n]) for n in names], axis=0)
 
 
 def _norm_cols(x: np.ndarray) -> np.ndarray:
