@@ -238,7 +238,7 @@ def test_recent_remixes_survive_a_reload(server, songs, browser):
     page.reload()
     item = page.locator("#recent-list li").filter(has_text="a recent one")
     expect(item).to_have_count(1)
-    expect(item.locator("a")).to_have_text("Night Drive × Groove")
+    expect(item.locator("a")).to_have_text("Night Drive \u00d7 Groove")
     shot(page, "recent")
     item.locator("a").click()
     ready(page)

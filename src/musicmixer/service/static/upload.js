@@ -92,13 +92,16 @@ function submitForm() {
 /* ---------- 2. progress ---------- */
 function renderStages(step) {
   const list = $("stages");
+  /* a failure or cancel stays on the step it happened in, marked, rather than greying all */
+  const stopped = step === "error" || step === "cancelled";
+  if (stopped) step = STEPS.current;
   Object.assign(STEPS, { current: step, drawn: true });
   const at = step === null ? 0 : STEPS.list.findIndex((s) => s.step === step);
   list.innerHTML = "";
   STEPS.list.forEach(({ label }, i) => {
     const li = document.createElement("li");
     li.textContent = label;
-    li.className = i < at ? "done" : i === at ? "current" : "";
+    li.className = i < at ? "done" : i === at ? (stopped ? "stopped" : "current") : "";
     if (i === at) li.setAttribute("aria-current", "step");
     list.appendChild(li);
   });
@@ -117,11 +120,11 @@ function follow(id) {
     if (event.step === "complete" || event.status === "complete") loadPlayer(id);
     else if (event.step === "error" || event.status === "failed") {
       offerRetry(event.detail || event.error || "The remix failed.");
-      $("cancel").disabled = true;
+      $("cancel").hidden = true;
     } else if (event.step === "cancelled" || event.status === "cancelled") {
       $("progress-detail").textContent = "Cancelled.";
       offerRetry("The remix was cancelled.");
-      $("cancel").disabled = true;
+      $("cancel").hidden = true;
     }
   });
 }
