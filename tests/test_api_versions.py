@@ -75,6 +75,8 @@ def test_stems_zip_holds_exactly_the_stems(api):
     r = api.client.get(f"/api/remix/{sid}/stems.zip")
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     assert "attachment" in r.headers["content-disposition"]
+    if api.kind == "server":  # streamed as written: no length known up front
+        assert r.headers.get("transfer-encoding") == "chunked"
     with zipfile.ZipFile(io.BytesIO(r.content)) as z:
         assert z.testzip() is None
         assert sorted(z.namelist()) == sorted(f"{s}.flac" for s in SEVEN_STEMS)

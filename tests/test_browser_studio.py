@@ -243,6 +243,12 @@ def test_recent_remixes_survive_a_reload(server, songs, browser):
     item.locator("a").click()
     ready(page)
     assert page.url.endswith(sid)
+    # the owner deletes it: gone from the server and from the list
+    page.on("dialog", lambda d: d.accept())
+    page.click("#delete")
+    expect(page.locator("#create")).to_be_visible()
+    expect(page.locator("#recent-list li").filter(has_text="a recent one")).to_have_count(0)
+    assert page.evaluate(f"fetch('/api/remix/{sid}/status').then(r => r.status)") == 410
     context.close()
 
 

@@ -47,6 +47,7 @@ async function loadPlayer(id) {
     rememberRemix(id, status);
     $("loading").textContent = "";
     document.body.dataset.ready = "true";
+    if (status.rerendering) followApply();
   } catch (e) {
     $("loading").textContent = "";
     showError(e.message);

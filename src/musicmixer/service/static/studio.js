@@ -180,7 +180,13 @@ async function apply() {
     $("apply-status").textContent = "";
     return showError(e.message);
   }
+  followApply();
+}
+
+/* the re-render's progress (also when the page is opened while one runs) */
+function followApply() {
   $("apply-bar").hidden = false;
+  $("apply").disabled = true;
   listen(state.id, async (event) => {
     setProgress("apply-fill", null, event.progress);
     $("apply-status").textContent = event.detail || "Re-rendering…";
