@@ -188,6 +188,7 @@ def test_mute_solo_undo_and_shortcuts_change_what_plays(server, songs, browser):
     g = page.evaluate(gains)
     assert g["bass"] == 1 and all(v == 0 for k, v in g.items() if k != "bass")
     expect(page.locator(".fader[data-stem=bass] .solo")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".fader.silent")).to_have_count(len(SEVEN_STEMS) - 1)  # shown, too
     page.wait_for_function("() => musicmixer.stemLevel('lead_vocals') === 0")
     shot(page, "solo")
     page.keyboard.press("Control+z")  # undo the solo

@@ -40,7 +40,7 @@ function toggleButton(text, label, kind, onClick) {
 
 function toggleSet(set, name) {
   if (set.has(name)) set.delete(name); else set.add(name);
-  showFader(name);
+  for (const stem of Object.keys(mixer.buffers)) showFader(stem);  /* a solo silences the others */
   updateMix();
   commitDraft();
 }
