@@ -261,7 +261,7 @@ def test_too_short_song_keeps_the_form_and_try_again_works(server, songs, browse
     page.set_input_files("#song_b", str(songs["Groove.wav"]))
     page.fill("#prompt", "fail once, then her voice over their groove")
     page.click("#submit")
-    expect(page.locator("#error-text")).to_contain_text("Tiny.wav")
+    expect(page.locator("#error-text")).to_contain_text("Song A: 'Tiny.wav'")
     expect(page.locator("#error-text")).to_contain_text("at least 6 seconds")
     assert page.input_value("#prompt") == "fail once, then her voice over their groove"
     expect(page.locator("#name-a")).to_contain_text("Tiny.wav")

@@ -77,7 +77,8 @@ function submitForm() {
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
     if (xhr.status >= 400 || !body) {  /* the form keeps the files and the prompt */
-      return offerRetry((body && body.detail) || `The upload failed (${xhr.status}).`);
+      const detail = (body && typeof body.detail === "string") ? body.detail : `The upload failed (${xhr.status}).`;
+      return offerRetry(detail.replace(/^song_([ab]):/, (m, slot) => `Song ${slot.toUpperCase()}:`));
     }
     saveOwnerToken(body.session_id, body.owner_token);
     rememberRemix(body.session_id, { prompt, songs: {
