@@ -111,3 +111,29 @@ def test_downloads_of_unknown_or_unfinished_remixes(api):
                           headers={"X-Owner-Token": "x"})
     assert bad.status_code in (404, 422)
     assert json.loads(bad.text)["detail"]
+
+
+def test_versions_past_the_cap_are_removed_with_their_folders(tmp_path, monkeypatch):
+    from musicmixer.service import versions
+
+    monkeypatch.setattr(versions, "MAX_VERSIONS", 3)
+    with open_api("app", tmp_path) as api:
+        sid = _finished(api)
+        for gain in (0.2, 0.4, 0.6):
+            _apply(api, sid, {"drums": gain})
+        listing = api.client.get(f"/api/remix/{sid}/versions").json()
+        assert [v["n"] for v in listing["versions"]] == [0, 2, 3] and listing["current"] == 3
+        renders = tmp_path / "web" / "remixes" / sid / "renders"
+        assert sorted(p.name for p in renders.iterdir()) == ["2", "3"]
+        assert not (renders / "3" / "stems").exists()  # re-renders start from base/
+        assert (renders / "3" / "plan.json").is_file()
+
+
+def test_a_result_from_before_versions_reads_as_base_and_the_render_served():
+    from musicmixer.service.versions import current_version, kept_folders, versions_of
+
+    old = {"mix": "renders/2/remix.mp3", "renders": 2, "stems": ["drums", "bass"]}
+    assert [v["n"] for v in versions_of(old)] == [0, 2] and current_version(old) == 2
+    assert kept_folders(old) == {"2"}
+    fresh = {"mix": "base/remix.mp3", "renders": 0, "stems": ["drums"]}
+    assert [v["n"] for v in versions_of(fresh)] == [0] and current_version(fresh) == 0
