@@ -274,6 +274,14 @@ def test_too_short_song_keeps_the_form_and_try_again_works(server, songs, browse
     expect(page.locator("#error-text")).to_contain_text("failed on purpose", timeout=20_000)
     expect(page.locator("#retry")).to_be_visible()
     shot(page, "failed")
+    # the failed remix's link, opened after a reload: "try again" keeps the prompt
+    other = context.new_page()
+    other.goto(page.url)
+    expect(other.locator("#retry")).to_be_visible()
+    other.click("#retry")
+    expect(other.locator("#error-text")).to_contain_text("Choose the two songs again")
+    assert other.input_value("#prompt") == "fail once, then her voice over their groove"
+    other.close()
     # ... and "try again" uploads the same files and prompt, which now works
     page.click("#retry")
     ready(page)
