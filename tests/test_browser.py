@@ -11,6 +11,7 @@ the songs' ground-truth stems (as in the pipeline tests), to keep it fast.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from pathlib import Path
@@ -121,6 +122,10 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     session = page.url.rsplit("/", 1)[1]
     expect(page.locator(FADER)).to_be_visible()
     assert page.locator("#timeline .section").count() >= 2
+    # the song cards carry the real analysis: tempo and key of each song and the result
+    for card in ("song_a", "song_b", "result"):
+        expect(page.locator(f"[data-card={card}]")).to_contain_text(" BPM")
+    expect(page.locator("[data-card=result]")).to_contain_text(re.compile(r"tempo (1:1|2:1|1:2)"))
     shot(page, "4-player")
 
     # play from where the backing vocals are loudest

@@ -77,14 +77,14 @@ def test_the_offline_split_in_the_browser(server):
         page.fill("#prompt", "her voice over their groove, backing vocals all the way through")
         page.check("#opt-7stem")
         page.click("#submit")
-        page.wait_for_function("document.body.dataset.ready === 'true'", timeout=80_000)
+        page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=80_000)
         expect(page.locator(FADER)).to_be_visible()
         expect(page.locator("#fader-lead_vocals")).to_be_visible()
         assert page.locator("#fader-vocals").count() == 0
         assert page.evaluate(f"musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value") == 1.0
         page.focus(FADER)
         page.keyboard.press("Home")
-        page.wait_for_function(f"musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value === 0")
+        page.wait_for_function(f"() => musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value === 0")
         expect(page.locator(f"output[for='fader-{BACKING_VOCAL_STEM}']")).to_have_text("off")
 
         # a server that cannot split (its /health says so): the option is absent
@@ -94,7 +94,7 @@ def test_the_offline_split_in_the_browser(server):
                                        "max_prompt_chars": 2000},
             "vocal_split": {"available": False, "method": None, "why_not": "no split here"}}))
         other.goto(base + "/")
-        other.wait_for_function("document.body.dataset.server === 'ok'")
+        other.wait_for_function("() => document.body.dataset.server === 'ok'")
         expect(other.locator("#opt-split")).to_be_hidden()
         browser.close()
 

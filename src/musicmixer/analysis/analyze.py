@@ -91,12 +91,12 @@ def analyze_file(path: str | os.PathLike, stem_dir: Path | None = None, *,
                 stems[name] = load_audio(f)
         vfile = vocal_stem_file(stem_dir, vocal_sub_separation)
         vocal_name = vfile.stem if vfile is not None else None
-    title, artist = _tags(path)
+    title, artist = file_tags(path)
     return analyze_song(audio, 44100, stems or None, title=title or path.stem, artist=artist,
                         vocal_stem=vocal_name)
 
 
-def _tags(path: Path) -> tuple[str | None, str | None]:
+def file_tags(path: Path) -> tuple[str | None, str | None]:
     """Title and artist from the file's metadata where libsndfile can read them."""
     try:
         import soundfile as sf
