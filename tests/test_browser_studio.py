@@ -9,24 +9,19 @@ song keeping the form filled, "try again" after a failure, and the page at
 from __future__ import annotations
 
 import json
-import threading
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
-import uvicorn
-from api_helpers import FakeMix, free_port, settings_for, wav_bytes
-from playwright.sync_api import expect, sync_playwright
+from api_helpers import FakeMix, settings_for, wav_bytes
+from browser_helpers import chromium, served
+from playwright.sync_api import expect
 
 from musicmixer.errors import MusicMixerError
 from musicmixer.service import create_app
 from musicmixer.stems import BACKING_VOCAL_STEM, SEVEN_STEMS
 
 SHOTS = Path("/work/wt/brief/bench-out")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--autoplay-policy=no-user-gesture-required"]
 BV = BACKING_VOCAL_STEM
 
 
@@ -48,17 +43,8 @@ class FailsOnce(FakeMix):
 def server(tmp_path_factory):
     app = create_app(settings_for(tmp_path_factory.mktemp("studio")), job_fn=FailsOnce(),
                      heartbeat_s=1.0)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
+    with served(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +59,8 @@ def songs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def shot(page, name: str) -> None:
