@@ -170,7 +170,13 @@ def read_clause(clause: str, index: int, previous: list[Wish], songs: list[tuple
                            m.group(), index))
         text = blank(text, [(m.start(), m.end())])
     for m in _COMES_IN.finditer(text):
-        scope = parse_scope(text[m.end():])
+        scope = parse_scope(text[m.start("when"):])
+        if scope.bars is not None and scope.bars[0] > 0 and scope.labels is None:
+            # "bring the drums in from bar 9": out before that bar
+            wishes.append(Wish("mute", stem_tokens(m.group("stems") or m.group("stems2"), prev_tokens),
+                               Scope(bars=(0, scope.bars[0])), " ".join(text[m.start():].split()), index))
+            text = blank(text, [(m.start(), len(text))])
+            break
         if scope.labels:
             which = "through" if m.group("when").lower() == "after" else "before"
             scope = Scope(scope.labels, which, scope.labels, anchor=scope.which if scope.which in (
@@ -188,7 +194,7 @@ def read_clause(clause: str, index: int, previous: list[Wish], songs: list[tuple
         segment_end = actions[i + 1][0] if i + 1 < len(actions) else len(rest)
         cut = _NEW_PHRASE.search(rest, end, segment_end)
         scope = parse_scope(rest[start:cut.start() if cut else segment_end])
-        scope = scope if (scope.labels or scope.exclude) else lead_scope
+        scope = scope if scope.narrowed else lead_scope
         tokens = stem_tokens(match.group("stems"), prev_tokens or tuple(t for w in wishes for t in w.tokens))
         negated = _NEGATOR.search(text[prev_end:start]) or (
             kind == "pre" and action != "mute" and _NO_BEFORE.search(text[prev_end:start]))
@@ -250,9 +256,12 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     phrase = " ".join(clause.split())
     if tokens and _NOT_STEMS.match(clause):  # "not the drums": they stay
         return [Wish("keep", tokens, scope, phrase, index, positive="mute")], "wishes"
+    if tokens and scope.labels and _ONLY.search(clause) and not scope.exclude:
+        # "drums in the chorus only": the drums play there and nowhere else
+        return [Wish("mute", tokens, Scope(exclude=scope.labels), phrase, index)], "wishes"
     if tokens or not previous:
         return [], ""
-    if scope.labels is None and not scope.exclude:
+    if not scope.narrowed:
         for action, pattern in _BARE.items():
             if re.search(pattern, clause, _FLAGS) and prev_tokens:
                 return [Wish(action, prev_tokens, WHOLE, phrase, index, amount(clause, action))], "wishes"

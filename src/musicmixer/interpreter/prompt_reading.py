@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from . import lexicon as lx
 from .clauses import Wish, read_clause
 from .normalise import normalise
-from .scopes import WHOLE, Scope, parse_scope
+from .scopes import WHOLE, Scope, bar_range, parse_scope
 from .song_refs import choose_singer, title_phrases
 
 __all__ = ["WHOLE", "Clause", "PromptReading", "Scope", "Wish", "parse_scope", "read_prompt"]
@@ -110,6 +110,10 @@ def _read_extras(text: str, reading: PromptReading) -> bool:
 
 
 def _read_length(text: str, reading: PromptReading) -> bool:
+    while True:  # "for the first 8 bars", "from bar 9" say where, not how long
+        bars, text = bar_range(text)
+        if bars is None:
+            break
     for unit, pattern in lx.DURATION_RE.items():
         m = re.search(pattern, text, _FLAGS)
         if m:
