@@ -61,7 +61,8 @@ _KEEP_HOW = {"feature": re.compile(r"\b(?:loud|louder|heavy|heavier|big|bigger|p
 
 CHOIR_RE, RAW_RE, HARMONY_RE, ACAPELLA_RE = lx.CHOIR_RE, lx.RAW_RE, lx.HARMONY_RE, lx.ACAPELLA_RE
 INSTRUMENTAL_ONLY_RE = (r"^\W*(?:(?:just|only|make it|an?|the|give me)\s+)*instrument(?:al)?s?"
-                        r"(?:\s+(?:version|mix|edit|only|please))*\W*$")
+                        r"(?:\s+(?:version|mix|edit|only|please))*"
+                        r"(?:\s+(?:of|for)\s+(?:the\s+|this\s+)?(?:mashup|remix|mix|track|song|it))?\W*$")
 
 
 @dataclass
@@ -269,6 +270,10 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     for action, pattern in _BARE.items():
         if re.search(pattern, clause, _FLAGS) and not _ONLY.search(clause):
             return [Wish(action, prev_tokens, scope, phrase, index, amount(clause, action))], "wishes"
+    if scope.except_nth and scope.labels is None and not scope.exclude:  # "..., not the last verse"
+        for w in previous:
+            w.scope = replace(w.scope, except_nth=scope.except_nth)
+        return [], "modifier"
     if scope.exclude and scope.labels is None:  # "not in the chorus", "except the bridge"
         for w in previous:
             w.scope = w.scope.without(scope.exclude)

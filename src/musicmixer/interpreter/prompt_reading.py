@@ -5,8 +5,8 @@ into clauses, and each clause read on its own (`clauses`): stem wishes with
 their negation, exception, section scope and amount resolved inside the
 clause, backing-vocal wishes ("choir", "raw verses"), mood and length.
 Which song sings comes from `song_refs`. Every clause is kept, quoted in
-the user's own words (not the normalised text), with how it was read, so the plan's explanation can list each as applied, ignored or
-conflicting.
+the user's own words (not the normalised text), with how it was read, so
+the plan's explanation can list each as applied, ignored or conflicting.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """

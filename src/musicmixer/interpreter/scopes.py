@@ -9,6 +9,7 @@ explanation says which."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import lexicon as lx
@@ -25,7 +26,7 @@ _NUM = r"(\d{1,3}|one|two|three|four|five|six|eight|twelve|sixteen|thirty-two|th
 _NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "twelve": 12, "sixteen": 16,
          "thirty-two": 32, "thirty two": 32}
 # Bar ranges, counted from 1 as musicians count: (pattern, (first bar index, end index or None) from the numbers).
-BAR_SCOPES = [
+BAR_SCOPES: list[tuple[re.Pattern, Callable[..., tuple[int, int | None]]]] = [
     (re.compile(rf"\bbars?\s+{_NUM}\s*(?:-|to|through|till|until|\u2013)\s*{_NUM}\b", _FLAGS),
      lambda a, b: (a - 1, b)),
     (re.compile(rf"\b(?:the\s+)?(?:first|opening)\s+{_NUM}\s+bars?\b", _FLAGS), lambda n: (0, n)),
@@ -38,8 +39,8 @@ BAR_SCOPES = [
 ]
 # "except the last one", "but not the first": one section of the scope's own labels stays out.
 _EXCEPT_NTH = re.compile(
-    rf"\b(?:{lx.EXCEPTION_ALT}|but)\s+(?:for\s+)?(?:(?:in|on|during)\s+)?the\s+"
-    rf"(?P<which>first|1st|second|2nd|last|final)(?:\s+(?P<what>one|{_WORDS}))?\b", _FLAGS)
+    rf"\b(?:{lx.EXCEPTION_ALT}|but|not)\s+(?:for\s+)?(?:(?:in|on|during)\s+)?the\s+"
+    rf"(?P<which>first|1st|second|2nd|last|final)\s+(?P<what>one|{_WORDS})\b", _FLAGS)
 _ORDINALS = {"first": "first", "1st": "first", "opening": "first", "second": "second", "2nd": "second",
              "last": "last", "final": "last", "closing": "last"}
 
@@ -117,7 +118,7 @@ def parse_scope(text: str) -> Scope:
     """The scope a stretch of one clause names (WHOLE when it names none)."""
     bars, text = bar_range(text)
     nth = _EXCEPT_NTH.search(text)
-    what = labels_in(nth.group("what") or "") if nth else set()
+    what = labels_in(nth.group("what")) if nth else set()
     except_nth = (_ORDINALS[nth.group("which").lower()], min(what) if what else None) if nth else None
     if nth:
         text = text[:nth.start()] + " " * (nth.end() - nth.start()) + text[nth.end():]
