@@ -311,6 +311,20 @@ def test_from_bar_n_mutes_from_there_and_a_length_still_reads_as_one():
     assert read_prompt("a 32 bar mashup, no drums for the first 8 bars").target_bars == 32
 
 
+@pytest.mark.parametrize("prompt", ["ohne Schlagzeug für die ersten 8 Takte",
+                                    "sin batería durante los primeros 8 compases"])
+def test_a_bar_range_in_german_or_spanish(prompt):
+    plan = plan_for(prompt, "6")
+    assert plan.total_beats == baseline("6").total_beats
+    assert [s.stem_gains["drums"] for s in plan.sections][:2] == [0.0, base("drums", "verse")[0]], prompt
+
+
+def test_a_bar_range_past_the_end_is_reported_not_dropped_in_silence():
+    plan = plan_for("mute the drums from bar 500", "6")
+    assert gains(plan, "drums") == base("drums")
+    assert any("could not be applied" in w and "bar 500" in w for w in plan.warnings), plan.warnings
+
+
 # -- "only" after a scope, and an exception of one section --
 
 @pytest.mark.parametrize("prompt", ["drums in the chorus only", "the drums in the choruses only please"])

@@ -34,6 +34,7 @@ from musicmixer.stems import (
 
 from . import lexicon as lx
 from .clauses import Wish
+from .plan import BEATS_PER_BAR
 from .scopes import missing_labels, pick
 
 BACKING_LEVELS = {"mute": 0.0, "raw": 0.05, "reduce": 0.2, "feature": 0.7, "harmonies": 0.7,
@@ -117,6 +118,12 @@ def _apply(wish: Wish, sections: list[dict], mode: StemMode, named_so_far: list[
         record.missing.append(names)
         warnings.append(f'This mashup\'s layout has no {names} section, so "{wish.phrase}" could not be '
                         f"applied there.")
+        return
+    if not targets and wish.scope.bars is not None:
+        bars = (sections[-1]["end_beat"] - sections[0]["start_beat"]) // BEATS_PER_BAR if sections else 0
+        where = wish.scope.describe().removeprefix("in the sections covering ")
+        record.missing.append(where)
+        warnings.append(f'This mashup has {bars} bars, so "{wish.phrase}" ({where}) could not be applied.')
         return
     if wish.action in ("choir", "raw", "harmonies"):
         if BACKING_VOCAL_STEM not in stems:
