@@ -382,3 +382,15 @@ def test_a_boost_never_lowers_the_sections_level(prompt, stem, label):
     for s, b in zip(plan.sections, before.sections):
         assert sum(s.stem_gains.values()) >= sum(b.stem_gains.values()) - 1e-9, (prompt, s.label)
     assert all(g >= 0.95 for g in gains(plan, stem, label)), prompt  # the boosted stem is up front
+
+
+def test_a_negated_bare_action_keeps_the_stems_before_it():
+    plan = plan_for("louder drums but don't make the chorus quieter", "6")
+    assert all(g >= b for g, b in zip(gains(plan, "drums", "chorus"), base("drums", "chorus")))
+    assert all(g > b for g, b in zip(gains(plan, "drums", "verse"), base("drums", "verse")))
+
+
+def test_the_rest_can_go():
+    plan = plan_for("keep the drums, the rest can go", "6")
+    assert set(gains(plan, "bass")) == {0.0} and gains(plan, "drums") == base("drums")
+    assert gains(plan, "vocals") == base("vocals")

@@ -265,11 +265,11 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     if not scope.narrowed:
         for action, pattern in _BARE.items():
             if re.search(pattern, clause, _FLAGS) and prev_tokens:
-                return [Wish(action, prev_tokens, WHOLE, phrase, index, amount(clause, action))], "wishes"
+                return [_bare_wish(action, clause, prev_tokens, WHOLE, phrase, index)], "wishes"
         return [], ""
     for action, pattern in _BARE.items():
         if re.search(pattern, clause, _FLAGS) and not _ONLY.search(clause):
-            return [Wish(action, prev_tokens, scope, phrase, index, amount(clause, action))], "wishes"
+            return [_bare_wish(action, clause, prev_tokens, scope, phrase, index)], "wishes"
     if scope.except_nth and scope.labels is None and not scope.exclude:  # "..., not the last verse"
         for w in previous:
             w.scope = replace(w.scope, except_nth=scope.except_nth)
@@ -285,3 +285,11 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     for w in previous:  # "strip the choir, in the verses only": narrow the clause before
         w.scope = scope
     return [], "modifier"
+
+
+def _bare_wish(action: str, clause: str, tokens, scope: Scope, phrase: str, index: int) -> Wish:
+    """A bare action word on the stems before ("louder in the choruses"); a negator
+    turns it round ("louder drums, but don't make the chorus quieter" keeps them there)."""
+    if _NEGATOR.search(clause):
+        return Wish(_NEGATED.get(action, "keep"), tokens, scope, phrase, index, positive=action)
+    return Wish(action, tokens, scope, phrase, index, amount(clause, action))
