@@ -19,12 +19,14 @@ size cap, least recently used first.
 Why each part:
 - Stems are stored as 24-bit FLAC (`compact_audio`: each with a power-of-two
   scale in the manifest, so a stem peaking over 1.0 neither clips nor wraps;
-  at most 2^-24 of full scale off), about a fifth of float32 WAV. A lookup
+  at most 2^-24 of full scale off), a quarter to a half of float32 WAV. A lookup
   decodes them to float32 `{stem}.wav` in the output folder, which every
   reader expects; the first run reads back the same decoded stems, so a mix
   is the same whether its stems came from the cache or not. Entries written
   before (float32 `{stem}.wav`, same `CACHE_FORMAT`: the key did not change)
-  are still read, by hard link.
+  are still read, by hard link. Cost, 7 stems of a 3-minute song: a hit
+  decodes in 4.6 s (a link took milliseconds), a miss writes in 5.2 s (1.9 s
+  as float32); separation itself takes minutes.
 - An entry is written into `tmp/` and renamed into place, and `manifest.json`
   (per-file SHA-256 and size) is written last: a crash leaves no half entry
   under a real key, and an entry damaged later is caught when read, dropped

@@ -8,9 +8,9 @@
 
 The rendered stems from step 16 are float32 WAV (about 60 MB per stem for a
 three-minute song). Once the player's copies are made they become 24-bit FLAC
-(`compact_audio`: at most 2^-24 of full scale off, a fifth of the size), which
-is what every re-render reads; the page gets 16-bit FLAC copies, decoded by
-the browser itself.
+(`compact_audio`: at most 2^-24 of full scale off, 38% of the size on the
+test remix), which is what every re-render reads; the page gets 16-bit FLAC
+copies, decoded by the browser itself.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
