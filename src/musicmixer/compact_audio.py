@@ -6,9 +6,12 @@ asks for (the CLI's `stems/*.wav` stay float32).
 
 Why 24-bit FLAC and not float16: FLAC is lossless over 24-bit integers, so the
 only change is rounding each sample to a step of 2^-23 of full scale: at most
-2^-24 (-144 dBFS) off, 6e-8, below any float32 DSP noise the mix adds anyway.
-float16 keeps 11 bits of mantissa (a relative error up to 2^-11, -66 dB), which
-is audible in a quiet stem's tail, and is no smaller than FLAC on music.
+2^-24 (-144 dBFS, 6e-8) off. Not bit-exact (float32 is finer near zero), so
+the figures below say what it changes.
+float16 keeps 11 significant bits: measured on the test song's stems its error
+is -74 dB under each stem's RMS (16-bit audio's own floor is ~-98 dBFS) and mastering
+then adds gain; 24-bit FLAC's is -120 to -128 dB under the RMS, and FLAC is
+smaller than float16's fixed half of float32.
 The fastest FLAC level (0) is used: on a 105 s test mix it encoded in 0.5 s
 against 1.4 s at the default level, for 7% more bytes.
 Measured (bench/api.py, the 8-bar test remix with one re-render): a remix's
