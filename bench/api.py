@@ -1,8 +1,9 @@
 """Web API under load: time to the first progress event, requests per second of
 `/status` and of `/audio` range reads while a mix renders, and the server's
 memory with 5 remixes queued; and the disk it keeps: bytes per minute of a
-finished remix (uploads gone, base render + player copies) and the stem
-cache's size after N jobs on distinct songs with `STEM_CACHE_MAX_MB` set. The
+finished remix with one re-render (every folder of the remix: base render,
+player copies, version 1; plus the stem-cache entries of its two songs) and the
+stem cache's size after N jobs on distinct songs with `STEM_CACHE_MAX_MB` set. The
 server is a real `uvicorn` process on a free loopback port; each job is the
 real pipeline on two generated 8-bar songs (for the cache run, copies at
 slightly different gains, so each is a new cache entry) with ground-truth
@@ -132,11 +133,20 @@ def main() -> None:
                     time.sleep(0.2)
                 mix_s = time.perf_counter() - t_mix
                 size = len(c.get(f"/api/remix/{first}/audio").content)
-                remix_minutes = c.get(f"/api/remix/{first}/status").json()["duration_s"] / 60
+                status = c.get(f"/api/remix/{first}/status").json()
+                remix_minutes = status["duration_s"] / 60
+                c.post(f"/api/remix/{first}/rerender", headers=tokens[first],  # version 1
+                       json={"stem_gains": {next(iter(status["stem_gains"])): 0.5}})
+                while c.get(f"/api/remix/{first}/status").json()["status"] in ("queued",
+                                                                             "running"):
+                    time.sleep(0.2)
                 remix_dir = Path(data) / "web" / "remixes" / first
-                bytes_per_min = folder_bytes(remix_dir) / remix_minutes
                 parts = {p.name: round(folder_bytes(p) / remix_minutes / 1e6, 2)
                          for p in remix_dir.iterdir() if p.is_dir()}
+                parts["stem-cache"] = round(folder_bytes(Path(data) / "stem-cache")
+                                            / remix_minutes / 1e6, 2)
+                bytes_per_min = (folder_bytes(remix_dir)
+                                 + folder_bytes(Path(data) / "stem-cache")) / remix_minutes
 
                 second = submit()  # a mix renders while we read
                 status_rps = rate(c, 3.0, lambda c: c.get(f"/api/remix/{second}/status"))

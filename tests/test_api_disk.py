@@ -88,3 +88,21 @@ def test_a_cache_hit_counts_as_a_use(tmp_path):
     size = prune_stem_cache(tmp_path, 1e9, 0, now).bytes_after // 2
     prune_stem_cache(tmp_path, 1e9, int(1.5 * size))
     assert [p.name for p in (tmp_path / "entries").glob("*/*")] == [key_a.digest()]
+
+
+def test_a_finished_remix_keeps_its_base_stems_as_24_bit_flac_and_re_renders_from_them(tmp_path):
+    import soundfile as sf
+
+    with open_api("app", tmp_path) as api:
+        sid = api.post().json()["session_id"]
+        assert api.wait(sid)["status"] == "complete"
+        stems = api.data_dir / "web" / "remixes" / sid / "base" / "stems"
+        names = sorted(p.name for p in stems.iterdir())
+        assert "manifest.json" in names and not [n for n in names if n.endswith(".wav")]
+        flacs = [stems / n for n in names if n.endswith(".flac")]
+        assert flacs and all(sf.info(str(p)).subtype == "PCM_24" for p in flacs)
+        r = api.client.post(f"/api/remix/{sid}/rerender", json={"stem_gains": {"drums": 0.5}},
+                            headers=api.owner(sid))
+        assert r.status_code == 202
+        status = api.wait(sid, until=("complete",))
+        assert status["renders"] == 1 and status["version"] == 1

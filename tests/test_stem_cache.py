@@ -135,9 +135,9 @@ def _entry(tmp_path) -> Path:
 def test_corrupt_or_partial_entry_is_recomputed(tmp_path, song, damage):
     settings = _settings(tmp_path, stem_backend="local")
     local = FakeLocalBackend()
-    good = _audio(_run(song, tmp_path / "a", settings, local))  # in memory: outputs are links
+    good = _audio(_run(song, tmp_path / "a", settings, local))
     entry = _entry(tmp_path)
-    wav = entry / "drums.wav"
+    wav = entry / "drums.flac"
     if damage == "flip_byte":
         data = bytearray(wav.read_bytes())
         data[len(data) // 2] ^= 0xFF
@@ -258,7 +258,7 @@ def test_old_unchanged_entry_is_trusted_without_hashing(tmp_path, song, monkeypa
     _run(song, tmp_path / "a", settings, local)
     entry = _entry(tmp_path)
     day_ago = cache_mod.time.time_ns() - 86_400 * 10**9
-    for wav in entry.glob("*.wav"):  # an entry written yesterday
+    for wav in entry.glob("*.flac"):  # an entry written yesterday
         os.utime(wav, ns=(day_ago, day_ago))
     hashed = []
     real_digest = cache_mod.file_digest
@@ -270,18 +270,66 @@ def test_old_unchanged_entry_is_trusted_without_hashing(tmp_path, song, monkeypa
     assert _run(song, tmp_path / "c", settings, local).cache_hit  # now trusted by stat
     assert hashed == []
 
-    # Writing through an output link changes the shared file: caught and recomputed.
-    with open(tmp_path / "c" / "vocals.wav", "r+b") as fh:
+    # Writing into an entry's file changes it: caught and recomputed.
+    with open(entry / "vocals.flac", "r+b") as fh:
         fh.seek(-8, 2)
         fh.write(b"\x00" * 8)
     again = _run(song, tmp_path / "d", settings, local)
     assert not again.cache_hit and local.calls == 2
 
 
-def test_hit_links_files_so_no_copy_is_made(tmp_path, song):
+def _make_legacy(entry: Path) -> None:
+    """Rewrite an entry as the cache wrote it before: float32 `{stem}.wav`."""
+    from musicmixer.audio import save_audio
+    from musicmixer.compact_audio import read_flac24
+    from musicmixer.separation.cache import _stat_of, file_digest
+
+    manifest = json.loads((entry / "manifest.json").read_text())
+    files = {}
+    for name, info in manifest["files"].items():
+        flac = entry / info["file"]
+        wav = save_audio(entry / f"{name}.wav", read_flac24(flac, info["scale"]))
+        flac.unlink()
+        files[name] = {"file": wav.name, "sha256": file_digest(wav), **_stat_of(wav)}
+    (entry / "manifest.json").write_text(json.dumps({**manifest, "files": files}))
+
+
+def test_entries_are_24_bit_flac_and_a_hit_reads_what_the_miss_read(tmp_path, song):
     settings = _settings(tmp_path, stem_backend="local")
-    _run(song, tmp_path / "a", settings, FakeLocalBackend())
-    hit = _run(song, tmp_path / "b", settings, FakeLocalBackend())
+    first = _run(song, tmp_path / "a", settings, FakeLocalBackend())
     entry = _entry(tmp_path)
+    assert sorted(p.name for p in entry.iterdir()) == sorted(
+        [f"{n}.flac" for n in FOUR_STEMS] + ["manifest.json"])
+    assert sf.info(str(entry / "drums.flac")).subtype == "PCM_24"
+    hit = _run(song, tmp_path / "b", settings, FakeLocalBackend())
+    assert hit.cache_hit and all(p.suffix == ".wav" for p in hit.stems.values())
+    assert _bytes(hit) == _bytes(first)  # the first run used the stored stems too
+    assert sf.info(str(hit.stems["drums"])).subtype == "FLOAT"
+
+
+def test_a_stem_over_full_scale_is_stored_without_clipping(tmp_path):
+    cache = StemCache(tmp_path / "cache")
+    key = CacheKey("0" * 64, "local", "m", False, "v")
+    t = np.arange(44100) / 44100
+    loud = np.stack([1.7 * np.sin(2 * np.pi * 220 * t)] * 2).astype(np.float32)
+    quiet = (loud * 1e-3).astype(np.float32)
+    cache.store(key, {"vocals": loud, "other": quiet}, {"start": 0.0, "end": 1.0})
+    manifest = cache.restore(key, tmp_path / "out")
+    assert manifest is not None
+    back = {n: sf.read(str(tmp_path / "out" / f"{n}.wav"), dtype="float32")[0].T
+            for n in ("vocals", "other")}
+    assert np.max(np.abs(back["vocals"] - loud)) <= 2.0 * 2.0 ** -24  # scale 2: one half step
+    assert np.max(np.abs(back["other"] - quiet)) <= 2.0 ** -24
+    assert np.max(np.abs(back["vocals"])) > 1.69
+
+
+def test_entries_written_as_float_wav_before_are_still_read_by_link(tmp_path, song):
+    settings = _settings(tmp_path, stem_backend="local")
+    local = FakeLocalBackend()
+    _run(song, tmp_path / "a", settings, local)
+    entry = _entry(tmp_path)
+    _make_legacy(entry)
+    hit = _run(song, tmp_path / "b", settings, local)
+    assert hit.cache_hit and local.calls == 1
     for name, path in hit.stems.items():
         assert path.stat().st_ino == (entry / f"{name}.wav").stat().st_ino

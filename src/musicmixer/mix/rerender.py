@@ -1,9 +1,10 @@
 """Re-render a finished mix with new stem gains: steps 12-16 again, no separation.
 
-Input is what step 16 (`mix.export`) saved: `stems/{stem}.wav` (each stem as
-rendered, i.e. already carrying the plan's section gains), `plan.json` (loaded
-back as a `RemixPlan`, so the renderer sees the same models as a first
-render) and `report.json`. A stem rendered at gain g_old and wanted at g_new is the saved
+Input is what step 16 (`mix.export`) saved: `stems/{stem}.wav` (or the web
+app's 24-bit FLAC copies of them, `compact_audio`; each stem as rendered,
+i.e. already carrying the plan's section gains), `plan.json` (loaded back as
+a `RemixPlan`, so the renderer sees the same models as a first render) and
+`report.json`. A stem rendered at gain g_old and wanted at g_new is the saved
 stem times g_new / g_old, exact wherever the stem was audible; a stem that was
 silent in a section (g_old = 0) cannot be raised there, and the result says so.
 Then the buses are summed and ducked again (12.5), mastered (13.3-15) and
@@ -25,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio, true_peak_db
+from musicmixer.audio import SAMPLE_RATE, integrated_lufs, true_peak_db
+from musicmixer.compact_audio import load_stem, stem_paths
 from musicmixer.config import Settings
 from musicmixer.interpreter.plan import PlanSection, RemixPlan
 from musicmixer.mix.export import export
@@ -48,14 +50,13 @@ class Rerendered:
 
 
 def read_render(folder: Path) -> tuple[RemixPlan, dict, dict[str, Path]]:
-    """plan.json, report.json and the rendered stem files of an exported mix."""
+    """plan.json, report.json and the rendered stem files of an exported mix
+    (float32 WAV, or 24-bit FLAC once the web app compacted them: load them
+    with `compact_audio.load_stem`)."""
     folder = Path(folder)
     plan = RemixPlan.model_validate_json((folder / "plan.json").read_text())
     report = json.loads((folder / "report.json").read_text())
-    names = plan.stem_names or sorted(p.stem for p in (folder / "stems").glob("*.wav"))
-    stems = {n: folder / "stems" / f"{n}.wav" for n in names
-             if (folder / "stems" / f"{n}.wav").is_file()}
-    return plan, report, stems
+    return plan, report, stem_paths(folder / "stems", plan.stem_names or None)
 
 
 def output_beat_times(plan: RemixPlan, report: dict) -> np.ndarray:
@@ -136,7 +137,7 @@ def rerender(source: Path, output: Path, settings: Settings, *, stem_gains: Mapp
     per_stem, warnings = {}, []
     for i, (name, path) in enumerate(stem_files.items()):
         report_progress(0.6 * i / max(len(stem_files), 1), f"re-gaining {name}")
-        per_stem[name], notes = regain(name, load_audio(path, sr), old, new, beat_times, sr)
+        per_stem[name], notes = regain(name, load_stem(path, sr), old, new, beat_times, sr)
         warnings += notes
     report_progress(0.6, "sections to buses")
     n = max(a.shape[-1] for a in per_stem.values())

@@ -2,12 +2,15 @@
 
     {remixes}/{id}/uploads/song_a.mp3   the two songs as uploaded
     {remixes}/{id}/base/remix.mp3       the first render (+ stems/, plan.json, report.json)
+    {remixes}/{id}/base/stems/          its stems, 24-bit FLAC + manifest.json (scales)
     {remixes}/{id}/web/{stem}.flac      the base stems, 16-bit FLAC, for Web Audio
     {remixes}/{id}/renders/{n}/         version n, an "Apply" (its MP3, plan, report)
 
 The rendered stems from step 16 are float32 WAV (about 60 MB per stem for a
-three-minute song); the page gets lossless 16-bit FLAC copies instead, a
-fraction of that, decoded by the browser itself.
+three-minute song). Once the player's copies are made they become 24-bit FLAC
+(`compact_audio`: at most 2^-24 of full scale off, 38% of the size on the
+test remix), which is what every re-render reads; the page gets 16-bit FLAC
+copies, decoded by the browser itself.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -21,6 +24,7 @@ import numpy as np
 import soundfile as sf
 
 from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio
+from musicmixer.compact_audio import compact_folder, load_stem
 from musicmixer.mix.rerender import read_render, section_times
 
 from .cards import music_summary, song_cards
@@ -71,14 +75,16 @@ def describe_mix(folder: Path, mix: Path, warnings: list[str]) -> dict:
     web = folder / "web"
     web.mkdir(exist_ok=True)
     total, web_stems = None, {}
+    loaded = {}
     for name, path in stem_files.items():
-        audio = load_audio(path, SAMPLE_RATE)
+        audio = loaded[name] = load_stem(path, SAMPLE_RATE)
         total = audio.copy() if total is None else _add(total, audio)
         out = web / f"{name}.flac"
         tmp = web / f".{name}.tmp.flac"
         sf.write(tmp, np.clip(audio, -1.0, 1.0).T, SAMPLE_RATE, subtype="PCM_16", format="FLAC")
         tmp.replace(out)
         web_stems[name] = out.relative_to(folder).as_posix()
+    compact_folder(mix.parent / "stems", loaded)  # what re-renders read: 24-bit FLAC
     master = load_audio(mix, SAMPLE_RATE)
     gain_db = 0.0
     if total is not None and np.any(total):
