@@ -33,7 +33,8 @@ from .character import all_characters
 from .features import CHROMA_FPS, FPS, compute_chroma, compute_features, to_mono
 from .key import estimate_key
 from .meter import MeterCues, decide_meter, meter_warnings
-from .model import SongAnalysis
+from .levels import metrical_levels
+from .model import SongAnalysis, TempoLevel
 from .structure import (
     bar_edges,
     bar_features,
@@ -151,7 +152,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     # beats: the mix's onsets, sharpened by the drum stem's where there is one
     stem_feats = {n: compute_features(stems[n], sr, with_chroma=False) for n in stems}
-    env = beatmod.normalise(mix.onset)
+    env = mix_env = beatmod.normalise(mix.onset)
     if DRUM_STEM in stems:
         drums = stem_feats[DRUM_STEM]
         m = min(len(env), drums.n_frames)
@@ -180,13 +181,16 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         m = min(len(low_env), bass.n_frames)
         low_env = 0.5 * beatmod.normalise(low_env[:m]) + 0.5 * beatmod.normalise(bass.onset[:m])
 
-    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env)
+    # the tempo from the mix alone, so that stems never change it (`estimate_beats`)
+    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
     if len(beat_times) < MIN_BARS * 4:
         raise AnalysisError(
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
+    levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
+              for n, b, s in metrical_levels(mix_env, tempo)]
     drum_feats = stem_feats.get(DRUM_STEM)
     cues = MeterCues(
         low=low_env, chroma=chroma,
@@ -234,7 +238,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     return SongAnalysis(
         duration=round(duration, 4), sample_rate=sr, tempo=round(tempo, 3),
-        tempo_confidence=round(tempo_conf, 4),
+        tempo_confidence=round(tempo_conf, 4), tempo_levels=levels,
+        tempo_level_confidence=next(lv.score for lv in levels if lv.level == "beat"),
         beats=[round(float(t), 4) for t in beat_times],
         downbeats=[round(float(t), 4) for t in downbeats], beats_per_bar=4,
         key=key, mode=mode, key_confidence=round(key_conf, 4), sections=sections,
