@@ -32,8 +32,8 @@ from . import beats as beatmod
 from .character import all_characters
 from .features import CHROMA_FPS, FPS, compute_chroma, compute_features, to_mono
 from .key import estimate_key
-from .meter import MeterCues, decide_meter, meter_warnings
 from .levels import metrical_levels
+from .meter import MeterCues, decide_meter, meter_warnings
 from .model import SongAnalysis, TempoLevel
 from .structure import (
     bar_edges,
