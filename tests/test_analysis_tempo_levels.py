@@ -123,3 +123,16 @@ def test_backbeat_margin_reads_the_snare_on_two_and_four():
     ac = snare_autocorr(snare)
     assert backbeat_margin(ac, 170.0) > 0.1  # the snare's beat is 170
     assert backbeat_margin(ac, 340.0) < 0.0 and backbeat_margin(ac, 85.0) < 0.0
+
+
+def test_a_minor_song_in_distorted_power_chords_reads_minor():
+    """The hard set's G minor metal song (distorted root-fifth chords, whose fifth
+    harmonics ring a major third above each note) was read as G major with its
+    harsh voice (with the GM voice the melody's minor third outweighs them)."""
+    from musicmixer.testsongs.hardset import hard_specs
+
+    spec = hard_specs(1, "dev", voices="auto")[0]
+    assert (spec.key, spec.mode, spec.guitar_tone) == ("G", "minor", "distortion")
+    s = generate_song(spec, SONG_CACHE)
+    a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
+    assert (a.key, a.mode) == ("G", "minor")

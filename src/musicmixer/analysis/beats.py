@@ -220,6 +220,10 @@ FAST_EIGHTHS = 0.17  # or eighths stronger than the pulse and this strong (half-
 # 150-200 BPM, whose pulse is smeared by +-2% wander) read +0.08 to +0.17;
 # on the generated dev set the fast members that are eighths read -0.09 or less.
 BACKBEAT_MIN = 0.03
+# ... and only where the beats between the snares sound too (kicks on 1 and 3):
+# a bare click every other beat is no backbeat. Those fast members' pulses read
+# 0.29-0.37; a 100 BPM click track's 200 BPM member reads about 0.
+BACKBEAT_PULSE = 0.2
 
 
 def backbeat_margin(snare_ac: np.ndarray, bpm: float) -> float:
@@ -247,7 +251,8 @@ def beat_is_fast_member(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None 
     pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
     if pulse >= FAST_PULSE or (eighths > pulse and eighths >= FAST_EIGHTHS):
         return True
-    return snare_ac is not None and backbeat_margin(snare_ac, bpm) >= BACKBEAT_MIN
+    return (snare_ac is not None and pulse >= BACKBEAT_PULSE
+            and backbeat_margin(snare_ac, bpm) >= BACKBEAT_MIN)
 
 
 def snare_autocorr(snare_env: np.ndarray | None, bpm_floor: float = MIN_BPM) -> np.ndarray | None:
