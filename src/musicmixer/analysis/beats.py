@@ -215,24 +215,28 @@ def _acf_at(ac: np.ndarray, lag: float) -> float:
 FAST_PULSE = 0.4  # a pulse this strong is the beat (straight and swung time)
 FAST_EIGHTHS = 0.17  # or eighths stronger than the pulse and this strong (half-time)
 # or a backbeat: the mix's mid band (the snare) repeats every two beats of this
-# tempo more than every beat or every four. On the hard set's dev split the
-# fast members that are the beat (double-time metal, syncopated rock at
-# 150-200 BPM, whose pulse is smeared by +-2% wander) read +0.08 to +0.17;
-# on the generated dev set the fast members that are eighths read -0.09 or less.
-BACKBEAT_MIN = 0.03
+# tempo clearly more than every beat, and not clearly less than every four
+# (where this tempo is eighth notes, the snare's 2 and 4 are four of them
+# apart). Fast members of the dev sets, two-beat minus four-beat repetition:
+# the generated set's eighth-note members -0.09 or lower, its beat members
+# 0.00 to +0.10, the hard set's beat members -0.17 to +0.20 (the negative ones
+# half-time, caught by the eighths), a 190 BPM double-time song +0.01; two-beat
+# minus one-beat: +0.13 or more where the rule is needed.
+BACKBEAT_FOUR = 0.04  # two-beat repetition may fall this far short of four-beat
+BACKBEAT_ONE = 0.05  # and must exceed one-beat repetition by this much
 # ... and only where the beats between the snares sound too (kicks on 1 and 3):
 # a bare click every other beat is no backbeat. Those fast members' pulses read
-# 0.29-0.37; a 100 BPM click track's 200 BPM member reads about 0.
+# 0.29 or more; a 100 BPM click track's 200 BPM member reads about 0.
 BACKBEAT_PULSE = 0.2
 
 
 def backbeat_margin(snare_ac: np.ndarray, bpm: float) -> float:
-    """How far the snare's repetition every two beats of `bpm` (2 and 4) stands
-    over its repetition every beat and every four: > 0 when the snare marks
-    `bpm` as the beat. `snare_ac` is the autocorrelation of the mid band."""
+    """How far past (+) or short of (-) the backbeat rule `bpm` is: the snare's
+    repetition every two beats against every beat and every four.
+    `snare_ac` is the autocorrelation of the mid band."""
     lag = 60.0 * FPS / bpm
     one, two, four = (_acf_at(snare_ac, lag * k) for k in (1, 2, 4))
-    return min(two - four, two - one)
+    return min(two - four + BACKBEAT_FOUR, two - one - BACKBEAT_ONE)
 
 
 def beat_is_fast_member(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None = None) -> bool:
@@ -252,7 +256,7 @@ def beat_is_fast_member(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None 
     if pulse >= FAST_PULSE or (eighths > pulse and eighths >= FAST_EIGHTHS):
         return True
     return (snare_ac is not None and pulse >= BACKBEAT_PULSE
-            and backbeat_margin(snare_ac, bpm) >= BACKBEAT_MIN)
+            and backbeat_margin(snare_ac, bpm) >= 0.0)
 
 
 def snare_autocorr(snare_env: np.ndarray | None, bpm_floor: float = MIN_BPM) -> np.ndarray | None:

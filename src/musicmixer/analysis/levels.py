@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from .beats import (
-    BACKBEAT_MIN,
     BACKBEAT_PULSE,
     FAST_EIGHTHS,
     FAST_PULSE,
@@ -34,7 +33,7 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None =
     pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
     margin = max(pulse - FAST_PULSE, min(eighths - pulse, eighths - FAST_EIGHTHS))
     if snare_ac is not None:
-        margin = max(margin, min(backbeat_margin(snare_ac, bpm) - BACKBEAT_MIN,
+        margin = max(margin, min(backbeat_margin(snare_ac, bpm),
                                  pulse - BACKBEAT_PULSE))
     return margin
 
