@@ -11,7 +11,8 @@ table of tests/prompt_table.py, per split (dev, and the held-out test split)
 and per kind of prompt, with the count of reversals (the plan did the
 opposite of what was asked) and of silent plans (a section with every gain
 0), and milliseconds per plan (`interpret` alone, the song pair and settings
-built beforehand). Target: honoured = 1.0 on the old table, 0 reversals,
+built beforehand); and the probes of tests/prompt_probes.py (written
+before they were run, now part of the dev split) on their own. Target: honoured = 1.0 on the old table, 0 reversals,
 0 silent plans, median < 50 ms per plan.
 
 Step numbers: see docs/architecture.md ("Step numbers").
@@ -34,6 +35,7 @@ from interpreter_cases import ADVERSARIAL, CASES, check, run_case, song_pair  # 
 from interpreter_helpers import settings_for  # noqa: E402
 from prompt_checks import analyses, reversed_, silent_sections  # noqa: E402
 from prompt_checks import check as table_check  # noqa: E402
+from prompt_probes import probes  # noqa: E402
 from prompt_table import rows  # noqa: E402
 
 from musicmixer.interpreter import interpret, plan_from_llm_output  # noqa: E402
@@ -47,11 +49,12 @@ def _timed(fn, *args):
 
 
 def _table(which: str, repeat: int) -> tuple[dict, list[float]]:
-    """One split of the listener-phrased table: per-kind honoured counts,
+    """One split of the listener-phrased table (or "probes": tests/prompt_probes.py,
+    part of the dev split but scored on its own): per-kind honoured counts,
     reversals, silent plans, failures, and the milliseconds per plan."""
     kinds: dict[str, list[int]] = {}
     failures, reversals, silent, times = {}, {}, [], []
-    for index, kind, prompt, mode, expect, layout in rows(which):
+    for index, kind, prompt, mode, expect, layout in (probes() if which == "probes" else rows(which)):
         a, b = analyses(mode, layout, expect.get("pitch"))
         settings = settings_for(mode)
         for _ in range(max(1, repeat)):
@@ -113,7 +116,7 @@ def main() -> int:
     validate_ms = [_timed(plan_from_llm_output, llm_plan, a, b, "", settings_for("7"))[1]
                    for _ in range(20)]
 
-    splits = {which: _table(which, args.repeat)[0] for which in ("dev", "test")}
+    splits = {which: _table(which, args.repeat)[0] for which in ("dev", "test", "probes")}
 
     times.sort()
     print(json.dumps({
@@ -126,6 +129,7 @@ def main() -> int:
         "validate_ms_median": round(statistics.median(validate_ms), 2),
         "table_dev": splits["dev"],
         "table_test": splits["test"],
+        "probes": splits["probes"],
     }, indent=1))
     return 0
 

@@ -73,7 +73,15 @@ class FakeMix:
                          explanation=self.explanation, vocal_source="song_a", vocal_start_bar=0,
                          vocal_range={"start": 0.0, "end": self.seconds},
                          instrumental_range={"start": 0.0, "end": self.seconds})
-        report = {"tempo": {"target_bpm": BPM}, "warnings": []}
+        report = {"tempo": {"target_bpm": BPM, "mapping": "2:1", "vocal_bpm": 60.0,
+                            "instrumental_bpm": BPM, "stretch": 1.0},
+                  "key": {"vocal_key": "C major", "instrumental_key": "A minor", "total_shift": -3,
+                          "vocal_shift": -2, "instrumental_shift": 1},
+                  "analysis": {"song_a": {"tempo": 60.0, "key": "C major", "title": "song_a",
+                                          "duration_s": 7.0},
+                               "song_b": {"tempo": BPM, "key": "A minor", "title": "song_b",
+                                          "duration_s": 7.0}},
+                  "warnings": []}
         export(request.output, mix, SR, per_stem, plan.model_dump(mode="json"), report)
         return SimpleNamespace(output=Path(request.output), warnings=[])
 

@@ -52,6 +52,11 @@ def select(plan, kind: str):
     """Sections of a kind (see the module docstring)."""
     if kind == "all":
         return list(plan.sections)
+    if kind.startswith("bars "):  # "bars 0-8": sections covering bars 0..7 of the mashup
+        lo, hi = (int(n) for n in kind[5:].split("-"))
+        start = plan.sections[0].start_beat
+        return [s for s in plan.sections
+                if s.start_beat < start + hi * 4 and s.end_beat > start + lo * 4]
     for word in ("before", "after", "from"):
         if kind.startswith(word + " "):
             anchor = select(plan, kind[len(word) + 1:])[:1]
@@ -121,6 +126,15 @@ def check(plan, expect: dict, mode: str, layout: str = "pop") -> list[str]:
     for stem, kind, lo, hi in expect.get("ratio", []):
         each(stem, kind, lambda g, b, lo=lo, hi=hi: b > 0 and lo <= g / b <= hi,
              f"{stem} ratio in [{lo}, {hi}]")
+    for kind in expect.get("level_kept", []):
+        for s in select(plan, kind):
+            level = sum(s.stem_gains.values())
+            same = [b for b in base.sections if b.start_beat == s.start_beat and b.label == s.label]
+            if same and level < sum(same[0].stem_gains.values()) - 1e-6:
+                bad.append(f"{s.label}@{s.start_beat} quieter overall: {level:.2f} "
+                           f"(no-prompt {sum(same[0].stem_gains.values()):.2f})")
+    if expect.get("full_length") and plan.total_beats != base.total_beats:
+        bad.append(f"plan length {plan.total_beats} beats, no-prompt {base.total_beats}")
     text = " ".join([plan.explanation, *plan.warnings])
     if expect.get("warns_any") and not plan.warnings:
         bad.append("no warning")

@@ -11,17 +11,16 @@ the songs' ground-truth stems (as in the pipeline tests), to keep it fast.
 from __future__ import annotations
 
 import io
-import threading
-import time
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-import uvicorn
-from api_helpers import free_port, settings_for
+from api_helpers import settings_for
+from browser_helpers import chromium, served
 from pipeline_helpers import short_pair
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from musicmixer.pipeline import run_mix
 from musicmixer.service import create_app
@@ -29,9 +28,6 @@ from musicmixer.stages import web_steps
 from musicmixer.stems import BACKING_VOCAL_STEM, stems_for_settings
 
 SHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--autoplay-policy=no-user-gesture-required"]
 FADER = f"#fader-{BACKING_VOCAL_STEM}"
 
 
@@ -58,25 +54,14 @@ def server(tmp_path_factory):
 
     app = create_app(settings_for(tmp_path_factory.mktemp("browser")), job_fn=job,
                      heartbeat_s=2.0)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", a, b
-    uv.should_exit = True
-    thread.join(10)
+    with served(app) as base:
+        yield base, a, b
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def shot(page, name: str) -> None:
@@ -121,6 +106,10 @@ def test_remix_in_the_browser(server, browser, tmp_path):
     session = page.url.rsplit("/", 1)[1]
     expect(page.locator(FADER)).to_be_visible()
     assert page.locator("#timeline .section").count() >= 2
+    # the song cards carry the real analysis: tempo and key of each song and the result
+    for card in ("song_a", "song_b", "result"):
+        expect(page.locator(f"[data-card={card}]")).to_contain_text(" BPM")
+    expect(page.locator("[data-card=result]")).to_contain_text(re.compile(r"tempo (1:1|2:1|1:2)"))
     shot(page, "4-player")
 
     # play from where the backing vocals are loudest

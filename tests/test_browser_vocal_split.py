@@ -7,25 +7,20 @@ absent. Separation is the songs' own 4 true stems
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
-from api_helpers import free_port, settings_for
+from api_helpers import settings_for
+from browser_helpers import chromium, served
 from pipeline_helpers import short_pair
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from musicmixer.pipeline import run_mix
 from musicmixer.separation.dispatcher import local_backend
 from musicmixer.service import create_app
 from musicmixer.stems import BACKING_VOCAL_STEM, FOUR_STEMS
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--autoplay-policy=no-user-gesture-required"]
 FADER = f"#fader-{BACKING_VOCAL_STEM}"
 
 
@@ -51,23 +46,13 @@ def server(tmp_path_factory):
     settings = settings_for(tmp_path_factory.mktemp("browser-split"), stem_backend="local",
                             vocal_sub_separation=False, local_vocal_split=True)
     app = create_app(settings, job_fn=job, heartbeat_s=2.0)
-    port = free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", a, b
-    uv.should_exit = True
-    thread.join(10)
+    with served(app) as base:
+        yield base, a, b
 
 
 def test_the_offline_split_in_the_browser(server):
     base, song_a, song_b = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         page.goto(base + "/")
         expect(page.locator("#opt-split")).to_be_visible()
@@ -77,14 +62,14 @@ def test_the_offline_split_in_the_browser(server):
         page.fill("#prompt", "her voice over their groove, backing vocals all the way through")
         page.check("#opt-7stem")
         page.click("#submit")
-        page.wait_for_function("document.body.dataset.ready === 'true'", timeout=80_000)
+        page.wait_for_function("() => document.body.dataset.ready === 'true'", timeout=80_000)
         expect(page.locator(FADER)).to_be_visible()
         expect(page.locator("#fader-lead_vocals")).to_be_visible()
         assert page.locator("#fader-vocals").count() == 0
         assert page.evaluate(f"musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value") == 1.0
         page.focus(FADER)
         page.keyboard.press("Home")
-        page.wait_for_function(f"musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value === 0")
+        page.wait_for_function(f"() => musicmixer.gains.{BACKING_VOCAL_STEM}.gain.value === 0")
         expect(page.locator(f"output[for='fader-{BACKING_VOCAL_STEM}']")).to_have_text("off")
 
         # a server that cannot split (its /health says so): the option is absent
@@ -94,7 +79,6 @@ def test_the_offline_split_in_the_browser(server):
                                        "max_prompt_chars": 2000},
             "vocal_split": {"available": False, "method": None, "why_not": "no split here"}}))
         other.goto(base + "/")
-        other.wait_for_function("document.body.dataset.server === 'ok'")
+        other.wait_for_function("() => document.body.dataset.server === 'ok'")
         expect(other.locator("#opt-split")).to_be_hidden()
-        browser.close()
 

@@ -280,3 +280,117 @@ def test_an_entry_point_mutes_the_stem_before_it(prompt):
     first_chorus = next(i for i, s in enumerate(plan.sections) if s.label == "chorus")
     assert all(s.stem_gains["drums"] == 0.0 for s in plan.sections[:first_chorus])
     assert all(s.stem_gains["drums"] > 0.0 for s in plan.sections[first_chorus:])
+
+
+# -- bar ranges are scopes, not lengths --
+
+def _bars(plan, first, end):
+    """Sections covering bars first..end-1 of the mashup."""
+    start = plan.sections[0].start_beat
+    return [s for s in plan.sections if s.start_beat < start + end * 4 and s.end_beat > start + first * 4]
+
+
+@pytest.mark.parametrize("prompt, first, end", [("no drums for the first 8 bars", 0, 8),
+                                                ("mute the drums for 16 bars", 0, 16),
+                                                ("kill the drums in bars 9-16", 8, 16),
+                                                ("bring the drums in from bar 9", 0, 8)])
+def test_a_bar_range_is_a_scope_over_the_sections_covering_it(prompt, first, end):
+    plan = plan_for(prompt, "6")
+    assert plan.total_beats == baseline("6").total_beats  # not read as the plan's length
+    covered = _bars(plan, first, end)
+    assert covered and all(s.stem_gains["drums"] == 0.0 for s in covered)
+    assert all(s.stem_gains["drums"] > 0.0 for s in plan.sections if not any(s is c for c in covered))
+    assert "sections covering bar" in plan.explanation
+
+
+def test_from_bar_n_mutes_from_there_and_a_length_still_reads_as_one():
+    plan = plan_for("no bass from bar 41", "6")
+    covered = _bars(plan, 40, 10_000)
+    assert covered and all(s.stem_gains["bass"] == 0.0 for s in covered)
+    assert plan.sections[0].stem_gains["bass"] > 0.0
+    assert read_prompt("a 32 bar mashup, no drums for the first 8 bars").target_bars == 32
+
+
+@pytest.mark.parametrize("prompt", ["ohne Schlagzeug für die ersten 8 Takte",
+                                    "sin batería durante los primeros 8 compases"])
+def test_a_bar_range_in_german_or_spanish(prompt):
+    plan = plan_for(prompt, "6")
+    assert plan.total_beats == baseline("6").total_beats
+    assert [s.stem_gains["drums"] for s in plan.sections][:2] == [0.0, base("drums", "verse")[0]], prompt
+
+
+def test_a_bar_range_past_the_end_is_reported_not_dropped_in_silence():
+    plan = plan_for("mute the drums from bar 500", "6")
+    assert gains(plan, "drums") == base("drums")
+    assert any("could not be applied" in w and "bar 500" in w for w in plan.warnings), plan.warnings
+
+
+# -- "only" after a scope, and an exception of one section --
+
+@pytest.mark.parametrize("prompt", ["drums in the chorus only", "the drums in the choruses only please"])
+def test_a_stem_only_in_a_section_is_silent_elsewhere(prompt):
+    # ("drums only in the chorus" stays the old table's reading: only the drums play in the chorus)
+    plan = plan_for(prompt, "6")
+    assert all(g > 0 for g in gains(plan, "drums", "chorus")), prompt
+    assert all(s.stem_gains["drums"] == 0.0 for s in plan.sections if s.label != "chorus"), prompt
+    assert gains(plan, "bass", "chorus") == base("bass", "chorus")  # not "only drums" in the chorus
+
+
+@pytest.mark.parametrize("prompt", ["no drums in the verses except the last one",
+                                    "no drums in the verses but not the last verse"])
+def test_except_the_last_one_leaves_out_one_section(prompt):
+    plan = plan_for(prompt, "6")
+    assert gains(plan, "drums", "verse") == [0.0, base("drums", "verse")[-1]], prompt
+    assert gains(plan, "drums", "chorus") == base("drums", "chorus")
+
+
+# -- "the rest" --
+
+def test_the_rest_means_the_other_instruments_and_says_so():
+    plan = plan_for("keep the bass, kill the rest", "6")
+    for stem in ("drums", "guitar", "piano", "other"):
+        assert set(gains(plan, stem)) == {0.0}, stem
+    assert gains(plan, "bass") == base("bass")
+    assert gains(plan, "vocals") == base("vocals")  # vocals stay unless named
+    assert '"the rest" means the other instruments' in plan.explanation
+    plan = plan_for("keep the bass, kill the rest and the vocals", "7")
+    assert set(gains(plan, "lead_vocals")) == {0.0}
+
+
+# -- explanations quote the user's own words --
+
+@pytest.mark.parametrize("prompt", ["sin batería en el estribillo", "pls remvoe the gutiar",
+                                    "give me everything but the vocals", "vocls from song b"])
+def test_the_explanation_quotes_the_prompt_as_written(prompt):
+    plan = plan_for(prompt, "6")
+    assert f'"{prompt}"' in plan.explanation
+
+
+def test_a_warning_quotes_the_prompt_as_written():
+    plan = plan_for("keine drumz im intro", "6", "nointro")
+    assert any("drumz" in w for w in plan.warnings), plan.warnings
+
+
+# -- a boost never makes a section quieter --
+
+@pytest.mark.parametrize("prompt, stem, label", [("bigger chorus with more drums", "drums", "chorus"),
+                                                 ("drums hit harder in the verses", "drums", "verse"),
+                                                 ("boost the bass", "bass", "verse"),
+                                                 ("more guitar in the chorus", "guitar", "chorus")])
+def test_a_boost_never_lowers_the_sections_level(prompt, stem, label):
+    plan, before = plan_for(prompt, "6"), baseline("6")
+    for s, b in zip(plan.sections, before.sections):
+        assert sum(s.stem_gains.values()) >= sum(b.stem_gains.values()) - 1e-9, (prompt, s.label)
+    assert all(g >= 0.95 for g in gains(plan, stem, label)), prompt  # the boosted stem is up front
+
+
+def test_a_negated_bare_action_keeps_the_stems_before_it():
+    plan = plan_for("louder drums but don't make the chorus quieter", "6")
+    assert all(g >= b for g, b in zip(gains(plan, "drums", "chorus"), base("drums", "chorus")))
+    assert all(g > b for g, b in zip(gains(plan, "drums", "verse"), base("drums", "verse")))
+
+
+def test_the_rest_can_go():
+    plan = plan_for("keep the drums, the rest can go", "6")
+    assert set(gains(plan, "bass")) == {0.0} and gains(plan, "drums") == base("drums")
+    assert gains(plan, "vocals") == base("vocals")

@@ -1,6 +1,7 @@
 """The listener-phrased prompt table (tests/prompt_table.py): every DEV row
-is honoured; on every row of both splits the plan never does the opposite
-of what was asked and never leaves a section silent. The TEST split's
+and every probe (tests/prompt_probes.py) is honoured; on every row of both
+splits the plan never does the opposite of what was asked and never leaves
+a section silent. The TEST split's
 honoured share is reported by bench/interpreter.py, not asserted here, so
 that nobody tunes the reader against it. Also a property test: for random
 prompts built from the lexicon, a negated instruction never gives the gains
@@ -12,9 +13,11 @@ import random
 
 import pytest
 from prompt_checks import baseline, check, plan_for, reversed_, silent_sections
+from prompt_probes import probes
 from prompt_table import ROWS, rows
 
 DEV = rows("dev")
+PROBES = probes()
 
 
 def test_the_table_is_large_and_split_by_index():
@@ -27,6 +30,15 @@ def test_the_table_is_large_and_split_by_index():
 def test_dev_row_is_honoured(index, kind, prompt, mode, expect, layout):
     plan = plan_for(prompt, mode, layout, expect.get("pitch"))
     assert check(plan, expect, mode, layout) == []
+
+
+@pytest.mark.parametrize("index, kind, prompt, mode, expect, layout", PROBES,
+                         ids=[f"probe{r[0]}:{r[2][:30]}" for r in PROBES])
+def test_probe_is_honoured_never_reversed_nor_silent(index, kind, prompt, mode, expect, layout):
+    """The probes (tests/prompt_probes.py) belong to the dev split."""
+    plan = plan_for(prompt, mode, layout, expect.get("pitch"))
+    assert check(plan, expect, mode, layout) == []
+    assert reversed_(plan, expect, mode, layout, kind) == []
 
 
 def test_no_row_is_reversed_or_silent():

@@ -183,7 +183,8 @@ def _plan_tempo(plan, va, ia, settings: Settings):
 
 def _analysis_summary(analyses: dict) -> dict:
     """What the analysis found and how sure it was, per song (the grids the render used)."""
-    return {sid: {"tempo": a.tempo, "tempo_confidence": a.tempo_confidence,
+    return {sid: {"title": a.title, "artist": a.artist, "duration_s": round(a.duration, 3),
+                  "tempo": a.tempo, "tempo_confidence": a.tempo_confidence,
                   "tempo_levels": [lv.model_dump() for lv in a.tempo_levels],
                   "tempo_level_confidence": a.tempo_level_confidence,
                   "beats": len(a.beats), "downbeats": len(a.downbeats),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
@@ -45,6 +44,7 @@ from .structure import (
     to_db,
     vocal_regions,
 )
+from .vocal_pitch import median_sung_pitch
 
 DRUM_STEM = "drums"
 BASS_STEM = "bass"
@@ -91,12 +91,12 @@ def analyze_file(path: str | os.PathLike, stem_dir: Path | None = None, *,
                 stems[name] = load_audio(f)
         vfile = vocal_stem_file(stem_dir, vocal_sub_separation)
         vocal_name = vfile.stem if vfile is not None else None
-    title, artist = _tags(path)
+    title, artist = file_tags(path)
     return analyze_song(audio, 44100, stems or None, title=title or path.stem, artist=artist,
                         vocal_stem=vocal_name)
 
 
-def _tags(path: Path) -> tuple[str | None, str | None]:
+def file_tags(path: Path) -> tuple[str | None, str | None]:
     """Title and artist from the file's metadata where libsndfile can read them."""
     try:
         import soundfile as sf
@@ -164,15 +164,13 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     voice_names = [n for n in harmonic_names if n in VOCAL_STEM_NAMES]
     band_chroma = voice_chroma = None
     if band_names:
-        band = cast(np.ndarray, sum(to_mono(stems[n]) for n in band_names))
-        band_chroma, bass_chroma = compute_chroma(band, sr)
+        band_chroma, bass_chroma = compute_chroma(_mono_sum(stems, band_names), sr)
     if voice_names:
-        voice = cast(np.ndarray, sum(to_mono(stems[n]) for n in voice_names))
-        voice_chroma, voice_bass = compute_chroma(voice, sr)
+        voice_chroma, voice_bass = compute_chroma(_mono_sum(stems, voice_names), sr)
         bass_chroma = voice_bass if band_chroma is None else bass_chroma + voice_bass
     if band_chroma is not None or voice_chroma is not None:
         # power chroma of the sum, as the sum of the parts' (cross terms left out)
-        chroma = cast(np.ndarray, sum(c for c in (band_chroma, voice_chroma) if c is not None))
+        chroma = np.sum([c for c in (band_chroma, voice_chroma) if c is not None], axis=0)
     else:
         chroma, bass_chroma = mix.chroma, mix.bass_chroma
     low_env = mix.low_onset
@@ -233,6 +231,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     sections = build_sections(edges, feats, mix_rms, vocal_active, drum_bars,
                               with_stems=bool(names))
     vocals = vocal_regions(stems[vocal_name], sr) if vocal_name else []
+    pitch = median_sung_pitch(stems[vocal_name], sr, vocals) if vocal_name and vocals else None
 
     onset_rate = {n: _onsets_per_beat(stem_feats[n], len(beat_times)) for n in names}
     characters = all_characters(stem_rms, active_bars, onset_rate)
@@ -246,7 +245,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         key=key, mode=mode, key_confidence=round(key_conf, 4), sections=sections,
         stem_bar_energy=stem_bar_energy(stem_rms),
         bar_energy=stem_bar_energy({"mix": mix_rms})["mix"],
-        vocal_activity=vocals, vocal_stem=vocal_name, stem_character=characters,
+        vocal_activity=vocals, vocal_stem=vocal_name, vocal_pitch_hz=pitch,
+        stem_character=characters,
         title=title, artist=artist,
         phase_confidence=round(meter.phase_confidence, 4),
         downbeat_confidence=round(meter.downbeat_confidence, 4),
@@ -269,6 +269,10 @@ def pitch_content(chroma: np.ndarray, edges: np.ndarray) -> list[list[float]]:
         keep = top > 0 and lev >= PITCH_FLOOR * top
         out.append([round(float(x), 3) for x in (row / lev if keep else np.zeros(12))])
     return out
+
+
+def _mono_sum(stems: Mapping[str, np.ndarray], names: list[str]) -> np.ndarray:
+    return np.sum([to_mono(stems[n]) for n in names], axis=0)
 
 
 def _norm_cols(x: np.ndarray) -> np.ndarray:

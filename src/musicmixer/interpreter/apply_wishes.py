@@ -9,6 +9,11 @@ written, and keep a record of what each clause did.
   clause that muted them, until something sounds, with a warning.
 - A wish about a section the layout does not have is reported, not dropped
   in silence.
+- "The rest" / "everything else" means the instruments not named before it:
+  "keep the bass, kill the rest" leaves the vocals in (they are the other
+  song's part of the mashup, and nobody named them); the explanation says so.
+- A boost makes room by turning the other instruments down, but never below
+  the section's level before the boost.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from musicmixer.stems import (
 
 from . import lexicon as lx
 from .clauses import Wish
+from .plan import BEATS_PER_BAR
 from .scopes import missing_labels, pick
 
 BACKING_LEVELS = {"mute": 0.0, "raw": 0.05, "reduce": 0.2, "feature": 0.7, "harmonies": 0.7,
@@ -36,6 +42,7 @@ BACKING_LEVELS = {"mute": 0.0, "raw": 0.05, "reduce": 0.2, "feature": 0.7, "harm
 CHOIR_LEAD = 0.65
 FEATURE_GAIN, ROOM_FACTOR, REDUCE_FACTOR, ONLY_GAIN = 0.95, 0.85, 0.4, 0.8
 RHYTHM_STEMS = ("drums", "bass")  # what "rhythm section" names; stems the mode lacks are skipped
+REST_RULE = '"the rest" means the other instruments: the vocals stay unless named'
 _VERB = {"mute": "no", "feature": "featured", "reduce": "less", "only": "only", "keep": "kept"}
 
 
@@ -112,6 +119,12 @@ def _apply(wish: Wish, sections: list[dict], mode: StemMode, named_so_far: list[
         warnings.append(f'This mashup\'s layout has no {names} section, so "{wish.phrase}" could not be '
                         f"applied there.")
         return
+    if not targets and wish.scope.bars is not None:
+        bars = (sections[-1]["end_beat"] - sections[0]["start_beat"]) // BEATS_PER_BAR if sections else 0
+        where = wish.scope.describe().removeprefix("in the sections covering ")
+        record.missing.append(where)
+        warnings.append(f'This mashup has {bars} bars, so "{wish.phrase}" ({where}) could not be applied.')
+        return
     if wish.action in ("choir", "raw", "harmonies"):
         if BACKING_VOCAL_STEM not in stems:
             needs = needs_backing_stem()
@@ -128,9 +141,11 @@ def _apply(wish: Wish, sections: list[dict], mode: StemMode, named_so_far: list[
         record.applied.append(f"{wish.action} backing vocals {wish.scope.describe()}")
         return
     named: list[str] = []
+    rest_note = ""
     for token in wish.tokens:
-        if token == lx.REST:
-            found, note = [s for s in stems if s not in named_so_far], ""
+        if token == lx.REST:  # the other instruments; a vocal stem stays unless it is named
+            found, note = [s for s in stems if s not in named_so_far and not is_vocal(s)], ""
+            rest_note = REST_RULE
         else:
             found, note = stems_for_token(token, mode)
         if note:
@@ -159,7 +174,8 @@ def _apply(wish: Wish, sections: list[dict], mode: StemMode, named_so_far: list[
     changed = sum(b != s["stem_gains"] for b, s in zip(before, targets))
     record.applied.append(f"{_VERB[wish.action]} {', '.join(named)} {wish.scope.describe()}"
                           + (f" x{wish.factor:.2f}" if wish.factor else "")
-                          + (f", {changed} of {len(targets)} sections changed" if changed else ", no change needed"))
+                          + (f", {changed} of {len(targets)} sections changed" if changed else ", no change needed")
+                          + (f"; {rest_note}" if rest_note else ""))
 
 
 def _apply_action(wish: Wish, named: list[str], section: dict, pool) -> None:
@@ -168,6 +184,7 @@ def _apply_action(wish: Wish, named: list[str], section: dict, pool) -> None:
     `only` silences the stems of `pool` that were not named."""
     action, g = wish.action, section["stem_gains"]
     sung = any(g[v] > 0 for v in vocal_stems(list(g)))
+    level_before = sum(g.values())
     for name in named:
         if action == "keep":
             g[name] = section["base"][name]
@@ -189,14 +206,27 @@ def _apply_action(wish: Wish, named: list[str], section: dict, pool) -> None:
             g[name] = max(g[name], FEATURE_GAIN if action == "feature" else ONLY_GAIN)
     if action == "feature" and not wish.factor and not all(is_vocal(n) for n in named):
         section["featured"].update(named)
-        for other in instrumental_stems(list(g)):
-            if other not in section["featured"]:
-                g[other] *= ROOM_FACTOR
+        _make_room(g, section["featured"], level_before)
     if action == "only":
         for other in pool:
             if other not in named and g[other] > 0:
                 g[other] = 0.0
                 section["side"][other] = wish.clause
+
+
+def _make_room(g: dict[str, float], featured: set[str], level_before: float) -> None:
+    """Turn the unfeatured instruments down (at most to ROOM_FACTOR) by no more
+    than the boost added, so that a boost never makes the section quieter
+    overall ("bigger chorus with more drums" summed 5.45 -> 4.93 with a flat
+    x0.85 on the chorus's other instruments, where the drums were already at 1.0)."""
+    others = [o for o in instrumental_stems(list(g)) if o not in featured and g[o] > 0]
+    spare = sum(g.values()) - level_before
+    room = sum(g[o] for o in others)
+    if spare <= 0 or room <= 0:
+        return
+    factor = max(ROOM_FACTOR, 1.0 - spare / room)
+    for other in others:
+        g[other] *= factor
 
 
 def _no_silent_section(sections, warnings) -> None:

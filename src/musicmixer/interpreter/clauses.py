@@ -61,7 +61,8 @@ _KEEP_HOW = {"feature": re.compile(r"\b(?:loud|louder|heavy|heavier|big|bigger|p
 
 CHOIR_RE, RAW_RE, HARMONY_RE, ACAPELLA_RE = lx.CHOIR_RE, lx.RAW_RE, lx.HARMONY_RE, lx.ACAPELLA_RE
 INSTRUMENTAL_ONLY_RE = (r"^\W*(?:(?:just|only|make it|an?|the|give me)\s+)*instrument(?:al)?s?"
-                        r"(?:\s+(?:version|mix|edit|only|please))*\W*$")
+                        r"(?:\s+(?:version|mix|edit|only|please))*"
+                        r"(?:\s+(?:of|for)\s+(?:the\s+|this\s+)?(?:mashup|remix|mix|track|song|it))?\W*$")
 
 
 @dataclass
@@ -170,7 +171,13 @@ def read_clause(clause: str, index: int, previous: list[Wish], songs: list[tuple
                            m.group(), index))
         text = blank(text, [(m.start(), m.end())])
     for m in _COMES_IN.finditer(text):
-        scope = parse_scope(text[m.end():])
+        scope = parse_scope(text[m.start("when"):])
+        if scope.bars is not None and scope.bars[0] > 0 and scope.labels is None:
+            # "bring the drums in from bar 9": out before that bar
+            wishes.append(Wish("mute", stem_tokens(m.group("stems") or m.group("stems2"), prev_tokens),
+                               Scope(bars=(0, scope.bars[0])), " ".join(text[m.start():].split()), index))
+            text = blank(text, [(m.start(), len(text))])
+            break
         if scope.labels:
             which = "through" if m.group("when").lower() == "after" else "before"
             scope = Scope(scope.labels, which, scope.labels, anchor=scope.which if scope.which in (
@@ -188,7 +195,7 @@ def read_clause(clause: str, index: int, previous: list[Wish], songs: list[tuple
         segment_end = actions[i + 1][0] if i + 1 < len(actions) else len(rest)
         cut = _NEW_PHRASE.search(rest, end, segment_end)
         scope = parse_scope(rest[start:cut.start() if cut else segment_end])
-        scope = scope if (scope.labels or scope.exclude) else lead_scope
+        scope = scope if scope.narrowed else lead_scope
         tokens = stem_tokens(match.group("stems"), prev_tokens or tuple(t for w in wishes for t in w.tokens))
         negated = _NEGATOR.search(text[prev_end:start]) or (
             kind == "pre" and action != "mute" and _NO_BEFORE.search(text[prev_end:start]))
@@ -250,16 +257,23 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     phrase = " ".join(clause.split())
     if tokens and _NOT_STEMS.match(clause):  # "not the drums": they stay
         return [Wish("keep", tokens, scope, phrase, index, positive="mute")], "wishes"
+    if tokens and scope.labels and _ONLY.search(clause) and not scope.exclude:
+        # "drums in the chorus only": the drums play there and nowhere else
+        return [Wish("mute", tokens, Scope(exclude=scope.labels), phrase, index)], "wishes"
     if tokens or not previous:
         return [], ""
-    if scope.labels is None and not scope.exclude:
+    if not scope.narrowed:
         for action, pattern in _BARE.items():
             if re.search(pattern, clause, _FLAGS) and prev_tokens:
-                return [Wish(action, prev_tokens, WHOLE, phrase, index, amount(clause, action))], "wishes"
+                return [_bare_wish(action, clause, prev_tokens, WHOLE, phrase, index)], "wishes"
         return [], ""
     for action, pattern in _BARE.items():
         if re.search(pattern, clause, _FLAGS) and not _ONLY.search(clause):
-            return [Wish(action, prev_tokens, scope, phrase, index, amount(clause, action))], "wishes"
+            return [_bare_wish(action, clause, prev_tokens, scope, phrase, index)], "wishes"
+    if scope.except_nth and scope.labels is None and not scope.exclude:  # "..., not the last verse"
+        for w in previous:
+            w.scope = replace(w.scope, except_nth=scope.except_nth)
+        return [], "modifier"
     if scope.exclude and scope.labels is None:  # "not in the chorus", "except the bridge"
         for w in previous:
             w.scope = w.scope.without(scope.exclude)
@@ -271,3 +285,11 @@ def _without_action(clause: str, index: int, previous: list[Wish], prev_tokens) 
     for w in previous:  # "strip the choir, in the verses only": narrow the clause before
         w.scope = scope
     return [], "modifier"
+
+
+def _bare_wish(action: str, clause: str, tokens, scope: Scope, phrase: str, index: int) -> Wish:
+    """A bare action word on the stems before ("louder in the choruses"); a negator
+    turns it round ("louder drums, but don't make the chorus quieter" keeps them there)."""
+    if _NEGATOR.search(clause):
+        return Wish(_NEGATED.get(action, "keep"), tokens, scope, phrase, index, positive=action)
+    return Wish(action, tokens, scope, phrase, index, amount(clause, action))

@@ -44,15 +44,52 @@ for _w in VOCABULARY:
 
 def strip_marks(text: str) -> str:
     """Accents off, curly quotes straight, symbols (emoji) and control characters out."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    decomposed = unicodedata.normalize("NFKD", text)
-    out = []
-    for ch in decomposed:
-        cat = unicodedata.category(ch)
-        if cat == "Mn":
+    return _strip_marks_mapped(text)[0]
+
+
+Spans = list[tuple[int, int]]  # for each character of a normalised text: the span of the prompt it came from
+
+
+def _strip_marks_mapped(text: str) -> tuple[str, Spans]:
+    out: list[str] = []
+    spans: Spans = []
+    for i, original in enumerate(text):
+        ch = original.replace("\u2019", "'").replace("\u2018", "'")
+        for part in unicodedata.normalize("NFKD", ch):
+            cat = unicodedata.category(part)
+            if cat == "Mn":
+                continue
+            out.append(" " if cat in ("So", "Sk", "Cc", "Cf", "Cs", "Co") and part not in "\n" else part)
+            spans.append((i, i + 1))
+    return "".join(out), spans
+
+
+def _sub(pattern: re.Pattern, repl, text: str, spans: Spans) -> tuple[str, Spans]:
+    """`pattern.sub(repl, text)` that keeps, for each character, the prompt span it came from
+    (a replacement's characters all stand for the span of what it replaced)."""
+    out: list[str] = []
+    mapped: Spans = []
+    pos = 0
+    for m in pattern.finditer(text):
+        if m.end() == m.start():
             continue
-        out.append(" " if cat in ("So", "Sk", "Cc", "Cf", "Cs", "Co") and ch not in "\n" else ch)
-    return "".join(out)
+        out.append(text[pos:m.start()])
+        mapped += spans[pos:m.start()]
+        new = repl(m)
+        out.append(new)
+        mapped += [(spans[m.start()][0], spans[m.end() - 1][1])] * len(new)
+        pos = m.end()
+    out.append(text[pos:])
+    mapped += spans[pos:]
+    return "".join(out), mapped
+
+
+def original_words(prompt: str, spans: Spans, start: int, end: int) -> str:
+    """The prompt's own words behind characters start..end of its normalised text."""
+    inside = spans[start:end]
+    if not inside:
+        return ""
+    return " ".join(prompt[min(a for a, _ in inside):max(b for _, b in inside)].split())
 
 
 def _words_re(words) -> re.Pattern:
@@ -63,10 +100,6 @@ def _words_re(words) -> re.Pattern:
 _MARKERS = {lang: _words_re(table["markers"]) for lang, table in lx.TRANSLATIONS.items()}
 _PHRASES = {lang: _words_re(table["phrases"]) for lang, table in lx.TRANSLATIONS.items()}
 _REWRITES = _words_re(lx.REWRITES)
-
-
-def _replace_words(text: str, pattern: re.Pattern, table: dict[str, str]) -> str:
-    return pattern.sub(lambda m: table[m.group().lower()], text)
 
 
 def languages(text: str) -> list[str]:
@@ -126,13 +159,21 @@ def correction(word: str, extra: frozenset[str] = frozenset()) -> str | None:
 def normalise(text: str, known_words: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """(the text to read, notes on what was translated or corrected).
     `known_words` (song titles, artists) are never corrected."""
+    out, notes, _ = normalise_mapped(text, known_words)
+    return out, notes
+
+
+def normalise_mapped(text: str, known_words: frozenset[str] = frozenset()) -> tuple[str, list[str], Spans]:
+    """`normalise`, and for each character of its result the span of `text` it
+    came from, so that explanations can quote the user's own words."""
     notes: list[str] = []
-    text = strip_marks(text)
+    text, spans = _strip_marks_mapped(text)
     for lang in languages(text):
-        text = _replace_words(text, _PHRASES[lang], lx.TRANSLATIONS[lang]["phrases"])
+        table = lx.TRANSLATIONS[lang]["phrases"]
+        text, spans = _sub(_PHRASES[lang], lambda m, t=table: t[m.group().lower()], text, spans)
         notes.append({"es": "read as Spanish", "de": "read as German", "fr": "read as French"}[lang])
-    text = _replace_words(text, _REWRITES, lx.REWRITES)
-    text = _NUMBERED.sub(lambda m: f"{_NTH[m.group(2).lower()]} {m.group(1)}", text)
+    text, spans = _sub(_REWRITES, lambda m: lx.REWRITES[m.group().lower()], text, spans)
+    text, spans = _sub(_NUMBERED, lambda m: f"{_NTH[m.group(2).lower()]} {m.group(1)}", text, spans)
     fixed: dict[str, str | None] = {}
     for m in _TOKEN.finditer(text):
         word = m.group()
@@ -140,6 +181,6 @@ def normalise(text: str, known_words: frozenset[str] = frozenset()) -> tuple[str
             fixed[word.lower()] = correction(word, known_words)
     changes = {w: c for w, c in fixed.items() if c}
     if changes:
-        text = _TOKEN.sub(lambda m: changes.get(m.group().lower(), m.group()), text)
+        text, spans = _sub(_TOKEN, lambda m: changes.get(m.group().lower(), m.group()), text, spans)
         notes.append("read " + ", ".join(f'"{w}" as "{c}"' for w, c in list(changes.items())[:6]))
-    return text, notes
+    return text, notes, spans

@@ -4,9 +4,9 @@ The prompt is normalised (`normalise`: languages, shorthand, typos), cut
 into clauses, and each clause read on its own (`clauses`): stem wishes with
 their negation, exception, section scope and amount resolved inside the
 clause, backing-vocal wishes ("choir", "raw verses"), mood and length.
-Which song sings comes from `song_refs`. Every clause is kept with how it
-was read, so the plan's explanation can list each as applied, ignored or
-conflicting.
+Which song sings comes from `song_refs`. Every clause is kept, quoted in
+the user's own words (not the normalised text), with how it was read, so
+the plan's explanation can list each as applied, ignored or conflicting.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from . import lexicon as lx
 from .clauses import Wish, read_clause
-from .normalise import normalise
-from .scopes import WHOLE, Scope, parse_scope
+from .normalise import normalise_mapped, original_words
+from .scopes import WHOLE, Scope, bar_range, parse_scope
 from .song_refs import choose_singer, title_phrases
 
 __all__ = ["WHOLE", "Clause", "PromptReading", "Scope", "Wish", "parse_scope", "read_prompt"]
@@ -61,7 +61,8 @@ def read_prompt(prompt: str | None, analysis_a=None, analysis_b=None) -> PromptR
     text = prompt if isinstance(prompt, str) else ""
     reading = PromptReading(truncated=len(text) > MAX_PROMPT_CHARS)
     known = frozenset(w for a in (analysis_a, analysis_b) for p in title_phrases(a) for w in p.split())
-    text, reading.notes = normalise(text[:MAX_PROMPT_CHARS], known)
+    said = text[:MAX_PROMPT_CHARS]
+    text, reading.notes, origin = normalise_mapped(said, known)
     spans = _clauses(text)[:MAX_CLAUSES]
     choice, mentions = choose_singer(text, spans, analysis_a, analysis_b)
     previous: list[Wish] = []
@@ -71,20 +72,32 @@ def read_prompt(prompt: str | None, analysis_a=None, analysis_b=None) -> PromptR
         wishes, read_as, rest = read_clause(clause_text, index, previous, songs)
         for w in wishes:
             w.order = len(reading.wishes)
+            w.phrase = _own_words(w.phrase, text, start, end, said, origin)
             reading.wishes.append(w)
         if _read_extras(rest, reading):
             read_as = read_as or "mood"
         if start in choice.deciding and not read_as:
             read_as = "song"
-        clause = " ".join(clause_text.split())
+        clause = original_words(said, origin, start, end)  # quoted in the user's own words
         reading.clauses.append(Clause(index, clause[:80] + ("..." if len(clause) > 80 else ""), read_as))
         if not read_as and re.search(r"[^\W\d_]", clause):
             reading.ignored.append(reading.clauses[-1].text)
         if wishes:
             previous = wishes
-    reading.vocal_source, reading.vocal_evidence = choice.song, choice.evidence
+    reading.vocal_source = choice.song
+    reading.vocal_evidence = _own_words(choice.evidence, text, 0, len(text), said, origin)
     reading.vocal_notes = choice.notes
     return reading
+
+
+def _own_words(phrase: str, text: str, start: int, end: int, said: str, origin) -> str:
+    """A phrase of the normalised text (within start..end) in the user's own words,
+    or the phrase itself when it is not found there as written."""
+    words = phrase.split()
+    if not words:
+        return phrase
+    m = re.compile(r"\s+".join(re.escape(w) for w in words), _FLAGS).search(text, start, end)
+    return original_words(said, origin, m.start(), m.end()) if m else phrase
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -110,6 +123,10 @@ def _read_extras(text: str, reading: PromptReading) -> bool:
 
 
 def _read_length(text: str, reading: PromptReading) -> bool:
+    while True:  # "for the first 8 bars", "from bar 9" say where, not how long
+        bars, text = bar_range(text)
+        if bars is None:
+            break
     for unit, pattern in lx.DURATION_RE.items():
         m = re.search(pattern, text, _FLAGS)
         if m:

@@ -18,7 +18,13 @@ Reading the request (the offline planner follows the same rules):
   not in the chorus" = vocals 0 outside the choruses.
 - Scope: "in the verses" = every verse; "the last chorus" = that one only; "until the drop" =
   the sections before the first drop; "after the first chorus" = every section after it;
-  "from the bridge on" = the bridge and what follows.
+  "from the bridge on" = the bridge and what follows. "drums in the chorus only" = drums 0
+  outside the choruses. "no drums in the verses except the last one" = drums 0 in every verse
+  but the last. Bar ranges are scopes, not the length: "no drums for the first 8 bars" / "from
+  bar 9" = the sections covering those bars (say so in the explanation).
+- "the rest" / "everything else" after naming instruments means the other instruments; the
+  vocals stay unless named ("keep the bass, kill the rest" = bass and vocals only).
+- A boost must not make a section quieter overall: raise the stem, turn others down only a little.
 - Amounts scale the normal gain: "a bit quieter" about x0.8, "way quieter" about x0.25, "-6 dB"
   x0.5, "down 30%" x0.7, "at 50%" x0.5; "louder"/"heavy" raises it (up to 1.0).
 - Contradictions: the later clause wins ("only drums, and no drums" = drums 0), and the
@@ -30,4 +36,4 @@ Reading the request (the offline planner follows the same rules):
 - "her"/"his" voice: the song whose vocals sit higher/lower (sung pitch in the analysis); if the
   pitches are missing or close, it is a guess and the explanation says so.
 - Every clause of the request is either applied (say what it changed), ignored (say why) or
-  conflicting (say which clause won) in the explanation."""
+  conflicting (say which clause won) in the explanation; quote the user's own words."""

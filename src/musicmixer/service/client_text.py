@@ -55,4 +55,7 @@ class ClientText:
             out["explanation"] = self(out["explanation"])
         if "warnings" in out:
             out["warnings"] = [self(w) for w in out["warnings"]]
+        if "versions" in out:
+            out["versions"] = [{**v, "warnings": [self(w) for w in v.get("warnings", [])]}
+                               for v in out["versions"]]
         return out

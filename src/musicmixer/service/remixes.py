@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from musicmixer.config import Settings
 from musicmixer.stems import is_vocal, split_ignored_reason, stem_label, vocal_split_for
 
-from . import results
+from . import results, versions
+from .cards import cards_for
 from .client_text import ClientText
+from .downloads import stems_zip
 from .jobs import ACTIVE, COMPLETE, EXPIRED, FINISHED, QUEUED, Job, JobStore
 from .rerender import RerenderInputError, RerenderRequest, check_request
 from .runner import TERMINAL_STEPS, Runner
@@ -176,10 +178,17 @@ def status_of(store: JobStore, job: Job) -> dict:
            "expires_in_s": max(0, round(job.expires_at - time.time())),
            "share_url": f"/r/{job.id}"}
     if ready:
+        current = versions.current_version(job.result)
+        gains: dict = next((v.get("stem_gains", {}) for v in versions.versions_of(job.result)
+                      if v["n"] == current), {})
         out |= {"audio_url": f"{base}/audio", "stems_url": f"{base}/stems",
-                "plan_url": f"{base}/plan", "rerendering": job.status in ACTIVE,
+                "plan_url": f"{base}/plan", "versions_url": f"{base}/versions",
+                "stems_zip_url": f"{base}/stems.zip", "plan_file_url": f"{base}/plan.json",
+                "rerendering": job.status in ACTIVE, "version": current,
+                "version_count": len(versions.versions_of(job.result)), "stem_gains": gains,
                 **{k: job.result.get(k) for k in ("duration_s", "preview_gain_db", "warnings",
-                                                  "renders", "planner", "explanation")}}
+                                                  "renders", "planner", "explanation")},
+                **cards_for(job.result, job.names)}
     return out
 
 
@@ -193,8 +202,52 @@ def ready_result(job: Job) -> dict:
     return job.result
 
 
-def audio_file(job: Job) -> Path:
-    return _existing(job.folder / ready_result(job)["mix"])
+def audio_file(job: Job, version: int | None = None) -> Path:
+    """The served version's MP3, or the given version's."""
+    result = ready_result(job)
+    if version is None:
+        return _existing(job.folder / result["mix"])
+    entry = next((v for v in versions.versions_of(result) if v["n"] == version), None)
+    if entry is None:
+        raise ApiError(404, _no_version(version, result))
+    return _existing(job.folder / entry["mix"])
+
+
+def versions_listing(job: Job) -> dict:
+    return versions.listing(job.id, ready_result(job))
+
+
+def select_version(store: JobStore, job: Job, n: int) -> dict:
+    """Serve version n again (the owner's "go back"); nothing is rendered."""
+    result = ready_result(job)
+    if job.status != COMPLETE:
+        raise ApiError(409, "This remix is being re-rendered; wait for it to finish.")
+    try:
+        chosen = versions.select(result, n)
+    except KeyError:
+        raise ApiError(404, _no_version(n, result)) from None
+    _existing(job.folder / chosen["mix"])
+    if not store.transition(job.id, (COMPLETE,), result=chosen):
+        raise ApiError(409, "This remix changed while the request was made; try again.")
+    return versions.listing(job.id, chosen)
+
+
+def _no_version(n: int, result: dict) -> str:
+    have = ", ".join(str(v["n"]) for v in versions.versions_of(result))
+    return f"This remix has no version {n}; its versions are {have}."
+
+
+def stems_zip_stream(job: Job):
+    """The job's stem FLACs, as named in its result, zipped while streamed."""
+    result = ready_result(job)
+    files = {n: _existing(job.folder / result["web_stems"][n]) for n in result.get("stems", [])
+             if n in result.get("web_stems", {})}
+    return stems_zip(files)
+
+
+def plan_file(job: Job) -> dict:
+    """The served version's plan.json, its explanation in the user's names."""
+    return plan_of(job)["plan"]
 
 
 def stems_listing(job: Job) -> dict:

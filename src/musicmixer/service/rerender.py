@@ -2,8 +2,9 @@
 
 Always from the first render's stems and plan (`base/`), never from an
 earlier re-render, so a fader pulled to zero and applied can be brought back
-later. The faders are factors on the plan's gains; `sections` sets a
-section's gains outright. The work is `musicmixer.mix.rerender.rerender`.
+later. Each one is a new version of the remix (`versions.py`). The faders
+are factors on the plan's gains; `sections` sets a section's gains outright.
+The work is `musicmixer.mix.rerender.rerender`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from musicmixer.config import Settings
 from musicmixer.mix.rerender import MAX_GAIN, rerender
 
 from . import results
+from .versions import add_version
 
 
 class SectionGains(BaseModel):
@@ -58,7 +60,7 @@ def check_request(body: RerenderRequest, result: dict) -> dict:
 
 
 def run_rerender(job, settings: Settings, progress) -> dict:
-    """Worker side: render n+1 from the base render, then swap it in."""
+    """Worker side: render version n+1 from the base render; it becomes the one served."""
     wanted = job.options.get("rerender", {})
     n = int(job.result.get("renders", 0)) + 1
     out = results.render_mix(job.folder, n)
@@ -66,4 +68,4 @@ def run_rerender(job, settings: Settings, progress) -> dict:
                     stem_gains=wanted.get("stem_gains", {}),
                     section_gains={int(k): v for k, v in wanted.get("section_gains", {}).items()},
                     progress=progress)
-    return results.after_rerender(job.folder, job.result, done.files["mix"], n, done.warnings)
+    return add_version(job.folder, job.result, done.files["mix"], n, wanted, done.warnings)

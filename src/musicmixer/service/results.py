@@ -3,7 +3,7 @@
     {remixes}/{id}/uploads/song_a.mp3   the two songs as uploaded
     {remixes}/{id}/base/remix.mp3       the first render (+ stems/, plan.json, report.json)
     {remixes}/{id}/web/{stem}.flac      the base stems, 16-bit FLAC, for Web Audio
-    {remixes}/{id}/renders/{n}/         each re-render; only the newest is kept
+    {remixes}/{id}/renders/{n}/         version n, an "Apply" (its MP3, plan, report)
 
 The rendered stems from step 16 are float32 WAV (about 60 MB per stem for a
 three-minute song); the page gets lossless 16-bit FLAC copies instead, a
@@ -23,6 +23,9 @@ import soundfile as sf
 from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio
 from musicmixer.mix.rerender import read_render, section_times
 
+from .cards import music_summary, song_cards
+from .versions import first_result, kept_folders
+
 MIX_NAME = "remix.mp3"
 
 
@@ -40,16 +43,16 @@ def render_mix(folder: Path, n: int) -> Path:
 
 def remove_partials(folder: Path, result: dict) -> None:
     """What a killed render leaves: for a finished remix, every render folder
-    but the one served (a re-render cut off midway: ~22 MB) and half-written
+    that is not one of its versions (a re-render cut off midway: ~22 MB) and half-written
     player copies; for a remix not finished yet, all its output (the uploads
     stay, so it can run again)."""
     if not result.get("mix"):
         for part in ("base", "web", "renders"):
             shutil.rmtree(folder / part, ignore_errors=True)
         return
-    current = str(result.get("renders", 0))
+    keep = kept_folders(result)
     for old in (folder / "renders").glob("*"):
-        if old.name != current:
+        if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
     for tmp in (folder / "web").glob(".*.tmp.*"):
         tmp.unlink(missing_ok=True)
@@ -81,12 +84,14 @@ def describe_mix(folder: Path, mix: Path, warnings: list[str]) -> dict:
     if total is not None and np.any(total):
         gain_db = float(np.clip(integrated_lufs(master, SAMPLE_RATE)
                                 - integrated_lufs(total, SAMPLE_RATE), -24.0, 24.0))
-    return {"mix": mix.relative_to(folder).as_posix(), "stems": list(stem_files),
+    return first_result({"mix": mix.relative_to(folder).as_posix(), "stems": list(stem_files),
             "web_stems": web_stems, "preview_gain_db": round(gain_db, 2),
             "duration_s": round(master.shape[-1] / SAMPLE_RATE, 3),
             "sections": section_times(plan, report), "planner": plan.planner,
             "explanation": plan.explanation, "warnings": list(warnings),
-            "tempo": tempo_summary(report), "renders": 0}
+            "tempo": tempo_summary(report), "renders": 0,
+            "vocal_source": plan.vocal_source,
+            "songs": song_cards(report, song_paths(folder)), "music": music_summary(report)})
 
 
 def tempo_summary(report: dict) -> dict:
@@ -95,17 +100,6 @@ def tempo_summary(report: dict) -> dict:
     t = report.get("tempo") or {}
     return {k: t[k] for k in ("mapping", "vocal_bpm", "instrumental_bpm", "stretch", "target_bpm")
             if k in t}
-
-
-def after_rerender(folder: Path, result: dict, mix: Path, n: int, warnings: list[str]) -> dict:
-    """The result once render n is in place; older renders are removed."""
-    plan, report, _ = read_render(mix.parent)
-    for old in (folder / "renders").glob("*"):
-        if old.name != str(n):
-            shutil.rmtree(old, ignore_errors=True)
-    return {**result, "mix": mix.relative_to(folder).as_posix(), "renders": n,
-            "sections": section_times(plan, report),
-            "warnings": list(dict.fromkeys(report.get("warnings", []) + warnings))}
 
 
 def current_folder(folder: Path, result: dict) -> Path:

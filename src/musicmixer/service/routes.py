@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from musicmixer.config import Settings
 from musicmixer.stages import stage_table
@@ -20,6 +21,12 @@ from .security import OWNER_HEADER
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter()
+
+
+class VersionChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=0, description="The version to serve (see GET .../versions)")
 
 
 def get_settings(request: Request):
@@ -121,14 +128,51 @@ def status(remix_id: str, store: JobStore = Depends(get_store)):
 
 @router.get("/api/remix/{remix_id}/audio", tags=["remix"])
 @router.head("/api/remix/{remix_id}/audio", include_in_schema=False)
-def audio(remix_id: str, download: bool = False, store: JobStore = Depends(get_store)):
-    """The mastered remix (MP3); supports Range requests for seeking."""
+def audio(remix_id: str, download: bool = False, version: int | None = None,
+          store: JobStore = Depends(get_store)):
+    """The mastered remix (MP3) of the version served, or of `version`; supports
+    Range requests for seeking."""
     job = remixes.find_job(store, remix_id)
-    path = remixes.audio_file(job)
-    name = f"musicmixer-{job.id[:8]}.mp3"
+    path = remixes.audio_file(job, version)
+    shown = remixes.versions.current_version(job.result) if version is None else version
+    name = f"musicmixer-{job.id[:8]}-v{shown}.mp3"
     return FileResponse(path, media_type="audio/mpeg", filename=name if download else None,
                         content_disposition_type="attachment" if download else "inline",
                         headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/api/remix/{remix_id}/stems.zip", tags=["remix"])
+def stems_zip(remix_id: str, store: JobStore = Depends(get_store)):
+    """All stems of the first render, `{stem}.flac` in one zip, streamed."""
+    job = remixes.find_job(store, remix_id)
+    stream = remixes.stems_zip_stream(job)
+    disposition = f'attachment; filename="musicmixer-{job.id[:8]}-stems.zip"'
+    return StreamingResponse(stream, media_type="application/zip",
+                             headers={"Content-Disposition": disposition})
+
+
+@router.get("/api/remix/{remix_id}/plan.json", tags=["remix"])
+def plan_download(remix_id: str, store: JobStore = Depends(get_store)):
+    """The served version's plan (sections, gains, explanation) as a file."""
+    job = remixes.find_job(store, remix_id)
+    disposition = f'attachment; filename="musicmixer-{job.id[:8]}-plan.json"'
+    return JSONResponse(remixes.plan_file(job), headers={"Content-Disposition": disposition})
+
+
+@router.get("/api/remix/{remix_id}/versions", tags=["remix"])
+def versions(remix_id: str, store: JobStore = Depends(get_store)):
+    """Every version (0 = first render, then one per Apply) with its stem gains,
+    and which one is served."""
+    return remixes.versions_listing(remixes.find_job(store, remix_id))
+
+
+@router.post("/api/remix/{remix_id}/version", tags=["remix"])
+def select_version(remix_id: str, body: VersionChoice, request: Request,
+                   store: JobStore = Depends(get_store)):
+    """Serve an earlier (or later) version again: the audio, download, plan and
+    share link follow. Nothing is rendered. Needs `X-Owner-Token`."""
+    job = owned_job(remix_id, request, store)
+    return remixes.select_version(store, job, body.version)
 
 
 @router.get("/api/remix/{remix_id}/stems", tags=["remix"])

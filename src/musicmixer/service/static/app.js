@@ -3,11 +3,13 @@
  * through Web Audio, one GainNode per stem, so faders change the mix live;
  * "Apply" asks the server to render the master with the same gains.
  *
- * Three classic scripts share one global scope, loaded with `defer` in order:
+ * Classic scripts share one global scope, loaded with `defer` in order:
  *   app.js    - shared helpers (api, errors, card switching, progress events) and start-up
  *   upload.js - choosing songs, the prompt, the upload and the progress card
- *   player.js - the Web Audio player, faders, waveform, sections, apply, share
- * init() runs on DOMContentLoaded, after all three have loaded. */
+ *   player.js - the one player (version served or live draft), waveform, sections, transport
+ *   studio.js - faders with mute/solo, undo, shortcuts, versions and apply, song cards
+ *   recent.js - recent remixes in this browser, "try again" after a failure
+ * init() runs on DOMContentLoaded, after all of them have loaded. */
 "use strict";
 
 const TERMINAL = new Set(["complete", "error", "cancelled"]);
@@ -22,7 +24,7 @@ function showError(message) {
   $("error").hidden = false;
   $("error").scrollIntoView({ block: "nearest" });
 }
-function clearError() { $("error").hidden = true; }
+function clearError() { $("error").hidden = true; $("retry").hidden = true; }
 
 async function api(path, options = {}) {
   let res;
@@ -50,6 +52,7 @@ function saveOwnerToken(id, token) {
   try { localStorage.setItem(OWNER_KEY + id, token); } catch (e) { /* private mode: this tab only */ }
   state.owner = { id, token };
 }
+function hasOwnerToken(id) { return "X-Owner-Token" in ownerHeaders(id); }
 function ownerHeaders(id) {
   let token = state.owner && state.owner.id === id ? state.owner.token : null;
   try { token = token || localStorage.getItem(OWNER_KEY + id); } catch (e) { /* no storage */ }
@@ -58,6 +61,7 @@ function ownerHeaders(id) {
 
 function show(section) {
   for (const id of ["create", "progress", "player"]) $(id).hidden = id !== section;
+  drawRecent();
 }
 
 function setProgress(fill, bar, value) {
@@ -89,8 +93,9 @@ async function openFromLink(id) {
     state.id = id;
     if (status.audio_url) return loadPlayer(id);
     if (["queued", "running"].includes(status.status)) return follow(id);
+    state.status = status;
     show("create");
-    showError(status.error || `This remix was ${status.status}.`);
+    offerRetry(status.error || `This remix was ${status.status}.`);
   } catch (e) {
     show("create");
     showError(e.message);
@@ -100,10 +105,10 @@ async function openFromLink(id) {
 function init() {
   setupDrops();
   setupTransport();
+  setupStudio();
   $("create-form").addEventListener("submit", submit);
   $("cancel").addEventListener("click", cancel);
-  $("apply").addEventListener("click", apply);
-  $("reset").addEventListener("click", resetFaders);
+  $("retry").addEventListener("click", retry);
   $("copy").addEventListener("click", copyLink);
   $("error-close").addEventListener("click", clearError);
   $("new").addEventListener("click", () => { stopPlayback(); history.pushState({}, "", "/"); show("create"); });

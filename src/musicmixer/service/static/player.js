@@ -1,13 +1,19 @@
-/* musicmixer page, part 3: the player. Rendered stems play through Web Audio,
- * one GainNode per stem, so faders change the mix live; waveform, sections
- * timeline, transport, "Apply" (re-render the master), reset and share.
+/* musicmixer page, part 3: the player. One transport plays either the
+ * version served (its master MP3, decoded: exactly what "Download" gives) or,
+ * once a fader, mute or solo differs from that version, the draft: the
+ * rendered stems live through Web Audio, one GainNode per stem. Both run in
+ * step, so switching is a change of two bus gains, never a jump in time.
+ * Waveform, sections timeline and transport live here; the faders, versions,
+ * apply and cards in studio.js.
  * Classic script; shares globals ($, state, api, listen...) with app.js. */
 "use strict";
 
 /* The live mix, exposed for tests and the curious: window.musicmixer. */
 const mixer = {
-  ctx: null, master: null, gains: {}, analysers: {}, buffers: {}, sources: [],
-  playing: false, offset: 0, startedAt: 0, duration: 0, peaks: {}, faders: {},
+  ctx: null, stemBus: null, masterBus: null, gains: {}, analysers: {}, buffers: {},
+  masterBuffer: null, sources: [], playing: false, offset: 0, startedAt: 0, duration: 0,
+  peaks: {}, faders: {}, muted: new Set(), soloed: new Set(), version: 0, versionGains: {},
+  previewGain: 1, mode: "version",
   stemLevel(name) {
     const a = this.analysers[name];
     if (!a) return null;
@@ -29,25 +35,58 @@ function fmtTime(s) {
 /* ---------- 3. the player ---------- */
 async function loadPlayer(id) {
   show("player");
+  document.body.dataset.ready = "false";
   $("loading").textContent = "Loading the stems…";
   try {
-    const [status, stems, plan] = await Promise.all([
-      api(`/api/remix/${id}/status`), api(`/api/remix/${id}/stems`), api(`/api/remix/${id}/plan`),
+    const [status, stems] = await Promise.all([
+      api(`/api/remix/${id}/status`), api(`/api/remix/${id}/stems`),
     ]);
     showStatus(status);
     await setupMixer(stems);
-    mixer.duration = plan.duration_s || mixer.duration;
-    drawTimeline(plan.sections);
-    drawWave();
+    await loadVersion(status);
+    rememberRemix(id, status);
     $("loading").textContent = "";
     document.body.dataset.ready = "true";
+    if (status.rerendering) followApply();
   } catch (e) {
     $("loading").textContent = "";
     showError(e.message);
   }
 }
 
+async function decodeUrl(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Could not load ${url.split("/").pop()} (${res.status}).`);
+  return mixer.ctx.decodeAudioData(await res.arrayBuffer());
+}
+
+/* The version the server serves: its master, its gains on the faders, its sections. */
+async function loadVersion(status) {
+  const id = status.session_id;
+  const [plan, versions, master] = await Promise.all([
+    api(`/api/remix/${id}/plan`), api(`/api/remix/${id}/versions`),
+    decodeUrl(`${status.audio_url}?version=${status.version}`),
+  ]);
+  const playing = mixer.playing;
+  stopPlayback();
+  mixer.masterBuffer = master;
+  mixer.version = status.version;
+  mixer.versionGains = { ...status.stem_gains };
+  mixer.duration = Math.max(plan.duration_s || 0, master.duration);
+  showStatus(status);
+  restoreDraft({ faders: mixer.versionGains, muted: [], soloed: [] });
+  clearUndo();
+  drawTimeline(plan.sections);
+  drawVersions(versions);
+  drawWave();
+  document.body.dataset.version = String(status.version);
+  document.body.dataset.renders = String(status.renders || 0);
+  if (playing) startPlayback();
+  updateClock();
+}
+
 function showStatus(status) {
+  state.status = status;
   $("explanation").textContent = status.explanation || "";
   const warnings = $("warnings");
   warnings.innerHTML = "";
@@ -56,14 +95,18 @@ function showStatus(status) {
     li.textContent = w;
     warnings.appendChild(li);
   }
-  const version = status.renders || 0;
-  $("master").src = `${status.audio_url}?v=${version}`;
-  $("download").href = `${status.audio_url}?download=true&v=${version}`;
+  const v = status.version || 0;
+  $("download").href = `${status.audio_url}?download=true&version=${v}`;
+  $("download").textContent = `Download MP3 (version ${v})`;
+  $("download-stems").href = status.stems_zip_url;
+  $("download-plan").href = status.plan_file_url;
   $("share-url").value = new URL(status.share_url, location.href).href;
   const hours = status.expires_in_s / 3600;
   $("expiry").textContent = hours >= 1
     ? `The link works for about ${hours.toFixed(1)} more hours; then the remix is deleted.`
     : `The link works for about ${Math.max(1, Math.round(status.expires_in_s / 60))} more minutes.`;
+  drawCards(status);
+  showOwnerControls(status.session_id);
 }
 
 async function setupMixer(listing) {
@@ -73,68 +116,66 @@ async function setupMixer(listing) {
     const limiter = mixer.ctx.createDynamicsCompressor();
     limiter.threshold.value = -1; limiter.ratio.value = 20;
     limiter.attack.value = 0.002; limiter.release.value = 0.1;
-    mixer.master = mixer.ctx.createGain();
-    mixer.master.connect(limiter).connect(mixer.ctx.destination);
+    mixer.stemBus = mixer.ctx.createGain();
+    mixer.stemBus.connect(limiter).connect(mixer.ctx.destination);
+    mixer.masterBus = mixer.ctx.createGain();
+    mixer.masterBus.connect(mixer.ctx.destination);
   }
-  mixer.master.gain.value = Math.pow(10, (listing.preview_gain_db || 0) / 20);
+  mixer.previewGain = Math.pow(10, (listing.preview_gain_db || 0) / 20);
   const faders = $("faders");
   faders.innerHTML = "";
-  mixer.gains = {}; mixer.analysers = {}; mixer.buffers = {}; mixer.peaks = {};
-  const decoded = await Promise.all(listing.stems.map(async (stem) => {
-    const res = await fetch(stem.url);
-    if (!res.ok) throw new Error(`Could not load the ${stem.name} stem (${res.status}).`);
-    return [stem, await mixer.ctx.decodeAudioData(await res.arrayBuffer())];
-  }));
+  Object.assign(mixer, { gains: {}, analysers: {}, buffers: {}, peaks: {}, duration: 0 });
+  const decoded = await Promise.all(listing.stems.map(async (stem) => [stem, await decodeUrl(stem.url)]));
   for (const [stem, buffer] of decoded) {
     const gain = mixer.ctx.createGain();
     const analyser = mixer.ctx.createAnalyser();
     analyser.fftSize = 2048;
     gain.connect(analyser);
-    gain.connect(mixer.master);
-    const value = mixer.faders[stem.name] ?? 1;
-    gain.gain.value = value;
-    Object.assign(mixer.gains, { [stem.name]: gain });
+    gain.connect(mixer.stemBus);
+    mixer.gains[stem.name] = gain;
     mixer.analysers[stem.name] = analyser;
     mixer.buffers[stem.name] = buffer;
-    mixer.faders[stem.name] = value;
+    mixer.faders[stem.name] = mixer.faders[stem.name] ?? 1;
     mixer.duration = Math.max(mixer.duration, buffer.duration);
     mixer.peaks[stem.name] = peaksOf(buffer, 1200);
-    faders.appendChild(faderRow(stem, value));
+    faders.appendChild(faderRow(stem));
   }
   updateClock();
 }
 
-function faderRow(stem, value) {
-  const row = document.createElement("div");
-  row.className = `fader ${stem.vocal ? "vocal" : ""}`;
-  const id = `fader-${stem.name}`;
-  const label = document.createElement("label");
-  label.htmlFor = id;
-  label.textContent = stem.label;  /* from the API: the stem mode's label */
-  const input = document.createElement("input");
-  Object.assign(input, { type: "range", id, min: "0", max: "2", step: "0.01", value: String(value) });
-  input.dataset.stem = stem.name;
-  const out = document.createElement("output");
-  out.htmlFor = id;
-  const update = () => {
-    const v = parseFloat(input.value);
-    out.textContent = v <= 0.001 ? "off" : `${(20 * Math.log10(v)).toFixed(1)} dB`;
-    input.setAttribute("aria-valuetext", out.textContent);
-    setStemGain(stem.name, v);
-  };
-  input.addEventListener("input", update);
-  update();
-  row.append(label, input, out);
-  return row;
+/* What each stem plays at: its fader, unless muted or (while any stem is soloed) not soloed. */
+function effectiveGains() {
+  const out = {};
+  for (const name of Object.keys(mixer.buffers)) {
+    const on = mixer.soloed.size ? mixer.soloed.has(name) && !mixer.muted.has(name) : !mixer.muted.has(name);
+    out[name] = on ? mixer.faders[name] ?? 1 : 0;
+  }
+  return out;
 }
 
-function setStemGain(name, value) {
-  mixer.faders[name] = value;
-  const gain = mixer.gains[name];
-  if (!gain) return;
-  const t = mixer.ctx.currentTime;
-  gain.gain.cancelScheduledValues(t);
-  gain.gain.setValueAtTime(value, t);
+/* After any change: the stems' gains, and which bus is heard (version or draft). */
+function updateMix() {
+  const gains = effectiveGains();
+  const t = mixer.ctx ? mixer.ctx.currentTime : 0;
+  let draft = false;
+  for (const [name, value] of Object.entries(gains)) {
+    const node = mixer.gains[name].gain;
+    node.cancelScheduledValues(t);
+    node.setValueAtTime(value, t);
+    node.value = value;
+    if (Math.abs(value - (mixer.versionGains[name] ?? 1)) > 1e-3) draft = true;
+  }
+  mixer.mode = draft ? "draft" : "version";
+  if (mixer.stemBus) {
+    mixer.stemBus.gain.value = draft ? mixer.previewGain : 0;
+    mixer.masterBus.gain.value = draft ? 0 : 1;
+  }
+  document.body.dataset.mode = mixer.mode;
+  $("now-playing").textContent = draft
+    ? `Draft (live stems): not applied yet; Download gives version ${mixer.version}`
+    : `Version ${mixer.version}: what Download gives`;
+  $("now-playing").classList.toggle("draft", draft);
+  $("apply").disabled = !draft;
   scheduleWave();
 }
 
@@ -165,8 +206,9 @@ function drawWave() {
   if (!names.length) return;
   const columns = mixer.peaks[names[0]].length;
   const sum = new Float32Array(columns);
+  const gains = effectiveGains();
   for (const n of names) {
-    const f = mixer.faders[n] ?? 1;
+    const f = gains[n] ?? 1;
     mixer.peaks[n].forEach((p, i) => { sum[i] += p * f; });
   }
   const top = Math.max(...sum, 1e-6);
@@ -209,14 +251,17 @@ function startPlayback() {
   ctx.resume();
   if (mixer.offset >= mixer.duration - 0.05) mixer.offset = 0;
   const when = ctx.currentTime + 0.05;
-  mixer.sources = Object.entries(mixer.buffers).map(([name, buffer]) => {
+  const start = (buffer, node) => {
     const src = ctx.createBufferSource();
     src.buffer = buffer;
-    src.connect(mixer.gains[name]);
-    src.start(when, mixer.offset);
+    src.connect(node);
+    if (mixer.offset < buffer.duration) src.start(when, mixer.offset);
     return src;
-  });
-  if (mixer.sources[0]) mixer.sources[0].onended = () => { if (mixer.playing && position() >= mixer.duration - 0.1) { stopPlayback(); mixer.offset = 0; updateClock(); } };
+  };
+  mixer.sources = Object.entries(mixer.buffers).map(([name, buffer]) => start(buffer, mixer.gains[name]));
+  if (mixer.masterBuffer) mixer.sources.push(start(mixer.masterBuffer, mixer.masterBus));
+  const last = mixer.sources[mixer.sources.length - 1];
+  if (last) last.onended = () => { if (mixer.playing && position() >= mixer.duration - 0.1) { stopPlayback(); mixer.offset = 0; updateClock(); } };
   mixer.startedAt = when;
   mixer.playing = true;
   $("play").textContent = "Pause";
@@ -271,51 +316,7 @@ function setupTransport() {
     else if (e.key === "Home") { e.preventDefault(); seek(0); }
     else if (e.key === "End") { e.preventDefault(); seek(mixer.duration); }
   });
-  document.addEventListener("keydown", (e) => {
-    const tag = (e.target.tagName || "").toLowerCase();
-    if (e.key === " " && !$("player").hidden && !["input", "textarea", "button", "select", "a", "audio"].includes(tag)) {
-      e.preventDefault();
-      toggle();
-    }
-  });
   window.addEventListener("resize", scheduleWave);
-}
-
-/* apply = re-render the master with the faders */
-async function apply() {
-  clearError();
-  $("apply").disabled = true;
-  $("apply-status").textContent = "Sending…";
-  try {
-    await api(`/api/remix/${state.id}/rerender`, {
-      method: "POST", headers: { "Content-Type": "application/json", ...ownerHeaders(state.id) },
-      body: JSON.stringify({ stem_gains: mixer.faders }),
-    });
-  } catch (e) {
-    $("apply").disabled = false;
-    $("apply-status").textContent = "";
-    return showError(e.message);
-  }
-  $("apply-bar").hidden = false;
-  listen(state.id, async (event) => {
-    setProgress("apply-fill", null, event.progress);
-    $("apply-status").textContent = event.detail || "Re-rendering…";
-    if (!TERMINAL.has(event.step) && !["complete", "failed", "cancelled"].includes(event.status)) return;
-    $("apply").disabled = false;
-    $("apply-bar").hidden = true;
-    if (event.step === "error") { $("apply-status").textContent = ""; return showError(event.detail); }
-    const status = await api(`/api/remix/${state.id}/status`).catch((e) => showError(e.message));
-    if (status) showStatus(status);
-    $("apply-status").textContent = event.step === "complete" ? "The master now has your fader settings." : "Cancelled.";
-    document.body.dataset.renders = String((status && status.renders) || 0);
-  });
-}
-
-function resetFaders() {
-  for (const input of document.querySelectorAll("#faders input[type=range]")) {
-    input.value = "1";
-    input.dispatchEvent(new Event("input"));
-  }
 }
 
 async function copyLink() {

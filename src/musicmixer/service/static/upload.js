@@ -51,6 +51,11 @@ function setupDrops() {
 
 function submit(e) {
   e.preventDefault();
+  submitForm();
+}
+
+/* The form as it stands (also "try again": the files stay in state.files). */
+function submitForm() {
   clearError();
   const prompt = $("prompt").value.trim();
   if (!state.files.song_a || !state.files.song_b) return showError("Choose two songs first.");
@@ -65,16 +70,19 @@ function submit(e) {
   xhr.upload.onprogress = (ev) => {
     if (ev.lengthComputable) $("upload-status").textContent = `Uploading… ${Math.round(100 * ev.loaded / ev.total)}%`;
   };
-  xhr.onerror = () => { $("submit").disabled = false; showError("The upload failed: cannot reach the server."); };
+  xhr.onerror = () => { $("submit").disabled = false; offerRetry("The upload failed: cannot reach the server."); };
   xhr.onload = () => {
     $("submit").disabled = false;
     $("upload-status").textContent = "";
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (err) { body = null; }
-    if (xhr.status >= 400 || !body) {
-      return showError((body && body.detail) || `The upload failed (${xhr.status}).`);
+    if (xhr.status >= 400 || !body) {  /* the form keeps the files and the prompt */
+      const detail = (body && typeof body.detail === "string") ? body.detail : `The upload failed (${xhr.status}).`;
+      return offerRetry(detail.replace(/^song_([ab]):/, (m, slot) => `Song ${slot.toUpperCase()}:`));
     }
     saveOwnerToken(body.session_id, body.owner_token);
+    rememberRemix(body.session_id, { prompt, songs: {
+      song_a: { title: state.files.song_a.name }, song_b: { title: state.files.song_b.name } } });
     history.pushState({}, "", `/r/${body.session_id}`);
     follow(body.session_id);
   };
@@ -85,13 +93,16 @@ function submit(e) {
 /* ---------- 2. progress ---------- */
 function renderStages(step) {
   const list = $("stages");
+  /* a failure or cancel stays on the step it happened in, marked, rather than greying all */
+  const stopped = step === "error" || step === "cancelled";
+  if (stopped) step = STEPS.current;
   Object.assign(STEPS, { current: step, drawn: true });
   const at = step === null ? 0 : STEPS.list.findIndex((s) => s.step === step);
   list.innerHTML = "";
   STEPS.list.forEach(({ label }, i) => {
     const li = document.createElement("li");
     li.textContent = label;
-    li.className = i < at ? "done" : i === at ? "current" : "";
+    li.className = i < at ? "done" : i === at ? (stopped ? "stopped" : "current") : "";
     if (i === at) li.setAttribute("aria-current", "step");
     list.appendChild(li);
   });
@@ -102,17 +113,19 @@ function follow(id) {
   show("progress");
   renderStages(null);
   $("cancel").disabled = false;
+  showOwnerControls(id);
   listen(id, (event) => {
     renderStages(event.step);
     setProgress("progress-fill", "progress-bar", event.progress);
     $("progress-detail").textContent = event.detail || "";
     if (event.step === "complete" || event.status === "complete") loadPlayer(id);
     else if (event.step === "error" || event.status === "failed") {
-      showError(event.detail || event.error || "The remix failed.");
-      $("cancel").disabled = true;
+      offerRetry(event.detail || event.error || "The remix failed.");
+      $("cancel").hidden = true;
     } else if (event.step === "cancelled" || event.status === "cancelled") {
       $("progress-detail").textContent = "Cancelled.";
-      $("cancel").disabled = true;
+      offerRetry("The remix was cancelled.");
+      $("cancel").hidden = true;
     }
   });
 }
