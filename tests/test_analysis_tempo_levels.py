@@ -94,3 +94,45 @@ def test_eighths_as_strong_as_the_beat_move_the_score_to_double_time():
     assert scores(0.0)["beat"] > 0.9
     assert scores(1.0)["double"] > 0.9
     assert scores(0.2)["double"] < scores(0.6)["double"]
+
+
+@pytest.mark.parametrize("index", [0, 2])  # double-time metal 168, syncopated rock 173 BPM
+def test_backbeat_snares_keep_fast_songs_at_their_felt_tempo(index):
+    """Eighth-note kicks, pushed kicks and snares and +-2% wander smear the pulse
+    of these songs; both were tracked at half tempo until the snare's backbeat
+    (every second beat) was read. With stems the tempo is the same."""
+    from musicmixer.testsongs.hardset import hard_specs
+
+    spec = hard_specs(index + 1, "dev", voices="gm")[index]
+    s = generate_song(spec, SONG_CACHE)
+    a = analyze_song(s.load_mix(), SR)
+    assert a.tempo == pytest.approx(spec.tempo, rel=0.04)
+    assert max(a.tempo_levels, key=lambda lv: lv.score).level == "beat"
+    stems = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
+    assert stems.tempo == pytest.approx(a.tempo, rel=0.01)
+
+
+def test_backbeat_margin_reads_the_snare_on_two_and_four():
+    from musicmixer.analysis.beats import backbeat_margin, snare_autocorr
+    from musicmixer.analysis.features import FPS
+
+    n, period = int(30 * FPS), 60 * FPS / 170.0
+    snare = np.zeros(n)
+    for k in range(1, int(n / period), 2):  # beats 2 and 4 of a 170 BPM bar
+        snare[int(round(k * period))] = 1.0
+    ac = snare_autocorr(snare)
+    assert backbeat_margin(ac, 170.0) > 0.0  # the snare's beat is 170
+    assert backbeat_margin(ac, 340.0) < 0.0 and backbeat_margin(ac, 85.0) < 0.0
+
+
+def test_a_minor_song_in_distorted_power_chords_reads_minor():
+    """The hard set's G minor metal song (distorted root-fifth chords, whose fifth
+    harmonics ring a major third above each note) was read as G major with its
+    harsh voice (with the GM voice the melody's minor third outweighs them)."""
+    from musicmixer.testsongs.hardset import hard_specs
+
+    spec = hard_specs(1, "dev", voices="auto")[0]
+    assert (spec.key, spec.mode, spec.guitar_tone) == ("G", "minor", "distortion")
+    s = generate_song(spec, SONG_CACHE)
+    a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
+    assert (a.key, a.mode) == ("G", "minor")

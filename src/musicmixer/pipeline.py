@@ -36,10 +36,10 @@ from musicmixer.audio import SAMPLE_RATE, load_audio
 from musicmixer.config import Settings
 from musicmixer.errors import AnalysisError, AudioTooLongError
 from musicmixer.interpreter import RemixPlan, interpret
-from musicmixer.mix.align import vocal_range_for
 from musicmixer.mix.export import StemWriter, check_output_path, export
 from musicmixer.mix.keymatch import bar_pairs, plan_key
 from musicmixer.mix.master import master_mix, render
+from musicmixer.mix.plan_mapping import follow_mapping
 from musicmixer.mix.prepare import prepare
 from musicmixer.mix.report import build_report, stage_timing
 from musicmixer.mix.sources import gather_sources
@@ -134,11 +134,12 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
         va, ia = analyses[vocal_id], analyses[inst_id]
         with timer.stage("prepare") as step:
             tempo = _plan_tempo(plan, va, ia, settings)
+            plan, mapped = follow_mapping(plan, va, tempo.vocal_beats_per_beat)
             plan = plan.model_copy(update={
-                "vocal_range": vocal_range_for(plan, va, tempo.vocal_beats_per_beat),
                 "explanation": plan.explanation if tempo.explanation in plan.explanation
                 else f"{plan.explanation} {tempo.explanation}".strip()})
-            key = plan_key(va, ia, plan.key_intent, pairs=bar_pairs(plan))
+            warnings += mapped
+            key = plan_key(va, ia, plan.key_intent, pairs=bar_pairs(plan, tempo.vocal_beats_per_beat))
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
             prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step)

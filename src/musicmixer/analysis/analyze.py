@@ -180,7 +180,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         low_env = 0.5 * beatmod.normalise(low_env[:m]) + 0.5 * beatmod.normalise(bass.onset[:m])
 
     # the tempo from the mix alone, so that stems never change it (`estimate_beats`)
-    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env)
+    tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
+                                                           snare_env=mix.mid_onset)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
     if len(beat_times) < MIN_BARS * 4:
@@ -188,7 +189,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
-              for n, b, s in metrical_levels(mix_env, tempo)]
+              for n, b, s in metrical_levels(mix_env, tempo, mix.mid_onset)]
     drum_feats = stem_feats.get(DRUM_STEM)
     cues = MeterCues(
         low=low_env, chroma=chroma,

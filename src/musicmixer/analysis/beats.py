@@ -214,39 +214,80 @@ def _acf_at(ac: np.ndarray, lag: float) -> float:
 
 FAST_PULSE = 0.4  # a pulse this strong is the beat (straight and swung time)
 FAST_EIGHTHS = 0.17  # or eighths stronger than the pulse and this strong (half-time)
+# or a backbeat: the mix's mid band (the snare) repeats every two beats of this
+# tempo clearly more than every beat, and not less than every four (where this
+# tempo is eighth notes, the snare's 2 and 4 are four of them apart). Fast
+# members, two-beat minus four-beat repetition: the generated dev set's
+# eighth-note members -0.09 or lower, a 12-bar 96 BPM straight song's -0.025
+# (its hats and strums fill the mid band on every beat), its beat members 0.00
+# to +0.10; the hard dev set's beat members -0.17 to +0.20 (the negative ones
+# half-time, caught by the eighths), a steady 190 BPM double-time song +0.01.
+# Two-beat minus one-beat: +0.13 or more where the rule is needed. The margin
+# on the four-beat side is thin (0.01-0.025): the mix's mid band holds more
+# than the snare.
+BACKBEAT_FOUR = 0.015  # two-beat repetition may fall this far short of four-beat
+BACKBEAT_ONE = 0.05  # and must exceed one-beat repetition by this much
+# ... and only where the beats between the snares sound too (kicks on 1 and 3):
+# a bare click every other beat is no backbeat. Those fast members' pulses read
+# 0.29 or more; a 100 BPM click track's 200 BPM member reads about 0.
+BACKBEAT_PULSE = 0.2
 
 
-def beat_is_fast_member(ac: np.ndarray, bpm: float) -> bool:
+def backbeat_margin(snare_ac: np.ndarray, bpm: float) -> float:
+    """How far past (+) or short of (-) the backbeat rule `bpm` is: the snare's
+    repetition every two beats against every beat and every four.
+    `snare_ac` is the autocorrelation of the mid band."""
+    lag = 60.0 * FPS / bpm
+    one, two, four = (_acf_at(snare_ac, lag * k) for k in (1, 2, 4))
+    return min(two - four + BACKBEAT_FOUR, two - one - BACKBEAT_ONE)
+
+
+def beat_is_fast_member(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None = None) -> bool:
     """Is `bpm` (the faster of an octave pair) the beat, or its eighths?
 
     The beat is a strong pulse (straight and swung time), or, in half-time, a
-    weaker pulse whose own eighths (the hi-hats) are stronger still. When `bpm`
-    is really eighth notes, its pulse is weak and its 'eighths' (sixteenths)
-    weaker: then half of it is the beat. Thresholds are autocorrelation values
-    of the mean-removed onset envelope, measured on generated songs.
+    weaker pulse whose own eighths (the hi-hats) are stronger still, or one
+    whose snare lands on every second beat (the backbeat on 2 and 4, which
+    fixes the felt beat even where syncopation or wandering tempo smear the
+    pulse). When `bpm` is really eighth notes, its pulse is weak, its
+    'eighths' (sixteenths) weaker and its 'backbeat' is the snare's beat:
+    then half of it is the beat. Thresholds are autocorrelation values of the
+    mean-removed onset envelopes, measured on generated songs.
     """
     lag = 60.0 * FPS / bpm
     pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
-    return pulse >= FAST_PULSE or (eighths > pulse and eighths >= FAST_EIGHTHS)
+    if pulse >= FAST_PULSE or (eighths > pulse and eighths >= FAST_EIGHTHS):
+        return True
+    return (snare_ac is not None and pulse >= BACKBEAT_PULSE
+            and backbeat_margin(snare_ac, bpm) >= 0.0)
 
 
-def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None
-                 ) -> tuple[float, np.ndarray]:
+def snare_autocorr(snare_env: np.ndarray | None, bpm_floor: float = MIN_BPM) -> np.ndarray | None:
+    """Autocorrelation of the mid band up to four beats at `bpm_floor` (None without one)."""
+    if snare_env is None or not np.any(snare_env > 0):
+        return None
+    return _autocorr(normalise(snare_env), min(len(snare_env) - 1,
+                                               int(60.0 * FPS / bpm_floor * 4) + 8))
+
+
+def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None,
+                 snare_env: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Pick the beat level in bpm's octave family (fastest first, halving while
-    the faster member is eighth notes) from `env`; returns (bpm, beat frames
-    tracked on `track_env`, default `env`)."""
+    the faster member is eighth notes) from `env` and the mid band `snare_env`;
+    returns (bpm, beat frames tracked on `track_env`, default `env`)."""
     members = _family(bpm)
     ac = _autocorr(env, int(60.0 * FPS / MIN_BPM * 2) + 4)
+    snare_ac = snare_autocorr(snare_env)
     chosen = members[-1]
     for fast in members[:-1]:
-        if beat_is_fast_member(ac, fast):
+        if beat_is_fast_member(ac, fast, snare_ac):
             chosen = fast
             break
     return chosen, track_beats(env if track_env is None else track_env, chosen)
 
 
-def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None
-                   ) -> tuple[float, float, np.ndarray]:
+def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
+                   snare_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
     """(tempo bpm, confidence, beat times in seconds) from an onset envelope.
 
     The tempo and its level are chosen on `tempo_env` (default `env`): the
@@ -256,11 +297,13 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None
     the mix job while `analyze` on the mix said 170; deciding the tempo on the
     mix alone makes the job, `analyze SONG` and `analyze SONG --stems` agree
     (on the generated sets the two envelopes gave the same tempo everywhere).
+    `snare_env` is the mix's mid band, whose backbeat helps choose the level;
+    it too comes from the mix, never a stem, for the same reason.
     """
     tenv = env if tempo_env is None else tempo_env
     bpms, scores = tempo_candidates(tenv)
     best = float(bpms[int(np.argmax(scores))])
-    bpm, frames = choose_level(tenv, best, env)
+    bpm, frames = choose_level(tenv, best, env, snare_env)
     period = 60.0 * FPS / bpm
     strength = pulse_strength(env, period)
     if strength < MIN_PULSE:

@@ -4,7 +4,9 @@ The key comes from chroma of the harmonic stems (never the drums, whose noise
 smears every pitch class) correlated with the Temperley/Kostka-Payne key
 profiles, plus the bass line's pitch classes against a tonic-and-dominant
 profile: chroma alone cannot tell C major from A minor (same notes), the bass
-dwelling on the tonic can. Confidence is the margin over the runner-up.
+dwelling on the tonic can. Each pitch class is first cleared of the fifth
+harmonic of the one a major third below (`FIFTH_HARMONIC`: distorted power
+chords otherwise read as major). Confidence is the margin over the runner-up.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -30,6 +32,15 @@ _MINOR = np.array([0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404
 _BASS_MAJOR = np.array([1.0, 0.0, 0.15, 0.0, 0.2, 0.45, 0.0, 0.6, 0.0, 0.3, 0.0, 0.05])
 _BASS_MINOR = np.array([1.0, 0.0, 0.1, 0.3, 0.0, 0.45, 0.0, 0.6, 0.3, 0.0, 0.15, 0.0])
 BASS_WEIGHT = 0.6
+# A tone's fifth harmonic sounds two octaves and a major third above it, and
+# distortion makes it loud: driven power chords (root and fifth only) then show
+# the major third of the root and of the fifth (the major seventh), and a minor
+# song reads as major. Each pitch class's chroma loses this share of the pitch
+# class a major third below it before the profiles are correlated. Hard dev
+# set: key MIREX 0.93 -> 1.00 with the stems, 0.88 -> 0.95 from the mix (0.15
+# gives 0.97 / 0.95; up to 0.5 the stems stay at 1.00, the mix misreads an F
+# major song from 0.35); generated dev set unchanged at 1.00 for 0 to 0.5.
+FIFTH_HARMONIC = 0.25
 
 
 def pitch_class(name: str) -> int:
@@ -72,6 +83,7 @@ def chroma_summary(chroma: np.ndarray) -> np.ndarray:
 def key_scores(chroma: np.ndarray, bass_chroma: np.ndarray | None = None) -> np.ndarray:
     """(24,) scores: 12 major keys (C..B) then 12 minor keys."""
     c = chroma_summary(chroma)
+    c = np.maximum(c - FIFTH_HARMONIC * np.roll(c, 4), 0.0)
     scores = np.concatenate([_zcorr(c, _rotations(_MAJOR)), _zcorr(c, _rotations(_MINOR))])
     if bass_chroma is not None:
         b = chroma_summary(bass_chroma)

@@ -9,32 +9,47 @@ from __future__ import annotations
 
 import numpy as np
 
-from .beats import FAST_EIGHTHS, FAST_PULSE, MAX_BPM, MIN_BPM, _acf_at, _autocorr
+from .beats import (
+    BACKBEAT_PULSE,
+    FAST_EIGHTHS,
+    FAST_PULSE,
+    MAX_BPM,
+    MIN_BPM,
+    _acf_at,
+    _autocorr,
+    backbeat_margin,
+    snare_autocorr,
+)
 from .features import FPS
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
 MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
 
 
-def fast_member_margin(ac: np.ndarray, bpm: float) -> float:
+def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None = None) -> float:
     """How far past (+) or short of (-) the tracker's rule (`beats.beat_is_fast_member`)
     `bpm` is as the beat rather than the eighths of half its tempo."""
     lag = 60.0 * FPS / bpm
     pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
-    return max(pulse - FAST_PULSE, min(eighths - pulse, eighths - FAST_EIGHTHS))
+    margin = max(pulse - FAST_PULSE, min(eighths - pulse, eighths - FAST_EIGHTHS))
+    if snare_ac is not None:
+        margin = max(margin, min(backbeat_margin(snare_ac, bpm),
+                                 pulse - BACKBEAT_PULSE))
+    return margin
 
 
-def _p_faster(ac: np.ndarray, fast: float) -> float:
+def _p_faster(ac: np.ndarray, fast: float, snare_ac: np.ndarray | None = None) -> float:
     """Chance that `fast` rather than half of it is the beat. The tracker never
     reports a tempo outside its range, so neither do the scores."""
     if not MIN_BPM * 0.97 <= fast <= MAX_BPM:
         return 0.0
     if fast / 2 < MIN_BPM * 0.97:
         return 1.0
-    return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast) / MARGIN_SCALE)))
+    return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast, snare_ac) / MARGIN_SCALE)))
 
 
-def metrical_levels(env: np.ndarray, bpm: float) -> list[tuple[str, float, float]]:
+def metrical_levels(env: np.ndarray, bpm: float, snare_env: np.ndarray | None = None
+                    ) -> list[tuple[str, float, float]]:
     """(name, bpm, score) for the tracked beat and the levels at half and double
     its tempo; the scores sum to 1.
 
@@ -46,11 +61,13 @@ def metrical_levels(env: np.ndarray, bpm: float) -> list[tuple[str, float, float
     the rest. The tracked level always leads its half; a close call (a 170 BPM
     song tracked at 85 whose eighths nearly passed) shows as a strong double
     level and a low `tempo_level_confidence`. The scores do not move the grid:
-    pairing may map the beats at any level (`mix.tempo`).
+    pairing may map the beats at any level (`mix.tempo`). `snare_env` is the
+    mix's mid band, as the tracker reads it.
     """
     ac = _autocorr(env, min(len(env) - 1, int(60.0 * FPS / (bpm * 0.5)) + 4))
-    p_double = _p_faster(ac, 2.0 * bpm)
-    p_beat = _p_faster(ac, bpm)
+    snare_ac = snare_autocorr(snare_env)
+    p_double = _p_faster(ac, 2.0 * bpm, snare_ac)
+    p_beat = _p_faster(ac, bpm, snare_ac)
     scores = {"double": p_double, "beat": (1 - p_double) * p_beat,
               "half": (1 - p_double) * (1 - p_beat)}
     return [(name, bpm * mult, scores[name]) for name, mult in LEVELS]

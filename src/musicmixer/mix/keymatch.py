@@ -58,16 +58,23 @@ def split_shift(total: int, max_vocal: int = MAX_VOCAL_SHIFT) -> tuple[int, int]
     return vocal, vocal - total
 
 
-def bar_pairs(plan) -> list[tuple[int, int, float]]:
+def bar_pairs(plan, vocal_beats_per_beat: float = 1.0) -> list[tuple[int, int, float]]:
     """(vocal bar, instrumental bar, vocal gain) for each plan bar where the
-    vocals play: the songs advance bar for bar from `vocal_start_bar`."""
+    vocals play. The songs advance from `vocal_start_bar` by the tempo mapping
+    (`mix.tempo`): bar for bar at 1:1, two vocal bars over each instrumental
+    bar at 2:1, one vocal bar over two at 1:2."""
     first = plan.sections[0].start_beat // 4
+    k = vocal_beats_per_beat
     out = []
     for sec in plan.sections:
         gain = max((g for n, g in sec.stem_gains.items() if "vocal" in n), default=0.0)
+        if gain <= 0:
+            continue
         for bar in range(sec.start_beat // 4, sec.end_beat // 4):
-            if gain > 0:
-                out.append((plan.vocal_start_bar + bar - first, bar, float(gain)))
+            r = bar - first
+            lo, hi = int(np.floor(r * k + 1e-9)), max(int(np.ceil((r + 1) * k - 1e-9)), 1)
+            for v in range(lo, max(hi, lo + 1)):
+                out.append((plan.vocal_start_bar + v, bar, float(gain)))
     return out
 
 
