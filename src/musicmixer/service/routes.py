@@ -94,6 +94,16 @@ def health(settings: Settings = Depends(get_settings), store: JobStore = Depends
             "vocal_split": remixes.vocal_split_offer(settings)}
 
 
+@router.get("/ready", tags=["service"])
+def ready(runner: Runner = Depends(get_runner)):
+    """Readiness (for a load balancer): 200 while this node can take remixes,
+    503 with the reason while it cannot (its store or its workers are down)."""
+    problem = runner.not_ready()
+    if problem:
+        return JSONResponse({"status": "not ready", "detail": problem}, status_code=503)
+    return {"status": "ready"}
+
+
 @router.get("/api/stages", tags=["service"])
 def stages():
     """The job's stages (name, progress step, weight, label) and the page's step list."""
