@@ -73,8 +73,20 @@ def _child(settings: Settings, store_path: Path, job_id: str, job_fn: str, cance
 
 
 def _exit_with_parent() -> None:
-    """A job whose server died stops too: the restarted server puts it back in the queue."""
+    """A job whose server or worker died stops at once, so a job is never
+    running twice (the restarted server, or another worker, runs it again).
+    Linux: the kernel kills us with our parent (PR_SET_PDEATHSIG); elsewhere a
+    thread notices within a second."""
     parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(3)
 
     def watch() -> None:
         while True:
