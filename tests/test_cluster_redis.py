@@ -2,7 +2,8 @@
 port with a temporary folder, stopped at the end): the API in this process,
 two `musicmixer worker` processes, six short jobs, and one worker SIGKILLed
 mid-job. Every job completes exactly once, the killed job continues on the
-other worker with its progress stream going on, and its files are whole."""
+other worker with its progress stream going on, and its files are whole; a
+cancel reaches a job on a worker; Redis unreachable is a 503."""
 
 from __future__ import annotations
 
@@ -113,6 +114,25 @@ def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, 
             if w.poll() is None:
                 w.terminate()
                 w.wait(30)
+
+
+def test_cancel_reaches_a_job_on_a_worker(tmp_path, redis_url, monkeypatch):
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    worker = _start_worker(data, shared, redis_url)
+    try:
+        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+            sid = api.post().json()["session_id"]
+            _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
+            assert api.cancel(sid).status_code == 200
+            status = api.wait(sid, tries=600)
+            assert status["status"] == "cancelled" and status["step"] == "cancelled"
+            assert sid not in api.remix_dirs()
+            assert not (shared / f"done-{sid}").exists()
+    finally:
+        worker.terminate()
+        worker.wait(30)
 
 
 def test_submit_while_the_queue_is_down_is_a_clear_503(tmp_path):

