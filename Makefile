@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 APT_PACKAGES := ffmpeg libsndfile1 fluidsynth fluid-soundfont-gm festival festvox-kallpc16k \
-                rubberband-cli sox chromium
+                rubberband-cli sox chromium redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup system-deps venv models lint test demo bench clean

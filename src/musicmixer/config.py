@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     web_rate_window_s: float = Field(default=600.0, gt=0)  # ... in this sliding window (limit 0 = off)
     job_record_ttl_hours: float = Field(default=168.0, gt=0)  # an expired remix's row, then 404
     min_free_disk_mb: float = Field(default=500.0, ge=0)  # new jobs get 507 below this
+    # cluster mode: jobs go to this Redis (redis://host:port/db) and `musicmixer worker`
+    # processes take them; unset, `serve` runs its own worker processes
+    queue_url: str | None = None
+    # a worker silent this long is dead: its job is delivered to another worker
+    queue_heartbeat_timeout_s: float = Field(default=60.0, ge=1.0)
 
     # --- stem cache (`DATA_DIR/stem-cache`) ----------------------------------
     stem_cache_ttl_hours: float = Field(default=72.0, gt=0)  # entries unused this long go

@@ -1,4 +1,5 @@
-"""The web app: API, progress stream and the player page, in one process.
+"""The web app: API, progress stream and the player page (jobs run in worker
+processes: its own, or with `QUEUE_URL` those of `musicmixer worker`).
 
 `create_app(settings, runner=None)` builds it; tests pass their own settings
 and a runner (or just `job_fn`, a fast fake mix). Errors a person can cause
@@ -53,7 +54,12 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None, *
         from musicmixer.config import get_settings
 
         settings = get_settings()
-    if runner is None:
+    if runner is None and settings.queue_url:
+        from .queue_broker import QueueRunner
+
+        runner = QueueRunner(settings, JobStore(store_path(settings)),
+                             sweep_interval_s=sweep_interval_s)
+    elif runner is None:
         runner = Runner(settings, JobStore(store_path(settings)), job_fn,
                         sweep_interval_s=sweep_interval_s)
 

@@ -59,11 +59,18 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (job_id, seq)
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+CREATE TABLE IF NOT EXISTS workers (
+    id TEXT PRIMARY KEY,
+    info TEXT NOT NULL,
+    seen_at REAL NOT NULL
+);
 """
 _ADDED_COLUMNS = {  # columns newer than the first schema, added to an older file in place
     "owner_hash": "TEXT",
     "attempts": "INTEGER NOT NULL DEFAULT 0",
     "names": "TEXT NOT NULL DEFAULT '{}'",
+    "worker": "TEXT",  # cluster mode: the worker that runs it
+    "cancel_requested": "INTEGER NOT NULL DEFAULT 0",  # cluster mode: the worker stops it
 }
 
 
@@ -83,6 +90,8 @@ class Job:
     owner_hash: str | None = None  # SHA-256 of the owner token (Apply, Cancel, delete)
     attempts: int = 0  # runs started: a job the server dies in twice is not tried again
     names: dict = field(default_factory=dict)  # field -> the user's file name (sanitised)
+    worker: str | None = None
+    cancel_requested: bool = False
 
     @property
     def finished(self) -> bool:
@@ -176,6 +185,28 @@ class JobStore:
                              (*fields.values(), job_id, *from_status))
             return cur.rowcount == 1
 
+    def claim(self, job: Job, worker: str) -> bool:
+        """Cluster mode: `worker` takes the job as it was read (same status and
+        start count), so of two deliveries of one job only one runs it."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE jobs SET status = ?, attempts = attempts + 1, worker = ?, "
+                             "cancel_requested = 0, updated_at = ? WHERE id = ? AND status = ? "
+                             "AND attempts = ?", (RUNNING, worker, time.time(), job.id,
+                                                  job.status, job.attempts))
+            return cur.rowcount == 1
+
+    def heartbeat(self, worker: str, info: dict) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO workers VALUES (?, ?, ?)",
+                       (worker, json.dumps(info), time.time()))
+
+    def workers(self, seen_since: float = 0.0) -> dict[str, tuple[dict, float]]:
+        """Worker id -> (what it said of itself, when it last said it)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, info, seen_at FROM workers WHERE seen_at >= ?",
+                              (seen_since,)).fetchall()
+        return {r[0]: (json.loads(r[1]), r[2]) for r in rows}
+
     def with_status(self, *statuses: str) -> list[Job]:
         marks = ", ".join("?" for _ in statuses)
         with self._connect() as db:
@@ -268,4 +299,5 @@ def _job(row: sqlite3.Row) -> Job:
                result=json.loads(row["result"]), error=row["error"],
                created_at=row["created_at"], updated_at=row["updated_at"],
                expires_at=row["expires_at"], owner_hash=row["owner_hash"],
-               attempts=row["attempts"], names=json.loads(row["names"]))
+               attempts=row["attempts"], names=json.loads(row["names"]), worker=row["worker"],
+               cancel_requested=bool(row["cancel_requested"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
@@ -91,7 +92,28 @@ def health(settings: Settings = Depends(get_settings), store: JobStore = Depends
             "limits": {"max_upload_mb": settings.max_upload_mb,
                        "max_song_minutes": settings.max_song_minutes,
                        "max_prompt_chars": settings.max_prompt_chars},
-            "vocal_split": remixes.vocal_split_offer(settings)}
+            "vocal_split": remixes.vocal_split_offer(settings),
+            "cluster_workers": _live_workers(settings, store)}
+
+
+def _live_workers(settings: Settings, store: JobStore) -> list[dict] | None:
+    """Cluster mode: the workers whose heartbeat is fresh (id, host, jobs running)."""
+    if not settings.queue_url:
+        return None
+    since = time.time() - settings.queue_heartbeat_timeout_s
+    return [{"id": wid, "host": info.get("host"), "concurrency": info.get("concurrency"),
+             "busy": len(info.get("busy", [])), "seen_s_ago": round(time.time() - seen, 1)}
+            for wid, (info, seen) in sorted(store.workers(seen_since=since).items())]
+
+
+@router.get("/ready", tags=["service"])
+def ready(runner: Runner = Depends(get_runner)):
+    """Readiness (for a load balancer): 200 while this node can take remixes,
+    503 with the reason while it cannot (its store or its workers are down)."""
+    problem = runner.not_ready()
+    if problem:
+        return JSONResponse({"status": "not ready", "detail": problem}, status_code=503)
+    return {"status": "ready"}
 
 
 @router.get("/api/stages", tags=["service"])

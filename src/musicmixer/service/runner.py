@@ -1,11 +1,13 @@
-"""A bounded pool of worker threads that makes the remixes.
+"""A bounded pool of workers that make the remixes, one job at a time each.
 
-`job_fn(MixRequest, settings, progress) -> MixResult` is injectable (API tests
-pass a fast fake mix); the default is `musicmixer.pipeline.run_mix`. Pipeline
-stages (`musicmixer.stages.STAGES`) become progress steps, with one overall
-fraction that never goes back. Cancelling sets a flag that the next progress
-call turns into an exception, so a job stops between two steps of its stage
-and the pipeline's atomic export leaves nothing half-written.
+By default (`musicmixer serve`) each job runs in a process of its own
+(`job_process.py`): the web process never decodes or renders, and a job's
+memory returns to the system when it ends. `job_fn` may be an import path
+("module:attr", run in that process) or a callable, which runs in the worker
+thread itself (API tests pass a fast fake mix that shares a gate with them).
+A job process that dies without ending its job (killed, out of memory) puts
+it back in the queue; one that killed its process `MAX_STARTS` times fails
+with a sentence saying so.
 """
 
 from __future__ import annotations
@@ -16,32 +18,33 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 from musicmixer.separation.cache_prune import prune_stem_cache
-from musicmixer.stages import STAGES, stage_named
 
 from . import results
-from .client_text import ClientText
+from .job_process import DEFAULT_JOB_FN, new_flag, start_job
+from .job_run import FINISHING, Cancelled, JobProgress, JobRun, default_job_fn, job_settings
 from .jobs import (
     ACTIVE,
     CANCELLED,
     COMPLETE,
     EXPIRED,
     FAILED,
-    INTERRUPTED_REASON,
-    PAUSED,
+    MAX_STARTS,
     QUEUED,
     RUNNING,
     JobStore,
 )
-from .rerender import run_rerender
+
+__all__ = ["FINISHING", "Cancelled", "JobProgress", "Runner", "default_job_fn", "job_settings"]
 
 logger = logging.getLogger(__name__)
 
-FINISHING = 0.97  # the rest: the player's copies of the stems
 TERMINAL_STEPS = ("complete", "error", "cancelled")
 
 
@@ -53,33 +56,27 @@ class LowOnDisk(MusicMixerError):
     """Free disk under `MIN_FREE_DISK_MB` (HTTP 507)."""
 
 
-class Cancelled(Exception):
-    """Raised inside a job's progress callback once the job is cancelled."""
-
-
-def default_job_fn(request, settings: Settings, progress):
-    from musicmixer.pipeline import run_mix
-
-    return run_mix(request, settings, progress)
-
-
-def job_settings(settings: Settings, options: dict):
-    """The server's settings with a job's own options (already validated)."""
-    return settings.model_copy(update={k: v for k, v in options.items() if k != "rerender"})
+WORKER_LOST = ("The process making this remix stopped unexpectedly; it is back in the queue and "
+               "continues where it can.")
+WORKER_LOST_AGAIN = ("The process making this remix stopped {n} times (the songs may need more "
+                     "memory than this server has), so it is not tried again.")
+RERENDER_LOST = "The re-render stopped unexpectedly; the remix is as it was. Apply again."
 
 
 class Runner:
-    def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | None = None, *,
-                 sweep_interval_s: float = 30.0):
+    def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | str | None = None,
+                 *, sweep_interval_s: float = 30.0):
         self.settings, self.store = settings, store
-        self.job_fn = job_fn or default_job_fn
+        self.job_fn = job_fn or DEFAULT_JOB_FN
+        self.processes = isinstance(self.job_fn, str)  # a process per job, else a thread
         self.sweep_interval_s = sweep_interval_s
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
-        self._cancel: dict[str, threading.Event] = {}
+        self._cancel: dict[str, Any] = {}  # job id -> its cancel flag
+        self._procs: dict[str, BaseProcess] = {}
         self._positions: dict[str, int] = {}
         self._threads: list[threading.Thread] = []
-        self._stopping = threading.Event()
+        self._stopping: Any = new_flag() if self.processes else threading.Event()
 
     # --- life cycle -------------------------------------------------------
     def start(self) -> None:
@@ -107,6 +104,19 @@ class Runner:
             self._queue.put(None)
         for t in self._threads:
             t.join(timeout)
+        for proc in list(self._procs.values()):  # still busy: the restart re-queues its job
+            proc.terminate()
+
+    def not_ready(self) -> str | None:
+        """Why this runner cannot take jobs now, or None."""
+        try:
+            self.store.count(QUEUED)
+        except Exception as exc:  # the database file is gone or locked for too long
+            return f"The job store does not answer ({type(exc).__name__})."
+        workers = [t for t in self._threads if t.name.startswith("remix-worker")]
+        if not workers or not all(t.is_alive() for t in workers):
+            return "The remix workers are not running."
+        return None
 
     @staticmethod
     def _resumable(job) -> bool:
@@ -164,76 +174,54 @@ class Runner:
             if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING,
                                                         attempts=job.attempts + 1):
                 continue
-            self._cancel[job_id] = threading.Event()
+            self._cancel[job_id] = new_flag() if self.processes else threading.Event()
             self._announce_positions()
             try:
-                self._run(self.store.get(job_id))
+                if self.processes:
+                    self._run_process(job_id)
+                else:
+                    assert callable(self.job_fn)
+                    JobRun(self.settings, self.store, self.job_fn, self._cancel[job_id],
+                           self._stopping).run(self.store.get(job_id))
             except Exception:  # never lose a worker
                 logger.exception("remix %s: unexpected failure", job_id)
             finally:
                 self._cancel.pop(job_id, None)
             self.prune_stem_cache()
 
-    def _run(self, job) -> None:
-        text = ClientText(job.names)  # no server paths, the user's file names
-        progress = JobProgress(self.store, job.id, self._cancel[job.id],
-                               rerender=job.kind == "rerender", text=text)
-        settings = job_settings(self.settings, job.options)
+    def _run_process(self, job_id: str) -> None:
+        assert isinstance(self.job_fn, str)
+        proc = start_job(self.settings, self.store.path, job_id, self.job_fn,
+                         self._cancel[job_id], self._stopping)
+        self._procs[job_id] = proc
         try:
-            if job.kind == "rerender":
-                result = run_rerender(job, settings, progress.rerender_step)
-            else:
-                progress.event(STAGES[0].step, "Starting", 0.0)
-                result = self._mix(job, settings, progress)
-        except Cancelled:
-            if self._stopping.is_set() and job.kind != "rerender":
-                self._pause(job, progress)  # shutting down: it continues after the restart
-            elif self._stopping.is_set():
-                self._end(job, FAILED, "error", INTERRUPTED_REASON, INTERRUPTED_REASON, progress)
-            else:
-                self._end(job, CANCELLED, "cancelled", "Cancelled.", None, progress)
-        except MusicMixerError as exc:
-            self._end(job, FAILED, "error", text(str(exc)), text(str(exc)), progress)
-        except Exception as exc:
-            logger.exception("remix %s failed", job.id)
-            message = f"Something went wrong while making the remix ({type(exc).__name__})."
-            self._end(job, FAILED, "error", message, message, progress)
+            proc.join()
+        finally:
+            self._procs.pop(job_id, None)
+        job = self.store.get(job_id)
+        if job is not None and job.status == RUNNING and not self._stopping.is_set():
+            logger.warning("remix %s: its process ended (exit code %s) without ending the job",
+                           job_id, proc.exitcode)
+            self._lost(job)
+
+    def _lost(self, job) -> None:
+        """The job's process died: the re-render leaves the remix as it was; the
+        mix goes back in the queue, unless it killed its process `MAX_STARTS` times."""
+        if job.kind == "rerender":
+            if self.store.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
+                                     error=RERENDER_LOST):
+                self.store.add_event(job.id, "error", RERENDER_LOST, 1.0)
+        elif job.attempts < MAX_STARTS and self._resumable(job):
+            results.remove_partials(job.folder, {})
+            if self.store.transition(job.id, (RUNNING,), status=QUEUED):
+                self.store.add_event(job.id, "queue_position", WORKER_LOST,
+                                     self.store.progress_of(job.id))
+                self._queue.put(job.id)
         else:
-            ttl = self.settings.remix_ttl_hours * 3600
-            result = text.result(result)
-            self.store.transition(job.id, (RUNNING,), status=COMPLETE, result=result, error=None,
-                                  kind="mix", expires_at=time.time() + ttl)
-            progress.event("complete", "Your remix is ready.", 1.0)
-
-    def _mix(self, job, settings: Settings, progress) -> dict:
-        from musicmixer.pipeline import MixRequest
-
-        songs = results.song_paths(job.folder)
-        out = results.base_mix(job.folder)
-        request = MixRequest(songs["song_a"], songs["song_b"], job.prompt, out)
-        mixed = self.job_fn(request, settings, progress.stage)
-        progress.check()
-        progress.event(STAGES[-1].step, "Preparing the player", FINISHING)
-        described = results.describe_mix(job.folder, Path(mixed.output), list(mixed.warnings))
-        shutil.rmtree(results.uploads_dir(job.folder), ignore_errors=True)  # re-renders use base/
-        return described
-
-    def _pause(self, job, progress) -> None:
-        """Server shutting down mid-mix: back to the queue, uploads kept, output dropped."""
-        results.remove_partials(job.folder, {})
-        if self.store.transition(job.id, (RUNNING,), status=QUEUED):
-            progress.event("queue_position", PAUSED, progress.last)
-
-    def _end(self, job, status, step, detail, error, progress) -> None:
-        if job.kind == "rerender":  # the remix itself is still there and playable
-            self.store.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
-                                  error=error)
-            progress.event(step, detail if step != "error" else f"Re-render failed: {detail}",
-                           1.0)
-            return
-        shutil.rmtree(job.folder, ignore_errors=True)  # no half-made remix stays behind
-        self.store.transition(job.id, (RUNNING,), status=status, error=error)
-        progress.event(step, detail, progress.last)
+            message = WORKER_LOST_AGAIN.format(n=job.attempts)
+            shutil.rmtree(job.folder, ignore_errors=True)
+            if self.store.transition(job.id, (RUNNING,), status=FAILED, error=message):
+                self.store.add_event(job.id, "error", message, self.store.progress_of(job.id))
 
     def _announce_positions(self) -> None:
         with self._lock:
@@ -293,45 +281,3 @@ def free_disk_bytes(folder: Path) -> int:
 
 def _waiting(ahead: int) -> str:
     return "Next in line" if ahead == 0 else f"{ahead} remix{'es' * (ahead != 1)} ahead of yours"
-
-
-class JobProgress:
-    """Turns stage fractions into `{step, detail, progress}` events, a few per second."""
-
-    def __init__(self, store: JobStore, job_id: str, cancel: threading.Event, rerender=False,
-                 text: Callable[[str], str] = str):
-        self.store, self.job_id, self.cancelled, self.text = store, job_id, cancel, text
-        self.last = store.progress_of(job_id) if not rerender else 0.0
-        self._step: str | None = None
-        self._detail: str | None = None
-        self._at = 0.0
-        self._starts, start = {}, 0.0
-        for s in STAGES:
-            self._starts[s.name] = start
-            start += s.weight
-
-    def check(self) -> None:
-        if self.cancelled.is_set():
-            raise Cancelled()
-
-    def stage(self, stage: str, fraction: float, detail: str = "") -> None:
-        self.check()
-        row = stage_named(stage)  # a stage missing from the table fails the job
-        value = self._starts[stage] + row.weight * min(max(fraction, 0.0), 1.0)
-        self.update(row.step, detail, value * FINISHING)
-
-    def rerender_step(self, fraction: float, detail: str = "") -> None:
-        self.check()
-        self.update("rendering", detail or "Re-rendering", min(max(fraction, 0.0), 1.0) * 0.99)
-
-    def update(self, step: str, detail: str, value: float) -> None:
-        value = max(value, self.last)
-        now = time.monotonic()
-        if step != self._step or value - self.last >= 0.01 or (
-                detail != self._detail and now - self._at >= 0.5):
-            self.event(step, detail, value)
-
-    def event(self, step: str, detail: str, value: float) -> None:
-        self.last, self._step, self._at = max(value, self.last), step, time.monotonic()
-        self._detail = detail
-        self.store.add_event(self.job_id, step, self.text(detail), self.last)

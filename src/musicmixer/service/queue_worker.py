@@ -1,0 +1,163 @@
+"""Cluster mode, the worker's side: `musicmixer worker --concurrency N` takes
+remix messages from the Redis queue and runs each job in a process of its
+own (`job_process.py`), as `serve` does on one machine.
+
+Failure semantics: the message is acknowledged only when the job has ended
+(complete, failed, cancelled or queued again), so a worker that dies mid-job
+leaves it unacknowledged and the broker delivers it to another worker once
+the dead one has been silent `QUEUE_HEARTBEAT_TIMEOUT_S`. The job process
+exits within a second of its worker (it watches its parent), and the new
+worker claims the row only if its owner's heartbeat is as old as that, so a
+job runs once at a time. Each claim counts a start: a job that took its
+worker down `MAX_STARTS` times fails with a sentence instead of looping.
+Stages are idempotent (atomic export, content-hash stem cache), so a rerun
+costs time, not correctness.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from musicmixer.config import Settings
+from musicmixer.separation.cache_prune import prune_stem_cache
+
+from . import results
+from .job_process import DEFAULT_JOB_FN, new_flag, start_job
+from .jobs import ACTIVE, COMPLETE, FAILED, MAX_STARTS, QUEUED, RUNNING, JobStore
+from .queue_broker import ACTOR_NAME, QUEUE_NAME, make_broker, send
+from .runner import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_S = 2.0
+POLL_S = 0.25  # how often a running job's cancel flag is read
+
+
+class RemixWorker:
+    def __init__(self, settings: Settings, store: JobStore, concurrency: int = 1,
+                 job_fn: str = DEFAULT_JOB_FN):
+        import dramatiq
+
+        self.settings, self.store, self.job_fn = settings, store, job_fn
+        self.concurrency = concurrency
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.broker = make_broker(settings)
+        dramatiq.Actor(self.run_remix, broker=self.broker, actor_name=ACTOR_NAME,
+                       queue_name=QUEUE_NAME, priority=0,
+                       options={"max_retries": 0, "time_limit": 7 * 24 * 3600 * 1000})
+        self.busy: set[str] = set()
+        self.stopping = new_flag()
+        self._worker: Any = None
+
+    # --- life cycle -------------------------------------------------------
+    def start(self) -> None:
+        import dramatiq
+
+        self._beat()
+        threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True).start()
+        self._worker = dramatiq.Worker(self.broker, worker_threads=self.concurrency)
+        self._worker.queue_prefetch = self.concurrency  # long jobs: take no more than we run
+        self._worker.start()
+        logger.info("worker %s: taking remixes, %d at once", self.id, self.concurrency)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Running jobs go back to the queue (the next worker continues them)."""
+        self.stopping.set()
+        if self._worker is not None:
+            self._worker.stop(timeout=int(timeout_s * 1000))
+        self.broker.close()
+
+    def _heartbeats(self) -> None:
+        while not self.stopping.wait(HEARTBEAT_S):
+            try:
+                self._beat()
+            except Exception:
+                logger.exception("worker %s: heartbeat failed", self.id)
+
+    def _beat(self) -> None:
+        # the broker counts a worker alive while it talks to Redis; a busy worker
+        # fetches nothing, so without this its job would be handed out again
+        self.broker.do_qsize(QUEUE_NAME)
+        self.store.heartbeat(self.id, {"host": socket.gethostname(), "pid": os.getpid(),
+                                       "concurrency": self.concurrency,
+                                       "busy": sorted(self.busy)})
+
+    # --- one message ------------------------------------------------------
+    def run_remix(self, job_id: str) -> None:
+        job = self.store.get(job_id)
+        if job is None or job.status not in ACTIVE:
+            return  # cancelled or expired while it waited
+        if job.status == RUNNING:
+            if self._owner_alive(job):
+                return  # a second delivery while its worker still runs it
+            if not self._after_lost_worker(job):
+                return
+            job = self.store.get(job_id)
+            if job is None:
+                return
+        if not self.store.claim(job, self.id):
+            return  # another worker took it first
+        logger.info("remix %s: started (start %d) on %s", job_id, job.attempts + 1, self.id)
+        self.busy.add(job_id)
+        try:
+            self._run(job_id)
+        finally:
+            self.busy.discard(job_id)
+        self._prune_stem_cache()
+
+    def _owner_alive(self, job) -> bool:
+        seen = self.store.workers().get(job.worker or "")
+        return seen is not None and time.time() - seen[1] < self.settings.queue_heartbeat_timeout_s
+
+    def _after_lost_worker(self, job) -> bool:
+        """Its worker died mid-job: continue it here, unless it killed workers
+        `MAX_STARTS` times. True when it should run."""
+        if job.kind == "rerender":
+            if self.store.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
+                                     error=RERENDER_LOST):
+                self.store.add_event(job.id, "error", RERENDER_LOST, 1.0)
+            return False
+        if job.attempts >= MAX_STARTS:
+            message = WORKER_LOST_AGAIN.format(n=job.attempts)
+            if self.store.transition(job.id, (RUNNING,), status=FAILED, error=message):
+                shutil.rmtree(job.folder, ignore_errors=True)
+                self.store.add_event(job.id, "error", message, self.store.progress_of(job.id))
+            return False
+        results.remove_partials(job.folder, {})
+        self.store.add_event(job.id, "queue_position", WORKER_LOST, self.store.progress_of(job.id))
+        return True
+
+    def _run(self, job_id: str) -> None:
+        cancel = new_flag()
+        proc = start_job(self.settings, self.store.path, job_id, self.job_fn, cancel,
+                         self.stopping)
+        while proc.is_alive():
+            proc.join(POLL_S)
+            job = self.store.get(job_id)
+            if job is not None and job.cancel_requested:
+                cancel.set()
+        job = self.store.get(job_id)
+        if job is None:
+            return
+        if job.status == QUEUED:  # paused by our stop: back on the queue for another worker
+            send(self.broker, job_id)
+        elif job.status == RUNNING:  # its process died (killed, out of memory)
+            logger.warning("remix %s: its process ended (exit code %s)", job_id, proc.exitcode)
+            again = self._after_lost_worker(job)
+            if again and self.store.transition(job_id, (RUNNING,), status=QUEUED):
+                send(self.broker, job_id)
+
+    def _prune_stem_cache(self) -> None:
+        if self.store.count(RUNNING):
+            return  # a running job may be reading an entry
+        prune_stem_cache(Path(self.settings.data_dir) / "stem-cache",
+                         self.settings.stem_cache_ttl_hours * 3600,
+                         int(self.settings.stem_cache_max_mb * 1e6))

@@ -1,0 +1,95 @@
+"""The default runner: every remix in a process of its own (the web process
+never renders, a job's memory returns when it ends), cancel reaching that
+process, and a job whose process dies put back in the queue or, after
+`MAX_STARTS` deaths, failed with a sentence."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from api_helpers import open_api
+
+from musicmixer.service.jobs import MAX_STARTS, JobStore
+
+
+@pytest.fixture
+def shared(tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(folder))
+    return folder
+
+
+def _store(api) -> JobStore:
+    return JobStore(api.data_dir / "web" / "jobs.sqlite3")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_each_job_runs_in_its_own_process_that_ends(tmp_path, shared):
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:recording_mix",
+                  web_workers=2) as api:
+        ids = [api.post().json()["session_id"] for _ in range(3)]
+        for sid in ids:
+            status = api.wait(sid)
+            assert status["status"] == "complete", status
+            assert api.client.get(f"/api/remix/{sid}/audio").status_code == 200
+        pids = {int((shared / f"pid-{sid}").read_text()) for sid in ids}
+        assert len(pids) == 3 and os.getpid() not in pids
+        for _ in range(400):  # the job ends its row, then its process exits and is reaped
+            if not any(_pid_alive(p) for p in pids):
+                break
+            time.sleep(0.05)
+        assert not any(_pid_alive(p) for p in pids)  # the memory went back with the process
+        steps = [e.step for e in _store(api).events_after(ids[0], 0)]
+        assert steps[-1] == "complete" and "separating" in steps
+
+
+def test_cancel_reaches_the_job_process(tmp_path, shared):
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:gated_mix") as api:
+        sid = api.post().json()["session_id"]
+        api.wait(sid, until=("running",))
+        while not (shared / f"pid-{sid}").exists():
+            api.wait(sid, until=("running",))
+        assert api.cancel(sid).status_code == 200
+        status = api.wait(sid)
+        assert status["status"] == "cancelled" and status["step"] == "cancelled"
+        assert sid not in api.remix_dirs()
+
+
+def test_a_job_whose_process_dies_is_queued_again_and_completes(tmp_path, shared):
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:dies_once_mix") as api:
+        sid = api.post().json()["session_id"]
+        status = api.wait(sid)
+        assert status["status"] == "complete", status
+        events = _store(api).events_after(sid, 0)
+        assert any("stopped unexpectedly" in e.detail for e in events)
+        progress = [e.progress for e in events]
+        assert progress == sorted(progress)  # the bar never goes back across the rerun
+        assert (shared / f"died-{sid}").exists()
+
+
+def test_a_job_that_kills_its_process_every_time_fails_with_a_sentence(tmp_path, shared):
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:always_dies_mix") as api:
+        sid = api.post().json()["session_id"]
+        status = api.wait(sid)
+        assert status["status"] == "failed", status
+        assert f"stopped {MAX_STARTS} times" in status["error"]
+        assert sid not in api.remix_dirs()
+
+
+def test_ready_answers_while_the_workers_run_and_not_after(tmp_path, shared):
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:recording_mix") as api:
+        assert api.client.get("/ready").json() == {"status": "ready"}
+        runner = api.client.app.state.runner
+        runner.stop()
+        r = api.client.get("/ready")
+        assert r.status_code == 503 and "workers are not running" in r.json()["detail"]

@@ -1,0 +1,145 @@
+"""Cluster mode on a real `redis-server` (started here on a free loopback
+port with a temporary folder, stopped at the end): the API in this process,
+two `musicmixer worker` processes, six short jobs, and one worker SIGKILLed
+mid-job. Every job completes exactly once, the killed job continues on the
+other worker with its progress stream going on, and its files are whole; a
+cancel reaches a job on a worker; Redis unreachable is a 503."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from api_helpers import free_port, open_api
+
+from musicmixer.service.jobs import JobStore
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+TESTS = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                reason="redis-server not installed (make setup installs it)")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    port = free_port()
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--dir", str(folder), "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+def _start_worker(data: Path, shared: Path, url: str) -> subprocess.Popen:
+    env = {**os.environ, "QUEUE_URL": url, "DATA_DIR": str(data), "MM_TEST_DIR": str(shared),
+           "QUEUE_HEARTBEAT_TIMEOUT_S": "3", "PYTHONPATH": f"{SRC}{os.pathsep}{TESTS}"}
+    return subprocess.Popen([sys.executable, "-m", "musicmixer", "worker", "--concurrency", "1",
+                             "--job-fn", "job_fakes:cluster_mix"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(check, what: str, tries: int = 1200):
+    for _ in range(tries):
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, monkeypatch):
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    workers = [_start_worker(data, shared, redis_url) for _ in range(2)]
+    try:
+        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+            assert api.client.get("/ready").json() == {"status": "ready"}
+            ids = [api.post().json()["session_id"] for _ in range(6)]
+            # both workers hold one job each, waiting on the gate
+            started = _wait_for(lambda: [i for i in ids if (shared / f"worker-{i}").exists()]
+                                if len([i for i in ids if (shared / f"worker-{i}").exists()]) == 2
+                                else None, "two jobs to start")
+            victim_job = started[0]
+            victim = int((shared / f"worker-{victim_job}").read_text().split()[0])
+            killed = next(w for w in workers if w.pid == victim)
+            os.kill(victim, signal.SIGKILL)
+            killed.wait(10)
+            (shared / "go").write_text("go")
+            for sid in ids:
+                status = api.wait(sid, tries=2400)
+                assert status["status"] == "complete", (sid, status)
+            for sid in ids:  # mixed exactly once each
+                assert (shared / f"done-{sid}").read_text() == "1\n", sid
+            runs = (shared / f"worker-{victim_job}").read_text().split()
+            assert len(runs) == 2 and runs[0] != runs[1]  # continued on the other worker
+            store = JobStore(data / "web" / "jobs.sqlite3")
+            events = store.events_after(victim_job, 0)
+            assert any("stopped unexpectedly" in e.detail for e in events)
+            assert events[-1].step == "complete"
+            progress = [e.progress for e in events]
+            assert progress == sorted(progress)
+            audio = api.client.get(f"/api/remix/{victim_job}/audio")
+            assert audio.status_code == 200
+            base = data / "web" / "remixes" / victim_job / "base"
+            # one finished export, nothing left from the killed run
+            assert sorted(p.name for p in base.iterdir()) == ["plan.json", "remix.mp3",
+                                                              "report.json", "stems"]
+            for wav in (base / "stems").glob("*.wav"):
+                assert sf.info(str(wav)).frames > 0  # whole files, not half-written ones
+            live = api.client.get("/health").json()["cluster_workers"]
+            assert len(live) == 1  # the survivor beats; the killed one fell silent
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.terminate()
+                w.wait(30)
+
+
+def test_cancel_reaches_a_job_on_a_worker(tmp_path, redis_url, monkeypatch):
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    worker = _start_worker(data, shared, redis_url)
+    try:
+        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+            sid = api.post().json()["session_id"]
+            _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
+            assert api.cancel(sid).status_code == 200
+            status = api.wait(sid, tries=600)
+            assert status["status"] == "cancelled" and status["step"] == "cancelled"
+            assert sid not in api.remix_dirs()
+            assert not (shared / f"done-{sid}").exists()
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
+def test_submit_while_the_queue_is_down_is_a_clear_503(tmp_path):
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    with open_api("app", tmp_path / "data", queue_url=url) as api:
+        r = api.post()
+        assert r.status_code == 503 and "job queue cannot be reached" in r.json()["detail"]
+        assert api.remix_dirs() == set()
+        r = api.client.get("/ready")
+        assert r.status_code == 503 and "queue" in r.json()["detail"]
