@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     web_rate_window_s: float = Field(default=600.0, gt=0)  # ... in this sliding window (limit 0 = off)
     job_record_ttl_hours: float = Field(default=168.0, gt=0)  # an expired remix's row, then 404
     min_free_disk_mb: float = Field(default=500.0, ge=0)  # new jobs get 507 below this
+    # the running remixes' estimated peak memory together (service/admission.py: from the
+    # songs' lengths); a remix that would pass it waits in the queue
+    job_memory_budget_mb: float = Field(default=16000.0, gt=0)
 
     # --- stem cache (`DATA_DIR/stem-cache`) ----------------------------------
     stem_cache_ttl_hours: float = Field(default=72.0, gt=0)  # entries unused this long go

@@ -24,6 +24,7 @@ from musicmixer.separation.cache_prune import prune_stem_cache
 from musicmixer.stages import STAGES, stage_named
 
 from . import results
+from .admission import MemoryAdmission, estimate_mb, song_minutes
 from .client_text import ClientText
 from .jobs import (
     ACTIVE,
@@ -80,6 +81,7 @@ class Runner:
         self._positions: dict[str, int] = {}
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self.admission = MemoryAdmission(settings.job_memory_budget_mb)
 
     # --- life cycle -------------------------------------------------------
     def start(self) -> None:
@@ -161,18 +163,35 @@ class Runner:
             if job_id is None:
                 return
             job = self.store.get(job_id)
-            if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING,
-                                                        attempts=job.attempts + 1):
+            if job is None or job.status != QUEUED:
                 continue
-            self._cancel[job_id] = threading.Event()
-            self._announce_positions()
+            mb = self.memory_estimate(job)
+            if not self.admission.acquire(mb, self._stopping):  # shutting down: it stays queued
+                return
             try:
-                self._run(self.store.get(job_id))
-            except Exception:  # never lose a worker
-                logger.exception("remix %s: unexpected failure", job_id)
+                job = self.store.get(job_id)  # cancelled while it waited for memory?
+                if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING,
+                                                            attempts=job.attempts + 1):
+                    continue
+                self._cancel[job_id] = threading.Event()
+                self._announce_positions()
+                try:
+                    self._run(self.store.get(job_id))
+                except Exception:  # never lose a worker
+                    logger.exception("remix %s: unexpected failure", job_id)
+                finally:
+                    self._cancel.pop(job_id, None)
             finally:
-                self._cancel.pop(job_id, None)
+                self.admission.release(mb)
             self.prune_stem_cache()
+
+    def memory_estimate(self, job) -> float:
+        """A mix's estimated peak memory from its songs' lengths; a re-render's is
+        not counted (no separation or analysis; it holds one mix's stems)."""
+        if job.kind == "rerender":
+            return 0.0
+        limit = self.settings.max_song_minutes
+        return estimate_mb(song_minutes(p, limit) for p in results.song_paths(job.folder).values())
 
     def _run(self, job) -> None:
         text = ClientText(job.names)  # no server paths, the user's file names
