@@ -81,6 +81,27 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
     return to_stereo(resample(data, file_sr, sr))
 
 
+def load_audio_range(path: str | os.PathLike, lo: int, hi: int, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """Samples [lo, hi) of `load_audio(path, sr)`, shape (2, <= hi - lo). A float32
+    stereo WAV at `sr` (what separation writes) is read by range, so a stage that
+    needs a span of a stem does not hold the whole song; anything else is loaded
+    whole and cut."""
+    path = Path(path)
+    try:
+        info = sf.info(str(path))
+        direct = (info.format == "WAV" and info.subtype == "FLOAT" and info.channels == 2
+                  and info.samplerate == sr)
+    except Exception:
+        direct = False
+    if not direct:
+        return np.ascontiguousarray(load_audio(path, sr)[:, lo:hi])
+    lo, hi = min(lo, info.frames), min(max(hi, lo), info.frames)
+    data, _ = sf.read(str(path), start=lo, stop=hi, dtype="float32", always_2d=True)
+    if not np.all(np.isfinite(data)):
+        raise AudioDecodeError(f"{path.name}: the audio holds NaN or infinite samples")
+    return np.ascontiguousarray(data.T)
+
+
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     info = sf.info(str(path))
     data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
