@@ -21,17 +21,22 @@ from pathlib import Path
 
 import soundfile as sf
 
-# bench/memory.py, `--local truth`, before the memory work (peak RSS against
-# the length of each song of a pair): a fixed part and a per-minute part.
-BASE_MB = 350.0
-MB_PER_SONG_MINUTE = 330.0
+# bench/memory.py `--local truth` (ground-truth stems, so no model): whole-job
+# peak RSS 585 / 1233 / 1684 MB for pairs of 1 / 3 / 7-minute songs, a line of
+# 533 MB + 173 MB per minute of the longer song (rounded up below).
+BASE_MB = 550.0
+MB_PER_SONG_MINUTE = 175.0
+# The local HTDemucs model and its buffers on top: 3.7 GB was measured from
+# outside for two 3-minute songs with the model against 2.4 GB with truth stems
+# before the memory work, so about 1.3 GB (to be re-measured with `--local onnx`).
+SEPARATION_MB = 1300.0
 
 
 def estimate_mb(song_minutes: Iterable[float]) -> float:
     """Peak memory of a job on songs this long (minutes each): the measured
-    line at the longer song's length (the two are held side by side)."""
+    line at the longer song's length (one song's stems are held at a time)."""
     minutes = max(song_minutes, default=0.0)
-    return BASE_MB + MB_PER_SONG_MINUTE * minutes
+    return BASE_MB + SEPARATION_MB + MB_PER_SONG_MINUTE * minutes
 
 
 def song_minutes(path: Path, fallback: float) -> float:
