@@ -22,10 +22,11 @@ from pathlib import Path
 import soundfile as sf
 
 # bench/memory.py `--local truth` (ground-truth stems, so no model): whole-job
-# peak RSS 585 / 1233 / 1684 MB for pairs of 1 / 3 / 7-minute songs, a line of
-# 533 MB + 173 MB per minute of the longer song (rounded up below).
-BASE_MB = 550.0
-MB_PER_SONG_MINUTE = 175.0
+# peak RSS 585 / 1233 / 1684 / 3460 MB for pairs of 1 / 3 / 7 / 15-minute songs;
+# the least-squares line is 457 MB + 198 MB per minute, and this one, raised to
+# lie above every measured point, is what a job is counted as.
+BASE_MB = 650.0
+MB_PER_SONG_MINUTE = 200.0
 # The local HTDemucs model and its buffers on top: 3.7 GB was measured from
 # outside for two 3-minute songs with the model against 2.4 GB with truth stems
 # before the memory work, so about 1.3 GB (to be re-measured with `--local onnx`).
