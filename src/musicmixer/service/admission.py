@@ -27,9 +27,9 @@ import soundfile as sf
 # lie above every measured point, is what a job is counted as.
 BASE_MB = 650.0
 MB_PER_SONG_MINUTE = 200.0
-# The local HTDemucs model and its buffers on top: 3.7 GB was measured from
-# outside for two 3-minute songs with the model against 2.4 GB with truth stems
-# before the memory work, so about 1.3 GB (to be re-measured with `--local onnx`).
+# The local HTDemucs model and its buffers on top: `--local onnx` peaked at
+# 1705 MB on the 1-minute pair against 585 MB with truth stems (+1.1 GB); 1.3 GB
+# leaves room for the longer songs not yet measured with the model.
 SEPARATION_MB = 1300.0
 
 
