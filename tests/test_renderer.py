@@ -190,3 +190,22 @@ def test_ducking_lowers_only_the_instrumental_mid_band_under_vocals():
     assert np.sum(wet.instrumental_bus[:, late] ** 2) < np.sum(dry.instrumental_bus[:, late] ** 2)
     assert np.allclose(wet.mix, wet.vocal_bus + wet.instrumental_bus)
 
+
+
+def test_consuming_render_matches_and_lets_each_input_go():
+    """`consume=True` (the pipeline's render: the inputs are not held beside their
+    gained copies) gives the same buses, stems and curves, bit for bit."""
+    rng = np.random.default_rng(7)
+    n = 16 * SR
+    stems = {name: (0.1 * rng.standard_normal((2, n))).astype(np.float32) for name in FOUR_STEMS}
+    sections = [section("verse", 0, 8, {s: 1.0 for s in FOUR_STEMS}),
+                section("chorus", 8, 32, {s: 0.5 if s == "drums" else 0.9 for s in FOUR_STEMS})]
+    kept = render_sections(dict(stems), sections, SR, BEAT_TIMES)
+    handed = dict(stems)
+    consumed = render_sections(handed, sections, SR, BEAT_TIMES, consume=True)
+    assert handed == {}
+    np.testing.assert_array_equal(consumed.vocal_bus, kept.vocal_bus)
+    np.testing.assert_array_equal(consumed.instrumental_bus, kept.instrumental_bus)
+    for name in FOUR_STEMS:
+        np.testing.assert_array_equal(consumed.per_stem[name], kept.per_stem[name])
+        np.testing.assert_array_equal(consumed.gain_curves[name], kept.gain_curves[name])

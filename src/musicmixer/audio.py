@@ -81,6 +81,27 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
     return to_stereo(resample(data, file_sr, sr))
 
 
+def load_audio_range(path: str | os.PathLike, lo: int, hi: int, sr: int = SAMPLE_RATE) -> np.ndarray:
+    """Samples [lo, hi) of `load_audio(path, sr)`, shape (2, <= hi - lo). A float32
+    stereo WAV at `sr` (what separation writes) is read by range, so a stage that
+    needs a span of a stem does not hold the whole song; anything else is loaded
+    whole and cut."""
+    path = Path(path)
+    try:
+        info = sf.info(str(path))
+        direct = (info.format == "WAV" and info.subtype == "FLOAT" and info.channels == 2
+                  and info.samplerate == sr)
+    except Exception:
+        direct = False
+    if not direct:
+        return np.ascontiguousarray(load_audio(path, sr)[:, lo:hi])
+    lo, hi = min(lo, info.frames), min(max(hi, lo), info.frames)
+    data, _ = sf.read(str(path), start=lo, stop=hi, dtype="float32", always_2d=True)
+    if not np.all(np.isfinite(data)):
+        raise AudioDecodeError(f"{path.name}: the audio holds NaN or infinite samples")
+    return np.ascontiguousarray(data.T)
+
+
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     info = sf.info(str(path))
     data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
@@ -298,12 +319,31 @@ def oversampled(channel: np.ndarray, factor: int = 4) -> np.ndarray:
                          quality="HQ")
 
 
+OVERSAMPLE_BLOCK = 1 << 16  # input samples per piece: 1 MB of 4x output, not a whole song's
+
+
+def oversampled_pieces(channel: np.ndarray, factor: int = 4,
+                       block: int = OVERSAMPLE_BLOCK) -> Iterator[np.ndarray]:
+    """`oversampled(channel, factor)` in consecutive pieces: soxr's stream gives
+    the one-shot call's samples bit for bit (tests/test_audio_blockwise.py), and a
+    3-minute channel's 4x copy is 127 MB that the true-peak readings need not hold."""
+    import soxr
+
+    x = np.ascontiguousarray(channel, dtype=np.float32)
+    stream = soxr.ResampleStream(1, factor, 1, dtype="float32", quality="HQ")
+    for i in range(0, len(x), block):
+        yield stream.resample_chunk(x[i:i + block], last=i + block >= len(x))
+
+
 def true_peak_db(audio: np.ndarray, oversample: int = 4) -> float:
     """True peak in dBTP, measured on a 4x oversampled signal (BS.1770 annex 2)."""
     x = np.asarray(audio, dtype=np.float32)  # as the audio is; twice as fast as float64
     x = x[None, :] if x.ndim == 1 else x
     if x.size == 0 or not np.any(x):
         return float("-inf")
-    peaks = per_channel(lambda c: np.array([[np.abs(oversampled(row, oversample)).max()]
-                                            for row in c]), x)
+    def channel(c: np.ndarray) -> np.ndarray:
+        return np.array([[max(float(np.abs(p).max(initial=0.0))
+                              for p in oversampled_pieces(row, oversample))] for row in c])
+
+    peaks = per_channel(channel, x)
     return 20.0 * np.log10(max(float(peaks.max()), float(np.max(np.abs(x)))))

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     queue_url: str | None = None
     # a worker silent this long is dead: its job is delivered to another worker
     queue_heartbeat_timeout_s: float = Field(default=60.0, ge=1.0)
+    # the running remixes' estimated peak memory together (service/admission.py: from the
+    # songs' lengths); a remix that would pass it waits in the queue
+    job_memory_budget_mb: float = Field(default=16000.0, gt=0)
 
     # --- stem cache (`DATA_DIR/stem-cache`) ----------------------------------
     stem_cache_ttl_hours: float = Field(default=72.0, gt=0)  # entries unused this long go

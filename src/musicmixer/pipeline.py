@@ -94,10 +94,10 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
 
     with tempfile.TemporaryDirectory(prefix="musicmixer-work-") as work, ExitStack() as stack:
         with timer.stage("ingest", "decoding"):
-            mixes = {}
-            for sid, path in paths.items():
-                mixes[sid] = load_audio(path)
-                _check_song(mixes[sid], path, settings)
+            # Checked and let go: separation decodes the file itself, and holding
+            # both songs through it cost 2 x 21 MB per minute (bench/memory.py).
+            for path in paths.values():
+                _check_song(load_audio(path), path, settings)
         with timer.stage("separate") as step:
             def song_step(i: int, name: str):  # the two songs share the "separate" bar
                 return lambda f, d="": step((i + f) / 2, f"{name}: {d}")
@@ -120,11 +120,13 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             analyses = {}
             for i, (sid, path) in enumerate(paths.items()):
                 step(i / 2, path.name)
+                mix = load_audio(path)
                 stems = {n: load_audio(p) for n, p in seps[sid].stems.items()}
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
-                analyses[sid] = analyze_song(mixes[sid], sr, stems, title=path.stem,
+                analyses[sid] = analyze_song(mix, sr, stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
                 warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
+                del mix, stems  # one song at a time; the later stages read their own ranges
         with timer.stage("interpret", "planning") as step:
             plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
                                              request.prompt, settings=settings)
@@ -132,6 +134,9 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             step(1.0, plan.planner)
         vocal_id, inst_id = plan.vocal_source, plan.instrumental_source
         va, ia = analyses[vocal_id], analyses[inst_id]
+        # Step 14.5's reference span of the instrumental song's mix, only where it is used.
+        reference = (_reference_mix(load_audio(paths[inst_id]), plan, sr).copy()
+                     if settings.ab_reference_mastering_v1 else None)
         with timer.stage("prepare") as step:
             tempo = _plan_tempo(plan, va, ia, settings)
             plan, mapped = follow_mapping(plan, va, tempo.vocal_beats_per_beat)
@@ -143,25 +148,30 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             warnings += tempo.warnings + key.warnings
             sources = gather_sources(plan, seps[vocal_id], seps[inst_id], va.duration)
             prepared = prepare(sources, plan, va, ia, tempo, key, settings, sr, step)
+            dropped = sources.dropped
+            del sources  # the trimmed stems; `prepared` holds what the render needs
         with timer.stage("render", "sections to buses"):
             rendered = render(prepared, plan, sr)
-            stem_files = StemWriter(out, rendered.per_stem, sr)  # on a thread, while 13-15 run
+            notes, beat_times = prepared.notes, prepared.beat_times
+            per_stem, mix = rendered.per_stem, rendered.mix
+            del prepared, rendered  # the mix and the gained stems are all that is left to use
+            stem_files = StemWriter(out, per_stem, sr)  # on a thread, while 13-15 run
         try:  # the stems are being written meanwhile: on a failure, take them back
             with timer.stage("master", "mastering"):
-                reference = _reference_mix(mixes[inst_id], plan, sr)
-                audio, mastering = master_mix(rendered.mix, sr, settings, reference)
+                audio, mastering = master_mix(mix, sr, settings, reference)
+                del mix
                 if not mastering.get("target_reached", True):
                     warnings.append(f"The mix reached {mastering.get('lufs')} LUFS, not the "
                                     f"{settings.target_lufs} LUFS target, without over-limiting.")
             with timer.stage("export", "writing") as step:
                 report = build_report(
                     settings=settings, stem_mode=stems_for_settings(settings), timer=timer,
-                    tempo=tempo, key=key, prepared_notes=prepared.notes, mastering=mastering,
-                    audio=audio, sr=sr, warnings=warnings, dropped=sources.dropped,
+                    tempo=tempo, key=key, prepared_notes=notes, mastering=mastering,
+                    audio=audio, sr=sr, warnings=warnings, dropped=dropped,
                     separation=_separation_summary(seps))
-                report |= _plan_summary(plan, prepared.beat_times)
+                report |= _plan_summary(plan, beat_times)
                 report["analysis"] = _analysis_summary(analyses)
-                files = export(out, audio, sr, rendered.per_stem, plan.model_dump(mode="json"),
+                files = export(out, audio, sr, per_stem, plan.model_dump(mode="json"),
                                report, stems=stem_files)
                 step(1.0, str(out))
         except BaseException:

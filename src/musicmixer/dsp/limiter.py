@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import minimum_filter1d
 
-from musicmixer.audio import oversampled, true_peak_db
+from musicmixer.audio import oversampled_pieces, true_peak_db
 from musicmixer.channels import per_channel
 
 from .chain import amp_to_db, as_2d
@@ -35,11 +35,24 @@ def sample_true_peaks_db(audio: np.ndarray, oversample: int = OVERSAMPLE) -> np.
     n = x.shape[-1]
 
     def channel(c: np.ndarray) -> np.ndarray:
-        return np.stack([np.abs(oversampled(row, oversample)).reshape(n, oversample).max(axis=1)
-                         for row in c])
+        return np.stack([_row_peaks(row, n, oversample) for row in c])
 
     peaks = per_channel(channel, x).max(axis=0)
     return amp_to_db(np.maximum(peaks, np.abs(x).max(axis=0)))
+
+
+def _row_peaks(row: np.ndarray, n: int, oversample: int) -> np.ndarray:
+    """Each sample's highest oversampled peak, the 4x signal taken piece by piece
+    (the same values as from the whole copy, without holding it)."""
+    out, filled, carry = np.empty(n, np.float32), 0, np.empty(0, np.float32)
+    for piece in oversampled_pieces(row, oversample):
+        piece = np.abs(np.concatenate([carry, piece]) if carry.size else piece)
+        k = min(piece.size // oversample, n - filled)
+        out[filled:filled + k] = piece[:k * oversample].reshape(k, oversample).max(axis=1)
+        filled, carry = filled + k, piece[k * oversample:]
+    if filled != n:
+        raise ValueError(f"oversampling gave {filled} of {n} samples' peaks")
+    return out
 
 
 def _backward_mean(x: np.ndarray, length: int) -> np.ndarray:

@@ -28,9 +28,12 @@ from .renderer import RenderResult, render_sections
 
 
 def render(prepared, plan, sr: int) -> RenderResult:
-    """Steps 12 and 12.5 on the prepared stems."""
+    """Steps 12 and 12.5 on the prepared stems, which are handed over: `prepared`
+    is left without them and each is let go once gained, so the render holds one
+    input stem beside the gained ones, not all of them (bench/memory.py)."""
     stems = {**prepared.instrumental, **prepared.vocal}
-    return render_sections(stems, plan.sections, sr, prepared.beat_times)
+    prepared.instrumental, prepared.vocal = {}, {}
+    return render_sections(stems, plan.sections, sr, prepared.beat_times, consume=True)
 
 
 def master_mix(mix: np.ndarray, sr: int, settings: Settings, reference: np.ndarray | None = None

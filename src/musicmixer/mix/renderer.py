@@ -143,10 +143,13 @@ def section_gain_curve(stem_name: str, sections: Sequence[PlanSection], sr: int,
 
 def render_sections(stems: dict[str, np.ndarray], sections: Sequence[PlanSection], sr: int,
                     beat_times, *,
-                    ducker: SpectralDucker | None = DEFAULT_DUCKER) -> RenderResult:
+                    ducker: SpectralDucker | None = DEFAULT_DUCKER,
+                    consume: bool = False) -> RenderResult:
     """Steps 12 and 12.5: sections -> per-stem gain curves -> vocal and
     instrumental buses, the instrumental ducked under the vocals (pass
-    `ducker=None` to skip that). `stems` are already on the output timeline.
+    `ducker=None` to skip that). `stems` are already on the output timeline;
+    `consume=True` takes each out of `stems` as it is gained, so the caller's
+    memory need not hold every input beside its gained copy.
     """
     spans = _spans(sections)
     named = {name for s in spans for name in s.gains}
@@ -160,12 +163,14 @@ def render_sections(stems: dict[str, np.ndarray], sections: Sequence[PlanSection
     instrumental_bus = np.zeros((channels, n), dtype=np.float32)
     per_stem, gain_curves = {}, {}
     for stem_name in dict.fromkeys([*stems, *sorted(named)]):
-        stem_audio = stems.get(stem_name)  # Location 1: vocal stems looked up by their own name
+        # Location 1: vocal stems looked up by their own name
+        stem_audio = stems.pop(stem_name, None) if consume else stems.get(stem_name)
         if stem_audio is None:
             continue  # named in the plan, absent here: silent
         gain = gain_curve(stem_name, spans, sr, beat_times, n)
         audio = np.broadcast_to(match_length(as_2d(stem_audio), n), (channels, n))
         gained = np.multiply(audio, gain, dtype=np.float32)
+        del stem_audio, audio
         gain_curves[stem_name], per_stem[stem_name] = gain, gained
         if stem_name in VOCAL_STEM_NAMES:  # Location 2: bus assignment
             vocal_bus += gained

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio
+from musicmixer.audio import SAMPLE_RATE, integrated_lufs, load_audio_range
 from musicmixer.stems import instrumental_stems, vocal_stems
 
 SILENT_STEM_LUFS = -50.0
@@ -39,17 +39,16 @@ def assign_sources(vocal_separation, instrumental_separation) -> tuple[list[str]
             instrumental_stems(instrumental_separation.stem_names))
 
 
-def _slice(audio: np.ndarray, covered_start: float, start: float, end: float,
-           sr: int = SAMPLE_RATE) -> np.ndarray:
+def _span(covered_start: float, start: float, end: float, sr: int = SAMPLE_RATE) -> tuple[int, int]:
     lo = max(0, int(round((start - covered_start) * sr)))
-    hi = max(lo, int(round((end - covered_start) * sr)))
-    return np.ascontiguousarray(audio[:, lo:hi])
+    return lo, max(lo, int(round((end - covered_start) * sr)))
 
 
 def load_trimmed(separation, names: list[str], start: float, end: float) -> dict[str, np.ndarray]:
-    """Step 7: the named stems of one separation, cut to [start, end] of the song."""
-    return {name: _slice(load_audio(separation.stems[name]), separation.start, start, end)
-            for name in names}
+    """Step 7: the named stems of one separation, cut to [start, end] of the song
+    (read by range: the whole stems are not held)."""
+    lo, hi = _span(separation.start, start, end)
+    return {name: load_audio_range(separation.stems[name], lo, hi) for name in names}
 
 
 def drop_silent(stems: dict[str, np.ndarray], sr: int = SAMPLE_RATE,

@@ -29,6 +29,7 @@ from musicmixer.separation.cache_prune import prune_stem_cache
 from . import results
 from .job_process import DEFAULT_JOB_FN, new_flag, start_job
 from .job_run import FINISHING, Cancelled, JobProgress, JobRun, default_job_fn, job_settings
+from .admission import MemoryAdmission, estimate_mb, song_minutes
 from .jobs import (
     ACTIVE,
     CANCELLED,
@@ -77,6 +78,7 @@ class Runner:
         self._positions: dict[str, int] = {}
         self._threads: list[threading.Thread] = []
         self._stopping: Any = new_flag() if self.processes else threading.Event()
+        self.admission = MemoryAdmission(settings.job_memory_budget_mb)
 
     # --- life cycle -------------------------------------------------------
     def start(self) -> None:
@@ -171,22 +173,31 @@ class Runner:
             if job_id is None:
                 return
             job = self.store.get(job_id)
-            if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING,
-                                                        attempts=job.attempts + 1):
+            if job is None or job.status != QUEUED:
                 continue
-            self._cancel[job_id] = new_flag() if self.processes else threading.Event()
-            self._announce_positions()
+            mb = self.memory_estimate(job)
+            if not self.admission.acquire(mb, self._stopping):  # shutting down: it stays queued
+                return
             try:
-                if self.processes:
-                    self._run_process(job_id)
-                else:
-                    assert callable(self.job_fn)
-                    JobRun(self.settings, self.store, self.job_fn, self._cancel[job_id],
-                           self._stopping).run(self.store.get(job_id))
-            except Exception:  # never lose a worker
-                logger.exception("remix %s: unexpected failure", job_id)
+                job = self.store.get(job_id)  # cancelled while it waited for memory?
+                if job is None or not self.store.transition(job_id, (QUEUED,), status=RUNNING,
+                                                            attempts=job.attempts + 1):
+                    continue
+                self._cancel[job_id] = new_flag() if self.processes else threading.Event()
+                self._announce_positions()
+                try:
+                    if self.processes:
+                        self._run_process(job_id)
+                    else:
+                        assert callable(self.job_fn)
+                        JobRun(self.settings, self.store, self.job_fn, self._cancel[job_id],
+                               self._stopping).run(self.store.get(job_id))
+                except Exception:  # never lose a worker
+                    logger.exception("remix %s: unexpected failure", job_id)
+                finally:
+                    self._cancel.pop(job_id, None)
             finally:
-                self._cancel.pop(job_id, None)
+                self.admission.release(mb)
             self.prune_stem_cache()
 
     def _run_process(self, job_id: str) -> None:
@@ -203,6 +214,14 @@ class Runner:
             logger.warning("remix %s: its process ended (exit code %s) without ending the job",
                            job_id, proc.exitcode)
             self._lost(job)
+
+    def memory_estimate(self, job) -> float:
+        """A mix's estimated peak memory from its songs' lengths; a re-render's is
+        not counted (no separation or analysis; it holds one mix's stems)."""
+        if job.kind == "rerender":
+            return 0.0
+        limit = self.settings.max_song_minutes
+        return estimate_mb(song_minutes(p, limit) for p in results.song_paths(job.folder).values())
 
     def _lost(self, job) -> None:
         """The job's process died: the re-render leaves the remix as it was; the
