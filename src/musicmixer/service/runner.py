@@ -27,9 +27,9 @@ from musicmixer.errors import MusicMixerError
 from musicmixer.separation.cache_prune import prune_stem_cache
 
 from . import results
+from .admission import MemoryAdmission, estimate_mb, song_minutes
 from .job_process import DEFAULT_JOB_FN, new_flag, start_job
 from .job_run import FINISHING, Cancelled, JobProgress, JobRun, default_job_fn, job_settings
-from .admission import MemoryAdmission, estimate_mb, song_minutes
 from .jobs import (
     ACTIVE,
     CANCELLED,

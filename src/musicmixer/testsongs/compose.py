@@ -203,6 +203,13 @@ def _drums(feel: str, b0: int, section_start: bool, light: bool, fill: bool,
     hat_step = 1.0 if light or feel == "skank" else 0.5
     hits += [(h * hat_step, HAT, 84 if (h * hat_step) % 1 == 0 else 64)
              for h in range(int(BEATS_PER_BAR / hat_step))]
+    return _bar_notes(hits, b0, section_start, fill)
+
+
+def _bar_notes(hits: list[tuple[float, int, int]], b0: int, section_start: bool,
+               fill: bool) -> list[Note]:
+    """A bar's hits as notes: a crash on a section's first bar, a snare fill
+    on the last beat of a section's last bar."""
     if section_start:
         hits.append((0.0, CRASH, 110))
     if fill:
@@ -218,12 +225,7 @@ def _eighth_kick_drums(b0: int, section_start: bool, fill: bool) -> list[Note]:
     hits += [(1.0, SNARE, 100), (3.0, SNARE, 100)]
     hits += [(float(k), HAT, 70) for k in range(4)]
     hits += [(k + 0.5, OPEN_HAT, 100) for k in range(4)]
-    if section_start:
-        hits.append((0.0, CRASH, 110))
-    if fill:
-        hits = [h for h in hits if h[0] < 3.0]
-        hits += [(3.0 + 0.25 * k, SNARE, 70 + 8 * k) for k in range(4)]
-    return [Note(b0 + t, 0.25, pitch, vel) for t, pitch, vel in hits]
+    return _bar_notes(hits, b0, section_start, fill)
 
 
 def _pushed(feel: str, kicks: list[float], snares: list[float], sync: dict
