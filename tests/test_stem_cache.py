@@ -36,8 +36,9 @@ def _run(song, out, settings, backend, **kw):
                           backends={settings.stem_backend: backend}, **kw)
 
 
-def _bytes(result):
-    return {n: Path(p).read_bytes() for n, p in result.stems.items()}
+def _sample_bytes(result):
+    """Each stem's samples as bytes: equal audio, whatever the file's PEAK-chunk timestamp."""
+    return {n: sf.read(str(p), dtype="float32")[0].tobytes() for n, p in result.stems.items()}
 
 
 def _audio(result):
@@ -64,7 +65,7 @@ def test_hit_returns_the_same_stems_without_separating_or_decoding(tmp_path, son
     second = _run(song, tmp_path / "b", settings, local)
     assert second.cache_hit and local.calls == 1
     assert second.stem_names == FOUR_STEMS
-    assert _bytes(second) == _bytes(first)
+    assert _sample_bytes(second) == _sample_bytes(first)
     assert (second.start, second.end) == (first.start, first.end)
 
 
@@ -187,7 +188,7 @@ def test_concurrent_threads_compute_once(tmp_path, song):
     assert not errors
     assert local.calls == 1
     assert sorted(r.cache_hit for r in results) == [False, True, True, True]
-    assert len({tuple(sorted(_bytes(r).items())) for r in results}) == 1
+    assert len({tuple(sorted(_sample_bytes(r).items())) for r in results}) == 1
 
 
 def _process_worker(song, out, data_dir, marker_dir):
@@ -216,9 +217,11 @@ def test_concurrent_processes_compute_once(tmp_path, song):
         p.join(60)
     assert [p.exitcode for p in procs] == [0, 0]
     assert len(list(markers.iterdir())) == 1
-    a = {f.name: f.read_bytes() for f in (tmp_path / "p0").iterdir()}
-    b = {f.name: f.read_bytes() for f in (tmp_path / "p1").iterdir()}
-    assert a == b and len(a) == 4
+    # the samples, not the bytes: a float WAV's PEAK chunk holds the time it was written
+    a = {f.name: sf.read(str(f), dtype="float32")[0] for f in (tmp_path / "p0").iterdir()}
+    b = {f.name: sf.read(str(f), dtype="float32")[0] for f in (tmp_path / "p1").iterdir()}
+    assert sorted(a) == sorted(b) and len(a) == 4
+    assert all(np.array_equal(a[n], b[n]) for n in a)
 
 
 def test_manifest_records_sizes_and_hashes(tmp_path, song):
@@ -303,7 +306,7 @@ def test_entries_are_24_bit_flac_and_a_hit_reads_what_the_miss_read(tmp_path, so
     assert sf.info(str(entry / "drums.flac")).subtype == "PCM_24"
     hit = _run(song, tmp_path / "b", settings, FakeLocalBackend())
     assert hit.cache_hit and all(p.suffix == ".wav" for p in hit.stems.values())
-    assert _bytes(hit) == _bytes(first)  # the first run used the stored stems too
+    assert _sample_bytes(hit) == _sample_bytes(first)  # the first run used the stored stems too
     assert sf.info(str(hit.stems["drums"])).subtype == "FLOAT"
 
 
