@@ -107,6 +107,22 @@ def test_configuration_renders_end_to_end(config, songs, data_dir, tmp_path):
     assert sf.info(str(out)).samplerate == 44100
 
 
+def test_a_failed_karaoke_pass_keeps_the_vocals(songs, tmp_path):
+    """7 stems configured, the karaoke pass fails: the vocal song keeps one `vocals`
+    stem, and the plan's lead and backing gains fold back onto it (not a silent voice)."""
+    a, b = songs
+    settings = config_settings(tmp_path / "data", "modal", True, False)
+    backends = {"modal": modal_backend(FakeModalFunction(karaoke_behaviour="raise"))}
+    out = tmp_path / "out" / "mashup.wav"
+    result = run_mix(MixRequest(a.mix_path, b.mix_path, PROMPT, out, backends=backends), settings)
+    assert any("lead/backing split failed" in w for w in result.warnings)
+    plan = json.loads((out.parent / "plan.json").read_text())
+    assert "vocals" in plan["stem_names"] and "lead_vocals" not in plan["stem_names"]
+    assert max(s["stem_gains"]["vocals"] for s in plan["sections"]) > 0.5
+    vocals = load_audio(out.parent / "stems" / "vocals.wav")
+    assert 20 * np.log10(float(np.sqrt(np.mean(vocals ** 2))) + 1e-12) > -40.0
+
+
 def write(path, audio):
     sf.write(str(path), audio.T, 44100, subtype="FLOAT")
     return path

@@ -46,7 +46,7 @@ from musicmixer.mix.sources import gather_sources
 from musicmixer.mix.tempo import local_bpm, plan_tempo
 from musicmixer.separation.dispatcher import separate_stems
 from musicmixer.stages import Progress, StageTimer
-from musicmixer.stems import stems_for_settings
+from musicmixer.stems import mode_with_stems, stems_for_settings, vocal_stems
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
                                              request.prompt, settings=settings)
             warnings += plan.warnings
             step(1.0, plan.planner)
+        plan = _fold_failed_split(plan, seps[plan.vocal_source].stem_names)
         vocal_id, inst_id = plan.vocal_source, plan.instrumental_source
         va, ia = analyses[vocal_id], analyses[inst_id]
         # Step 14.5's reference span of the instrumental song's mix, only where it is used.
@@ -179,6 +180,18 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             raise
         report.update(stage_timing(timer, audio.shape[-1] / sr))
     return MixResult(out, files, plan, report, report["warnings"])
+
+
+def _fold_failed_split(plan: RemixPlan, vocal_song_stems: list[str]) -> RemixPlan:
+    """The vocal song's lead/backing split failed (its vocals stayed one stem):
+    the plan's lead and backing gains fold back onto `vocals` by the mode's fold
+    rule, instead of leaving a stem the renderer has no gain for (silent vocals)."""
+    if all(s in vocal_song_stems for s in vocal_stems(plan.stem_names)):
+        return plan
+    mode = mode_with_stems(vocal_song_stems)
+    sections = [s.model_copy(update={"stem_gains": mode.project(s.stem_gains)})
+                for s in plan.sections]
+    return plan.model_copy(update={"stem_names": list(mode.stems), "sections": sections})
 
 
 def _plan_tempo(plan, va, ia, settings: Settings):

@@ -190,6 +190,16 @@ STEM_MODES: dict[str, StemMode] = {m.name: m for m in (
 )}
 
 
+def mode_with_stems(stems) -> StemMode:
+    """The registered mode whose stems are exactly `stems` (any order): what a
+    separation that fell back (a failed karaoke pass) actually returned."""
+    wanted = set(stems)
+    for mode in STEM_MODES.values():
+        if set(mode.stems) == wanted:
+            return mode
+    raise ValueError(f"no stem mode has exactly the stems {sorted(wanted)}")
+
+
 def stem_mode(stem_backend: str, vocal_sub_separation: bool,
               opted_in: Collection[str] = ()) -> StemMode:
     """The mode a configuration produces; `opted_in` names the settings that
