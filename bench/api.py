@@ -26,7 +26,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from api_helpers import free_port  # noqa: E402
+from api_helpers import free_port, wait_for_health  # noqa: E402
 
 SERVER = """
 import sys, uvicorn
@@ -105,12 +105,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             with httpx2.Client(base_url=base, timeout=60) as c:
-                for _ in range(400):
-                    try:
-                        c.get("/health")
-                        break
-                    except httpx2.TransportError:
-                        time.sleep(0.05)
+                wait_for_health(c)
                 idle = rss_mb(proc.pid)
 
                 tokens: dict[str, dict] = {}

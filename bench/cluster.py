@@ -26,7 +26,7 @@ import httpx2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from api_helpers import free_port  # noqa: E402
+from api_helpers import free_port, wait_for_health  # noqa: E402
 
 SERVER = """
 import sys, uvicorn
@@ -68,12 +68,7 @@ def run(workers: int, jobs: int, songs: dict) -> dict:
         out: dict = {"workers": workers}
         try:
             with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
-                for _ in range(400):
-                    try:
-                        c.get("/health")
-                        break
-                    except httpx2.TransportError:
-                        time.sleep(0.05)
+                wait_for_health(c)
 
                 def submit() -> str:
                     files = {k: (n, v, "application/octet-stream") for k, (n, v) in songs.items()}

@@ -112,6 +112,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_health(client, tries: int = 400, pause_s: float = 0.05) -> None:
+    """Poll `/health` until a just-started server answers (an httpx2 client)."""
+    import httpx2
+
+    for _ in range(tries):
+        try:
+            client.get("/health")
+            return
+        except httpx2.TransportError:
+            time.sleep(pause_s)
+
+
 SERVER_SCRIPT = """
 import sys, threading, uvicorn
 sys.path.insert(0, {tests!r})
