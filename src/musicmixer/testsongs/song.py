@@ -115,6 +115,12 @@ def generate_song(spec: SongSpec, out_dir: str | os.PathLike) -> GeneratedSong:
         from .timbre import colour_voice
 
         rendered["lead"] = colour_voice(rendered.get("lead"), spec.voice_timbre, spec.seed)
+    if spec.backing == "harmony_vibrato":
+        from .vibrato import add_vibrato
+
+        for i, part in enumerate(("backing_hi", "backing_lo")):
+            if rendered.get(part) is not None:
+                rendered[part] = add_vibrato(rendered[part], seed=spec.seed * 2 + i)
     stems = build_stems(rendered, n)
     for name in STEM_FILES:
         write_wav(paths[name], stems[name])

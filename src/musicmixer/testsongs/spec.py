@@ -46,8 +46,10 @@ DRUM_PATTERNS = ("standard", "eighth_kicks")
 MODES = ("major", "minor")
 VOICE_MODES = ("auto", "festival", "gm")
 # "harmony": two voices a third/sixth from the lead, panned wide (the default);
-# "unison": one voice doubling the lead's notes 25 ms late, in the centre.
-BACKING_STYLES = ("harmony", "unison")
+# "unison": one voice doubling the lead's notes 25 ms late, in the centre;
+# "harmony_vibrato": the harmony's notes sung with vibrato and a slow pitch
+# drift (`vibrato.py`), which a separator hears as voices, not as a pad.
+BACKING_STYLES = ("harmony", "unison", "harmony_vibrato")
 BEATS_PER_BAR = 4
 
 PITCH_CLASSES = {
