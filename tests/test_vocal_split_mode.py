@@ -72,6 +72,22 @@ def test_the_local_backend_splits_the_vocals_and_says_so(songs, tmp_path):
     assert four.stem_names == FOUR_STEMS and not four.cache_hit
 
 
+def test_the_split_leaves_the_other_stems_as_the_separator_returned_them(songs, tmp_path):
+    """Backing voices the separator put in "other" stay there (the split works
+    on the vocal stem alone), and the 5 stems sum to the separator's 4."""
+    a, _ = songs
+    four = a.truth_stems(FOUR_STEMS)
+    wide = a.load_stem("backing_vocals")[:, : four["other"].shape[1]]
+    four = dict(four, vocals=four["vocals"] - wide, other=four["other"] + wide)  # a missed harmony
+    result = separate_stems(a.mix_path, tmp_path / "out", settings=settings(tmp_path), cache=False,
+                            backends={"local": local_backend(lambda job: four)})
+    five = {name: load_audio(result[name]) for name in result.stem_names}
+    for name in ("drums", "bass", "other"):
+        assert np.array_equal(five[name], four[name])
+    assert np.max(np.abs(sum(five.values()) - sum(four.values()))) < 1e-5
+    assert np.sum(five["backing_vocals"] * wide) < 0.05 * np.sum(wide * wide)
+
+
 @pytest.mark.parametrize("kw,split,why", [
     (dict(local_vocal_split=False), "none", "LOCAL_VOCAL_SPLIT=true"),
     (dict(vocal_sub_separation=False), "none", "VOCAL_SUB_SEPARATION is off"),
