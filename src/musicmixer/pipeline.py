@@ -121,12 +121,13 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             for i, (sid, path) in enumerate(paths.items()):
                 step(i / 2, path.name)
                 mix = load_audio(path)
-                stems = {n: load_audio(p) for n, p in seps[sid].stems.items()}
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
-                analyses[sid] = analyze_song(mix, sr, stems, title=path.stem,
+                # the stems' files: the analysis reads one at a time and keeps
+                # only frame-rate features (2.6 -> see docs/architecture.md at 15 min)
+                analyses[sid] = analyze_song(mix, sr, seps[sid].stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
                 warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
-                del mix, stems  # one song at a time; the later stages read their own ranges
+                del mix  # one song at a time; the later stages read their own ranges
         with timer.stage("interpret", "planning") as step:
             plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
                                              request.prompt, settings=settings)
