@@ -169,6 +169,14 @@ def modal_backend(remote_fn) -> Backend:
 BACKENDS: dict[str, Backend] = {"local": _separate_local, "modal": _separate_modal}
 
 
+def release_models() -> None:
+    """Free what separation keeps loaded (the local model's sessions), once a
+    job has all its stems."""
+    from .local_onnx import release_sessions
+
+    release_sessions()
+
+
 def model_id_for(settings: Settings) -> str:
     """The weights that make the stems: part of the cache key."""
     if settings.stem_backend == "modal":

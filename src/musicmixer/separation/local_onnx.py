@@ -10,6 +10,7 @@ stems are scaled back afterwards.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -82,6 +83,21 @@ def get_session(model_path: Path, threads: int = 0):
                     f"corrupt: delete it and {FETCH_HINT}") from exc
             _sessions[key] = session
     return session
+
+
+def release_sessions() -> None:
+    """Drop the loaded graphs and hand their memory back: about 1 GB (weights,
+    pre-packed copies, arena) that would otherwise stay resident through every
+    later stage of the job (bench/memory.py `--local onnx`, two 3-minute songs:
+    2.43 GB peak with the session kept, in the mix stages). A job runs in its
+    own process and separates its two songs in one stage, so nothing reuses a
+    session after it; a caller that separates again pays the load (seconds)."""
+    from musicmixer.allocator import trim
+
+    with _sessions_lock:
+        _sessions.clear()
+    gc.collect()
+    trim()
 
 
 def _run_options():
