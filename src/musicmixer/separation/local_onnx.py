@@ -5,7 +5,10 @@ overlapping segments, each separated on its own and blended back with a
 triangular weight (demucs' `apply_model(split=True)`), which hides the seams.
 Like `demucs.separate`, the mix is normalised by its mean and standard
 deviation first, because the model was trained on normalised input, and the
-stems are scaled back afterwards.
+stems are scaled back afterwards. The blend is streamed (`_OverlapAdd`): each
+stretch goes to a sink as soon as it is final, so a caller can write stems to
+disk without holding them (two 3-minute songs: job peak 2.43 -> 1.59 GB with
+the session release, same output).
 """
 
 from __future__ import annotations
