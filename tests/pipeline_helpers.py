@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from musicmixer.audio import save_audio
 from musicmixer.stems import stems_for_settings
 from musicmixer.testsongs import SongSpec, generate_song
 
@@ -37,7 +38,11 @@ def drum_pulse(bpm: float, n: int, sr: int = 44100) -> np.ndarray:
 
 
 class TruthBackend:
-    """A dispatcher backend: the generated song's own stems, in the mode's vocabulary."""
+    """A dispatcher backend: the generated song's own stems, in the mode's vocabulary.
+
+    Like the local model, it writes them into the job's `stem_dir` when there
+    is one, one stem at a time, so a benchmark of a long song measures the
+    pipeline's memory rather than this stand-in's."""
 
     def __init__(self, *songs):
         self.by_path = {Path(s.mix_path).resolve(): s for s in songs}
@@ -46,9 +51,12 @@ class TruthBackend:
     def __call__(self, job):
         self.calls += 1
         song = self.by_path[Path(job.source_path).resolve()]
-        stems = song.truth_stems(stems_for_settings(job.settings))
+        names = stems_for_settings(job.settings)
         n = job.audio.shape[1]
-        return {k: np.ascontiguousarray(v[:, :n]) for k, v in stems.items()}
+        if job.stem_dir is None:
+            return {k: np.ascontiguousarray(v[:, :n]) for k, v in song.truth_stems(names).items()}
+        return {k: save_audio(Path(job.stem_dir) / f"{k}.wav", song.truth_stem(k, names)[:, :n])
+                for k in names}
 
 
 class TruthModalFunction:

@@ -58,6 +58,12 @@ def _apply(options: dict[int, int]) -> None:
         _libc.mallopt(param, value)
 
 
+def trim() -> None:
+    """Hand free heap pages back to the kernel now (glibc; elsewhere nothing)."""
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
 @contextmanager
 def retained_memory() -> Iterator[None]:
     """Freed memory stays in the heap for the next array until the last

@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .audio import SAMPLE_RATE, load_audio
+from .audio import SAMPLE_RATE, load_audio, save_audio
+from .audio_blocks import copy_blocks, peak_of_file
 
 FULL_SCALE = float(1 << 23)  # 24-bit: integers in [-2^23, 2^23 - 1]
 _TOP = (FULL_SCALE - 1) / FULL_SCALE
@@ -47,7 +48,10 @@ MANIFEST = "manifest.json"  # {"format": "flac24", "scales": {stem: power of two
 
 def scale_for(audio: np.ndarray) -> float:
     """The smallest power of two (>= 1) that brings the peak under full scale."""
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    return _scale_of_peak(float(np.max(np.abs(audio))) if audio.size else 0.0)
+
+
+def _scale_of_peak(peak: float) -> float:
     if not np.isfinite(peak):
         raise ValueError("audio holds NaN or infinite samples")
     scale = 1.0
@@ -103,6 +107,30 @@ def read_flac24(path: str | os.PathLike, scale: float, sr: int = SAMPLE_RATE) ->
         audio = np.repeat(audio, 2, axis=0)
     return np.ascontiguousarray(audio, dtype=np.float32)
 
+
+
+def write_flac24_from_file(path: str | os.PathLike, source: str | os.PathLike,
+                           sr: int = SAMPLE_RATE) -> float:
+    """`write_flac24` of a float32 WAV, block by block (a whole-song stem never
+    in memory): the same scale and the same samples; returns the scale."""
+    scale = _scale_of_peak(peak_of_file(source))
+    copy_blocks(source, path, sr, lambda block: _to_int(block, scale) << 8, fmt="FLAC",
+                subtype="PCM_24", compression_level=0.0)
+    os.chmod(path, 0o644)
+    return scale
+
+
+def flac24_to_wav(src: str | os.PathLike, dest: str | os.PathLike, scale: float,
+                  sr: int = SAMPLE_RATE) -> Path:
+    """`read_flac24` saved as a float32 stereo WAV, block by block."""
+    if sf.info(str(src)).samplerate != sr:  # not what we write: the whole-array way
+        return save_audio(dest, read_flac24(src, scale, sr), sr)
+
+    def convert(ints: np.ndarray) -> np.ndarray:
+        audio = _from_int(ints >> 8, scale)
+        return np.repeat(audio, 2, axis=0) if audio.shape[0] == 1 else audio
+
+    return copy_blocks(src, dest, sr, convert, read_dtype="int32")
 
 # --- a folder of stems: {stem}.flac + manifest.json, or float32 {stem}.wav ---
 

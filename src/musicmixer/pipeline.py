@@ -44,7 +44,7 @@ from musicmixer.mix.prepare import prepare
 from musicmixer.mix.report import build_report, stage_timing
 from musicmixer.mix.sources import gather_sources
 from musicmixer.mix.tempo import local_bpm, plan_tempo
-from musicmixer.separation.dispatcher import separate_stems
+from musicmixer.separation.dispatcher import release_models, separate_stems
 from musicmixer.stages import Progress, StageTimer
 from musicmixer.stems import mode_with_stems, stems_for_settings, vocal_stems
 
@@ -79,7 +79,11 @@ def _check_song(audio: np.ndarray, path: Path, settings: Settings) -> None:
     if seconds < MIN_DURATION_S:
         raise AnalysisError(f"{path.name} is too short to mix ({seconds:.1f} s): a song needs at "
                             f"least {MIN_DURATION_S:.0f} s, a few bars")
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+    # in pieces: a float64 square of a whole 15-minute song is 636 MB
+    step = 1 << 20
+    energy = sum(float(np.sum(np.square(audio[:, i:i + step], dtype=np.float64)))
+                 for i in range(0, audio.shape[-1], step))
+    rms = float(np.sqrt(energy / max(audio.size, 1)))
     if 20 * np.log10(max(rms, 1e-12)) < SILENT_DBFS:
         raise AnalysisError(f"{path.name} is silent: there is nothing to mix")
 
@@ -113,6 +117,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
                         and not seps[sid].vocal_sub_separation:
                     warnings.append(f"{path.name}: the lead/backing split failed; its vocals stay "
                                     "one stem.")
+        release_models()  # ~1 GB of model sessions no later stage needs
         # From here on, freed arrays' memory serves the next ones (not during
         # separation: ONNX Runtime's kernels ran ~5% slower on that memory).
         stack.enter_context(retained_memory())
@@ -121,12 +126,13 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             for i, (sid, path) in enumerate(paths.items()):
                 step(i / 2, path.name)
                 mix = load_audio(path)
-                stems = {n: load_audio(p) for n, p in seps[sid].stems.items()}
                 vfile = vocal_stem_file(Path(work) / sid, seps[sid].vocal_sub_separation)  # 3.5
-                analyses[sid] = analyze_song(mix, sr, stems, title=path.stem,
+                # the stems' files: the analysis reads one at a time and keeps only
+                # frame-rate features (two 15-minute songs: 2.61 -> 1.70 GB peak)
+                analyses[sid] = analyze_song(mix, sr, seps[sid].stems, title=path.stem,
                                              vocal_stem=vfile.stem if vfile else None)
                 warnings += [f"{path.name}: {w}" for w in analyses[sid].warnings]
-                del mix, stems  # one song at a time; the later stages read their own ranges
+                del mix  # one song at a time; the later stages read their own ranges
         with timer.stage("interpret", "planning") as step:
             plan = request.plan or interpret(analyses["song_a"], analyses["song_b"],
                                              request.prompt, settings=settings)

@@ -34,6 +34,7 @@ from .key import estimate_key
 from .levels import metrical_levels
 from .meter import MeterCues, decide_meter, meter_warnings
 from .model import SongAnalysis, TempoLevel
+from .stem_reader import StemInput, StemReader
 from .structure import (
     bar_edges,
     bar_features,
@@ -82,13 +83,13 @@ def analyze_file(path: str | os.PathLike, stem_dir: Path | None = None, *,
     """Analyse a song file, with the stem WAVs found in `stem_dir` if given."""
     path = Path(path)
     audio = load_audio(path)
-    stems: dict[str, np.ndarray] = {}
+    stems: dict[str, StemInput] = {}
     vocal_name = None
     if stem_dir is not None:
         for name in _known_stem_names():
             f = Path(stem_dir) / f"{name}.wav"
             if f.is_file():
-                stems[name] = load_audio(f)
+                stems[name] = f  # read when the analysis gets to it
         vfile = vocal_stem_file(stem_dir, vocal_sub_separation)
         vocal_name = vfile.stem if vfile is not None else None
     title, artist = file_tags(path)
@@ -136,16 +137,17 @@ def _validate(audio: np.ndarray, sr: int) -> np.ndarray:
 
 
 def analyze_song(audio: np.ndarray, sr: int = 44100,
-                 stems: Mapping[str, np.ndarray] | None = None, *, title: str | None = None,
+                 stems: Mapping[str, StemInput] | None = None, *, title: str | None = None,
                  artist: str | None = None, vocal_stem: str | None = None) -> SongAnalysis:
     """Beats, downbeats, tempo, key, sections, per-stem energy and character.
 
     `stems` maps stem names (any of the vocabularies in `musicmixer.stems`) to
-    arrays at `sr`; `vocal_stem` names the one the vocal analysis reads (default:
+    arrays at `sr` or their files, which are read one at a time when needed
+    (`StemReader`: the same results, one stem in memory); `vocal_stem` names the one the vocal analysis reads (default:
     lead_vocals, else vocals).
     """
     audio = _validate(audio, sr)
-    stems = {k: np.asarray(v, dtype=np.float32) for k, v in (stems or {}).items()}
+    stems = StemReader(stems, sr)
     duration = audio.shape[-1] / sr
     harmonic_names = [n for n in stems if n != DRUM_STEM]
     mix = compute_features(audio, sr, with_chroma=not harmonic_names)

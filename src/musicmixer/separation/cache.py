@@ -17,6 +17,9 @@ An entry folder's mtime is its last use (set on every hit and write), so
 size cap, least recently used first.
 
 Why each part:
+- Stems come in as float32 WAVs (or arrays) and are packed and unpacked
+  block by block (`compact_audio.write_flac24_from_file`, `flac24_to_wav`), so
+  neither direction holds a whole stem.
 - Stems are stored as 24-bit FLAC (`compact_audio`: each with a power-of-two
   scale in the manifest, so a stem peaking over 1.0 neither clips nor wraps;
   at most 2^-24 of full scale off), a quarter to a half of float32 WAV. A lookup
@@ -64,7 +67,7 @@ from pathlib import Path
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE, save_audio
-from musicmixer.compact_audio import read_flac24, write_flac24
+from musicmixer.compact_audio import flac24_to_wav, write_flac24, write_flac24_from_file
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +110,10 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-# Stems as arrays, plus facts to keep with them (start, end, ...).
-ComputeFn = Callable[[], tuple[Mapping[str, np.ndarray], dict]]
+# Stems as arrays or float32 WAV files (packed block by block, and moved
+# rather than copied where they are not cached), plus facts to keep with them.
+Stems = Mapping[str, np.ndarray | Path]
+ComputeFn = Callable[[], tuple[Stems, dict]]
 
 
 class StemCache:
@@ -219,7 +224,7 @@ class StemCache:
         return {**manifest, "files": placed}
 
     # --- write ---------------------------------------------------------------
-    def store(self, key: CacheKey, stems: Mapping[str, np.ndarray], meta: dict) -> Path:
+    def store(self, key: CacheKey, stems: Stems, meta: dict) -> Path:
         """Write an entry in `tmp/`, manifest last, then rename it into place."""
         tmp_root = self.root / "tmp"
         tmp_root.mkdir(parents=True, exist_ok=True)
@@ -228,7 +233,8 @@ class StemCache:
             files = {}
             for name, audio in stems.items():
                 path = tmp / f"{name}.flac"
-                scale = write_flac24(path, audio, SAMPLE_RATE)
+                scale = (write_flac24_from_file(path, audio, SAMPLE_RATE) if isinstance(audio, Path)
+                         else write_flac24(path, audio, SAMPLE_RATE))
                 files[name] = {"file": path.name, "scale": scale, "sha256": file_digest(path),
                                **_stat_of(path)}
             manifest = {"format": CACHE_FORMAT, "key": key.digest(), "fields": asdict(key),
@@ -259,11 +265,15 @@ def touch_entry(entry: Path) -> None:
         pass
 
 
-def _write_uncached(dest_dir: Path, stems: Mapping[str, np.ndarray], meta: dict) -> dict:
-    """Write stems straight to `dest_dir`; a manifest-shaped dict, not stored."""
+def _write_uncached(dest_dir: Path, stems: Stems, meta: dict) -> dict:
+    """Write (or move) stems straight to `dest_dir`; a manifest-shaped dict, not stored."""
     files = {}
     for name, audio in stems.items():
-        path = save_audio(Path(dest_dir) / f"{name}.wav", audio, SAMPLE_RATE)
+        path = Path(dest_dir) / f"{name}.wav"
+        if isinstance(audio, Path):
+            os.replace(audio, path)
+        else:
+            save_audio(path, audio, SAMPLE_RATE)
         files[name] = {"file": path.name, "size": path.stat().st_size}
     return {"format": CACHE_FORMAT, "files": files, "sample_rate": SAMPLE_RATE, **meta}
 
@@ -311,8 +321,7 @@ def _place_stem(src: Path, dest_dir: Path, name: str, info: dict) -> dict:
     if src.suffix.lower() != ".flac":
         _place(src, dest_dir / info["file"])
         return info
-    path = save_audio(dest_dir / f"{name}.wav",
-                      read_flac24(src, float(info.get("scale", 1.0)), SAMPLE_RATE), SAMPLE_RATE)
+    path = flac24_to_wav(src, dest_dir / f"{name}.wav", float(info.get("scale", 1.0)), SAMPLE_RATE)
     return {"file": path.name, "size": path.stat().st_size, "cached_as": src.name}
 
 

@@ -10,15 +10,23 @@ ran and why (`vocal_split`, `vocal_split_reason`). Results go through the stem c
 only the part of the song a plan uses (plus `RANGE_MARGIN_S` either side for
 crossfades).
 
-Backends are plain functions `backend(job) -> {stem: (2, n) float32}` looked up
-in `BACKENDS`; tests pass their own mapping, so neither the 174 MB local model
-nor a Modal account is needed to test the dispatcher.
+Backends are plain functions `backend(job) -> {stem: (2, n) float32 array, or
+the path of a float32 stereo WAV}` looked up in `BACKENDS`; tests pass their own
+mapping, so neither the 174 MB local model nor a Modal account is needed to test
+the dispatcher. A backend that can should write its stems into `job.stem_dir`
+as they come (`stem_sink.StemFiles`) and return the paths: the local model does,
+so no whole-song stem is held in memory (bench/memory.py: the separate stage of
+two 15-minute songs peaked at 3.46 GB with whole arrays). Arrays that come back
+are written there one by one; from there on the stems are files (the stem
+cache packs and unpacks them block by block).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +34,21 @@ from pathlib import Path
 import numpy as np
 
 from musicmixer.audio import SAMPLE_RATE, load_audio, save_audio
+from musicmixer.audio_blocks import frames_of, is_float_stereo_wav
 from musicmixer.config import Settings
 from musicmixer.errors import AudioDecodeError, SeparationError, StemValidationError
-from musicmixer.stems import LEAD_VOCAL_STEM, StemMode, split_ignored_reason, stem_mode_for_settings
+from musicmixer.stems import (
+    FOUR_STEMS,
+    LEAD_VOCAL_STEM,
+    StemMode,
+    split_ignored_reason,
+    stem_mode_for_settings,
+)
 
 from . import modal_client
 from .cache import CacheKey, StemCache, audio_digest, file_digest
 from .stem_files import KARAOKE_CKPT, MODEL_CKPT, fit_length
+from .stem_sink import StemFiles
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +75,9 @@ class SeparationJob:
     progress: Progress | None = None
     # what the backend wants reported with its stems (kept in the stem cache)
     details: dict = field(default_factory=dict)
+    # an empty folder the backend may write its stems into (float32 WAVs named
+    # {stem}.wav) instead of returning arrays; None: return arrays
+    stem_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -80,28 +99,44 @@ class SeparationResult:
         return self.stems[stem]
 
 
-Backend = Callable[[SeparationJob], Mapping[str, np.ndarray]]
+Stem = np.ndarray | Path  # (2, n) float32, or a float32 stereo WAV of it
+Backend = Callable[[SeparationJob], Mapping[str, Stem]]
 
 
-def _htdemucs(job: SeparationJob) -> dict[str, np.ndarray]:
-    """HTDemucs ONNX on the CPU: vocals, drums, bass, other."""
+def _htdemucs(job: SeparationJob) -> dict[str, Stem]:
+    """HTDemucs ONNX on the CPU: vocals, drums, bass, other; written to
+    `job.stem_dir` segment by segment when there is one."""
     from .local_onnx import separate_local
     from .model_store import ensure_model
 
     model_path = ensure_model(job.settings.model_dir)
-    return separate_local(job.audio, model_path=model_path,
-                          threads=job.settings.separation_threads, progress=job.progress)
+    if job.stem_dir is None:
+        arrays = separate_local(job.audio, model_path=model_path,
+                                threads=job.settings.separation_threads, progress=job.progress)
+        assert arrays is not None
+        return dict(arrays)
+    with StemFiles(job.stem_dir, FOUR_STEMS) as sink:
+        separate_local(job.audio, model_path=model_path, threads=job.settings.separation_threads,
+                       progress=job.progress, sink=sink)
+        return dict(sink.close())
 
 
-def _separate_local(job: SeparationJob, separate: Backend | None = None) -> dict[str, np.ndarray]:
+def stem_array(stem: Stem) -> np.ndarray:
+    """A backend's stem as an array (read from its file when it is one)."""
+    return load_audio(stem) if isinstance(stem, Path) else stem
+
+
+def _separate_local(job: SeparationJob, separate: Backend | None = None) -> dict[str, Stem]:
     """The 4 stems of `separate` (HTDemucs unless given); in the 5-stem mode
     (LOCAL_VOCAL_SPLIT) its vocals are then split into lead and backing on the
-    CPU, and the split's reason goes into `job.details`."""
+    CPU (on whole arrays), and the split's reason goes into `job.details`."""
     stems = dict((separate or _htdemucs)(job))
     if LEAD_VOCAL_STEM in stem_mode_for_settings(job.settings).stems:
         from .vocal_split import split_vocal_stem
 
-        stems, job.details["vocal_split_reason"] = split_vocal_stem(stems)
+        arrays = {name: stem_array(stem) for name, stem in stems.items()}
+        split, job.details["vocal_split_reason"] = split_vocal_stem(arrays)
+        return dict(split)
     return stems
 
 
@@ -132,6 +167,14 @@ def modal_backend(remote_fn) -> Backend:
 
 
 BACKENDS: dict[str, Backend] = {"local": _separate_local, "modal": _separate_modal}
+
+
+def release_models() -> None:
+    """Free what separation keeps loaded (the local model's sessions), once a
+    job has all its stems."""
+    from .local_onnx import release_sessions
+
+    release_sessions()
 
 
 def model_id_for(settings: Settings) -> str:
@@ -199,7 +242,6 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
         raise AudioDecodeError(f"{audio_path}: no such file")
     backend_name = settings.stem_backend
     mode = stem_mode_for_settings(settings)  # logs the local + flag warning
-    flag = mode.vocal_sub_separation
     table = BACKENDS if backends is None else backends
     if backend_name not in table:
         raise SeparationError(f"no separation backend {backend_name!r}")
@@ -208,12 +250,30 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
 
     if cache is True:
         cache = StemCache(Path(settings.data_dir) / "stem-cache")
-    if not cache:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # the backend's stems land here first, and go into place (or the cache) whole
+    scratch = Path(tempfile.mkdtemp(prefix=".separating-", dir=output_dir))
+    try:
+        return _separate(audio_path, output_dir, scratch, settings, backend_name, backend, mode,
+                         time_range, cache, margin_s, allow_vocal_fallback, report)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _separate(audio_path: Path, output_dir: Path, scratch: Path, settings: Settings,
+              backend_name: str, backend: Backend, mode: StemMode, time_range,
+              cache: StemCache | bool, margin_s: float, allow_vocal_fallback: bool,
+              report: Progress) -> SeparationResult:
+    flag = mode.vocal_sub_separation
+    if not isinstance(cache, StemCache):
         report(0.0, "decoding")
         stems, meta = _compute(load_audio(audio_path), audio_path, settings, backend, mode,
-                               time_range, margin_s, report, allow_vocal_fallback)
+                               time_range, margin_s, report, allow_vocal_fallback, scratch)
         report(0.97, "writing stems")
-        paths = {name: save_audio(output_dir / f"{name}.wav", audio) for name, audio in stems.items()}
+        paths = {}
+        for name, path in stems.items():
+            os.replace(path, output_dir / f"{name}.wav")
+            paths[name] = output_dir / f"{name}.wav"
         report(1.0, "done")
         split, why = vocal_split_of(settings, mode, meta)
         return SeparationResult(paths, meta["start"], meta["end"], backend_name, list(stems),
@@ -233,12 +293,12 @@ def separate_stems(audio_path, output_dir, progress_callback: Progress | None = 
                    None if time_range is None else (float(time_range[0]), float(time_range[1]), float(margin_s)))
 
     def compute():
-        audio = decoded.get("audio")
+        audio = decoded.pop("audio", None)  # not held while the stems are stored
         if audio is None:
             report(0.01, "decoding")
             audio = load_audio(audio_path)
         return _compute(audio, audio_path, settings, backend, mode, time_range, margin_s,
-                        report, allow_vocal_fallback)
+                        report, allow_vocal_fallback, scratch)
 
     manifest, hit = cache.get_or_compute(key, output_dir, compute)
     fallback = bool(manifest.get("vocal_fallback"))
@@ -267,16 +327,18 @@ def vocal_split_of(settings: Settings, mode: StemMode, meta: Mapping) -> tuple[s
 
 def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: Backend, mode: StemMode,
              time_range, margin_s: float, report: Progress,
-             allow_vocal_fallback: bool = False) -> tuple[dict[str, np.ndarray], dict]:
-    """Slice, run the backend, validate: stems in canonical order, and the span."""
+             allow_vocal_fallback: bool, scratch: Path) -> tuple[dict[str, Path], dict]:
+    """Slice, run the backend, validate: the stems' float32 WAVs in `scratch`
+    in canonical order, and the span."""
     lo, hi = resolve_range(time_range, audio.shape[1], margin_s)
     whole = lo == 0 and hi == audio.shape[1]
     part = audio if whole else np.ascontiguousarray(audio[:, lo:hi])
+    del audio  # the backend's slice is all that is needed from here
 
     def scaled(fraction: float, detail: str = "") -> None:
         report(0.02 + 0.93 * max(0.0, min(1.0, fraction)), detail)
 
-    job = SeparationJob(part, audio_path, whole, settings, scaled)
+    job = SeparationJob(part, audio_path, whole, settings, scaled, stem_dir=scratch / "backend")
     logger.info("separating %s (%.1f-%.1f s) with %s backend", audio_path.name,
                 lo / SAMPLE_RATE, hi / SAMPLE_RATE, settings.stem_backend)
     raw = backend(job)
@@ -293,13 +355,22 @@ def _compute(audio: np.ndarray, audio_path: Path, settings: Settings, backend: B
                        "continuing without %s", len(unsplit), " and ".join(mode.vocal_stems))
         expected = list(unsplit)
         meta.update(vocal_fallback=True, cacheable=False)
-    stems = {}
-    for name in expected:
-        stem = np.asarray(raw[name], dtype=np.float32)
-        if stem.ndim != 2 or stem.shape[0] != 2:
-            raise SeparationError(f"backend returned {name!r} shaped {stem.shape}, expected (2, n)")
-        if stem.shape[1] != part.shape[1]:
-            logger.debug("%s: %d samples, input %d; fitting", name, stem.shape[1], part.shape[1])
-            stem = fit_length(stem, part.shape[1])
-        stems[name] = stem
-    return stems, meta
+    n = part.shape[1]
+    del job, part
+    return {name: _stem_file(name, raw[name], n, scratch) for name in expected}, meta
+
+
+def _stem_file(name: str, stem: Stem, n: int, scratch: Path) -> Path:
+    """`scratch/{name}.wav`: the backend's stem checked, fitted to `n` samples,
+    as float32 stereo. A file of the right shape is moved, never read."""
+    dest = scratch / f"{name}.wav"
+    if isinstance(stem, Path) and is_float_stereo_wav(stem, SAMPLE_RATE) and frames_of(stem) == n:
+        os.replace(stem, dest)
+        return dest
+    array = np.asarray(stem_array(stem), dtype=np.float32)
+    if array.ndim != 2 or array.shape[0] != 2:
+        raise SeparationError(f"backend returned {name!r} shaped {array.shape}, expected (2, n)")
+    if array.shape[1] != n:
+        logger.debug("%s: %d samples, input %d; fitting", name, array.shape[1], n)
+        array = fit_length(array, n)
+    return save_audio(dest, array)

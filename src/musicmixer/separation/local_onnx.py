@@ -5,11 +5,15 @@ overlapping segments, each separated on its own and blended back with a
 triangular weight (demucs' `apply_model(split=True)`), which hides the seams.
 Like `demucs.separate`, the mix is normalised by its mean and standard
 deviation first, because the model was trained on normalised input, and the
-stems are scaled back afterwards.
+stems are scaled back afterwards. The blend is streamed (`_OverlapAdd`): each
+stretch goes to a sink as soon as it is final, so a caller can write stems to
+disk without holding them (two 3-minute songs: job peak 2.43 -> 1.59 GB with
+the session release, same output).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -22,6 +26,7 @@ from musicmixer.stems import FOUR_STEMS
 
 from . import htdemucs_dsp as dsp
 from .model_store import FETCH_HINT
+from .stem_sink import StemArrays, StemSink
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +88,21 @@ def get_session(model_path: Path, threads: int = 0):
     return session
 
 
+def release_sessions() -> None:
+    """Drop the loaded graphs and hand their memory back: about 1 GB (weights,
+    pre-packed copies, arena) that would otherwise stay resident through every
+    later stage of the job (bench/memory.py `--local onnx`, two 3-minute songs:
+    2.43 GB peak with the session kept, in the mix stages). A job runs in its
+    own process and separates its two songs in one stage, so nothing reuses a
+    session after it; a caller that separates again pays the load (seconds)."""
+    from musicmixer.allocator import trim
+
+    with _sessions_lock:
+        _sessions.clear()
+    gc.collect()
+    trim()
+
+
 def _run_options():
     import onnxruntime as ort
 
@@ -98,32 +118,45 @@ def separate_local(
     threads: int = 0,
     progress: Progress | None = None,
     overlap: float = DEFAULT_OVERLAP,
-) -> dict[str, np.ndarray]:
-    """Split a (2, n) float32 44.1 kHz mix into the four local stems, each (2, n)."""
+    sink: StemSink | None = None,
+) -> dict[str, np.ndarray] | None:
+    """Split a (2, n) float32 44.1 kHz mix into the four local stems, each (2, n).
+
+    With a `sink`, each stretch of the stems goes to it as soon as no later
+    segment reaches it (`_OverlapAdd`) and nothing is returned; without one,
+    the stems come back as arrays. The samples are the same either way.
+    """
     mix = np.asarray(audio, dtype=np.float32)
     if mix.ndim != 2 or mix.shape[0] != 2 or mix.shape[1] == 0:
         raise SeparationError(f"local separation needs stereo audio shaped (2, n), got {mix.shape}")
     if not 0.0 <= overlap < 1.0:
         raise ValueError("overlap must be in [0, 1)")
+    arrays = StemArrays(FOUR_STEMS, mix.shape[1]) if sink is None else None
+    out: StemSink = arrays if arrays is not None else sink  # type: ignore[assignment]
     ref = mix.mean(axis=0)
     mean = float(ref.mean())
     std = float(ref.std(ddof=1)) if ref.size > 1 else 0.0  # torch's unbiased std, as demucs
+    del ref
     if not std > 1e-8:
         # Nothing to separate; the residual stem keeps whatever there is, so
         # the stems still sum to the mix.
         if progress:
             progress(1.0, "silent input")
-        stems = {name: np.zeros_like(mix) for name in FOUR_STEMS}
-        stems[RESIDUAL_STEM] = mix.copy()
-        return stems
+        for name in FOUR_STEMS:
+            out.write(name, mix if name == RESIDUAL_STEM else np.zeros_like(mix))
+        return arrays.arrays() if arrays is not None else None
 
     session = get_session(model_path, threads)
     normed = (mix - mean) / std
-    sources = _apply_split(session, normed, overlap, progress)
-    # Undo the normalisation; the mean is shared out so that the stems sum like the mix.
-    sources = sources * std + mean / len(MODEL_SOURCES)
-    by_name = dict(zip(MODEL_SOURCES, sources))
-    return {name: np.ascontiguousarray(by_name[name], dtype=np.float32) for name in FOUR_STEMS}
+
+    def emit(sources: np.ndarray) -> None:
+        # Undo the normalisation; the mean is shared out so that the stems sum like the mix.
+        sources = sources * std + mean / len(MODEL_SOURCES)
+        for name, stem in zip(MODEL_SOURCES, sources):
+            out.write(name, stem)
+
+    _apply_split(session, normed, overlap, progress, emit)
+    return arrays.arrays() if arrays is not None else None
 
 
 def _triangle(segment: int) -> np.ndarray:
@@ -132,8 +165,42 @@ def _triangle(segment: int) -> np.ndarray:
     return (w / w.max()).astype(np.float32)
 
 
-def _apply_split(session, mix: np.ndarray, overlap: float, progress: Progress | None) -> np.ndarray:
-    """Separate overlapping segments and blend them: (2, n) -> (sources, 2, n).
+class _OverlapAdd:
+    """The weighted sum of the segment estimates over a window one segment
+    long: once segment k is in, nothing later reaches before segment k+1's
+    start, so that stretch is divided by its weight and handed on (`release`).
+    The same additions in the same order as summing into whole-song arrays,
+    so the same floats; 4 x 2 x SEGMENT floats (11 MB) instead of 4 x 2 x n."""
+
+    def __init__(self, sources: int, channels: int, emit: Callable[[np.ndarray], None]):
+        self.sum = np.zeros((sources, channels, SEGMENT), dtype=np.float32)
+        self.weight = np.zeros(SEGMENT, dtype=np.float32)
+        self.base = 0  # the song sample at window position 0
+        self.emit = emit
+
+    def add(self, offset: int, estimate: np.ndarray, weight: np.ndarray) -> None:
+        at = offset - self.base
+        n = estimate.shape[-1]
+        self.sum[..., at:at + n] += weight * estimate
+        self.weight[at:at + n] += weight
+
+    def release(self, upto: int) -> None:
+        """Hand on samples [base, upto): no later segment adds to them."""
+        k = upto - self.base
+        if k <= 0:
+            return
+        self.emit(self.sum[..., :k] / self.weight[:k])
+        self.sum[..., :-k] = self.sum[..., k:].copy()
+        self.sum[..., -k:] = 0.0
+        self.weight[:-k] = self.weight[k:].copy()
+        self.weight[-k:] = 0.0
+        self.base = upto
+
+
+def _apply_split(session, mix: np.ndarray, overlap: float, progress: Progress | None,
+                 emit: Callable[[np.ndarray], None]) -> None:
+    """Separate overlapping segments and blend them: (2, n) in, (sources, 2, k)
+    blocks to `emit`, in order, covering the n samples.
 
     The graph runs use about 1.75 of two cores; the numpy spectrogram work
     around them (7% of the time) runs on a helper thread meanwhile: segment
@@ -144,16 +211,15 @@ def _apply_split(session, mix: np.ndarray, overlap: float, progress: Progress | 
     length = mix.shape[-1]
     stride = max(1, int((1.0 - overlap) * SEGMENT))
     weight = _triangle(SEGMENT)
-    out = np.zeros((len(MODEL_SOURCES), mix.shape[0], length), dtype=np.float32)
-    total_weight = np.zeros(length, dtype=np.float32)
+    window = _OverlapAdd(len(MODEL_SOURCES), mix.shape[0], emit)
     offsets = segment_offsets(length, stride)
+    ends = [*offsets[1:], length]  # what is final once each segment is in
 
-    def blend(outputs, offset: int) -> None:  # only ever on the helper thread, in order
+    def blend(outputs, offset: int, final: int) -> None:  # only ever on the helper thread, in order
         chunk_len = min(SEGMENT, length - offset)
         start = (SEGMENT - chunk_len) // 2
-        estimate = _segment_audio(*outputs)[..., start : start + chunk_len]
-        out[..., offset : offset + chunk_len] += weight[:chunk_len] * estimate
-        total_weight[offset : offset + chunk_len] += weight[:chunk_len]
+        window.add(offset, _segment_audio(*outputs)[..., start : start + chunk_len], weight[:chunk_len])
+        window.release(final)
 
     def inputs(offset: int):
         return _segment_inputs(_padded_chunk(mix, offset, min(SEGMENT, length - offset)))
@@ -167,13 +233,11 @@ def _apply_split(session, mix: np.ndarray, overlap: float, progress: Progress | 
             outputs = _run_graph(session, feeds)
             if blended is not None:
                 blended.result()
-            blended = helper.submit(blend, outputs, offset)
+            blended = helper.submit(blend, outputs, offset, ends[index - 1])
             if progress:
                 progress(index / len(offsets), f"segment {index}/{len(offsets)}")
         assert blended is not None  # offsets is never empty
         blended.result()
-    out /= total_weight
-    return out
 
 
 def segment_offsets(length: int, stride: int, segment: int = SEGMENT) -> list[int]:

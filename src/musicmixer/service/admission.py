@@ -21,16 +21,20 @@ from pathlib import Path
 
 import soundfile as sf
 
-# bench/memory.py `--local truth` (ground-truth stems, so no model): whole-job
-# peak RSS 585 / 1233 / 1684 / 3460 MB for pairs of 1 / 3 / 7 / 15-minute songs;
-# the least-squares line is 457 MB + 198 MB per minute, and this one, raised to
-# lie above every measured point, is what a job is counted as.
-BASE_MB = 650.0
-MB_PER_SONG_MINUTE = 200.0
-# The local HTDemucs model and its buffers on top: `--local onnx` peaked at
-# 1705 MB on the 1-minute pair against 585 MB with truth stems (+1.1 GB); 1.3 GB
-# leaves room for the longer songs not yet measured with the model.
-SEPARATION_MB = 1300.0
+# bench/memory.py `--local truth` (ground-truth stems, so no model), with
+# separation writing its stems segment by segment and the analysis reading
+# them one at a time: whole-job peak RSS 575 / 1235 / 1297 / 1698 MB for pairs
+# of 1 / 3 / 7 / 15-minute songs (3460 MB at 15 minutes before). The
+# least-squares line is 772 MB + 66 MB per minute, but from 3 minutes on the
+# peak is the analysis, which grows ~100 MB per minute (517 -> 1698 MB from 3 to
+# 15); this line, raised to lie above every measured point, is what a job is
+# counted as.
+BASE_MB = 750.0
+MB_PER_SONG_MINUTE = 100.0
+# The local HTDemucs model and its buffers on top, during separation only (the
+# sessions are released before analysis): `--local onnx` peaked at 1276 MB on
+# the 1-minute pair and 1590 MB on the 3-minute pair (2432 MB before).
+SEPARATION_MB = 800.0
 
 
 def estimate_mb(song_minutes: Iterable[float]) -> float:
