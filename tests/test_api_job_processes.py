@@ -12,6 +12,7 @@ import pytest
 from api_helpers import open_api
 
 from musicmixer.service.jobs import MAX_STARTS, JobStore
+from musicmixer.service.jobs_sqlite import SqliteJobStore
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def shared(tmp_path, monkeypatch):
 
 
 def _store(api) -> JobStore:
-    return JobStore(api.data_dir / "web" / "jobs.sqlite3")
+    return SqliteJobStore(api.data_dir / "web" / "jobs.sqlite3")
 
 
 def _pid_alive(pid: int) -> bool:

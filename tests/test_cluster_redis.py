@@ -8,7 +8,6 @@ cancel reaches a job on a worker; Redis unreachable is a 503."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,44 +17,26 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from api_helpers import free_port, open_api
+from redis_helpers import redis_server
 
-from musicmixer.service.jobs import JobStore
+from musicmixer.service.jobs_redis import RedisJobStore
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 TESTS = Path(__file__).resolve().parent
 
-# No skip when it is missing: `make test` installs redis-server, and a cluster test
-# that silently did not run would hide exactly the failure it is for.
-assert shutil.which("redis-server"), "redis-server is not installed: run `make test` (it installs it)"
-
 
 @pytest.fixture
 def redis_url(tmp_path):
-    port = free_port()
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--dir", str(folder), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
+    with redis_server(tmp_path / "redis") as url:
+        yield url
 
 
-def _start_worker(data: Path, shared: Path, url: str) -> subprocess.Popen:
+def _start_worker(data: Path, shared: Path, url: str,
+                  job_fn: str = "job_fakes:cluster_mix") -> subprocess.Popen:
     env = {**os.environ, "QUEUE_URL": url, "DATA_DIR": str(data), "MM_TEST_DIR": str(shared),
            "QUEUE_HEARTBEAT_TIMEOUT_S": "3", "PYTHONPATH": f"{SRC}{os.pathsep}{TESTS}"}
     return subprocess.Popen([sys.executable, "-m", "musicmixer", "worker", "--concurrency", "1",
-                             "--job-fn", "job_fakes:cluster_mix"], env=env,
+                             "--job-fn", job_fn], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -94,7 +75,7 @@ def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, 
                 assert (shared / f"done-{sid}").read_text() == "1\n", sid
             runs = (shared / f"worker-{victim_job}").read_text().split()
             assert len(runs) == 2 and runs[0] != runs[1]  # continued on the other worker
-            store = JobStore(data / "web" / "jobs.sqlite3")
+            store = RedisJobStore(redis_url)
             events = store.events_after(victim_job, 0)
             assert any("stopped unexpectedly" in e.detail for e in events)
             assert events[-1].step == "complete"
@@ -110,6 +91,7 @@ def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, 
                 assert sf.info(str(wav)).frames > 0  # whole files, not half-written ones
             live = api.client.get("/health").json()["cluster_workers"]
             assert len(live) == 1  # the survivor beats; the killed one fell silent
+            assert not (data / "web" / "jobs.sqlite3").exists()  # records live in Redis
     finally:
         for w in workers:
             if w.poll() is None:
@@ -131,6 +113,26 @@ def test_cancel_reaches_a_job_on_a_worker(tmp_path, redis_url, monkeypatch):
             assert status["status"] == "cancelled" and status["step"] == "cancelled"
             assert sid not in api.remix_dirs()
             assert not (shared / f"done-{sid}").exists()
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
+def test_a_job_whose_worker_raises_fails_with_a_sentence(tmp_path, redis_url, monkeypatch):
+    """An exception is not a lost worker: running it again would raise again."""
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    worker = _start_worker(data, shared, redis_url, job_fn="job_fakes:no_such_mix")
+    try:
+        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+            sid = api.post().json()["session_id"]
+            status = api.wait(sid, tries=1200)
+            assert status["status"] == "failed", status
+            assert "could not recover" in status["error"] and status["step"] == "error"
+            job = RedisJobStore(redis_url).get(sid)
+            assert job is not None and job.attempts == 1  # failed, not redelivered
+            assert sid not in api.remix_dirs()
     finally:
         worker.terminate()
         worker.wait(30)

@@ -15,7 +15,6 @@ import path ("module:attr"), not as a pickled callable.
 from __future__ import annotations
 
 import importlib
-import logging
 import multiprocessing as mp
 import os
 import signal
@@ -23,13 +22,14 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any
 
 from musicmixer.config import Settings
 
+from .job_log import configure_logging
 from .job_run import Flag, JobRun
-from .jobs import RUNNING, JobStore
+from .job_stores import open_job_store
+from .jobs import RUNNING
 
 DEFAULT_JOB_FN = "musicmixer.service.job_run:default_job_fn"
 _CTX = mp.get_context("spawn")
@@ -51,21 +51,20 @@ def new_flag():
     return _CTX.Event()
 
 
-def start_job(settings: Settings, store_path: Path, job_id: str, job_fn: str, cancel: Flag,
+def start_job(settings: Settings, store: str, job_id: str, job_fn: str, cancel: Flag,
               stopping: Flag) -> BaseProcess:
-    proc = _CTX.Process(target=_child, args=(settings, store_path, job_id, job_fn, cancel,
+    proc = _CTX.Process(target=_child, args=(settings, store, job_id, job_fn, cancel,
                                              stopping), name=f"remix-{job_id[:8]}")
     proc.start()
     return proc
 
 
-def _child(settings: Settings, store_path: Path, job_id: str, job_fn: str, cancel: Flag,
+def _child(settings: Settings, store_at: str, job_id: str, job_fn: str, cancel: Flag,
            stopping: Flag) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server; it sets `stopping`
     _exit_with_parent()
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s %(levelname)s remix {job_id}: %(message)s")
-    store = JobStore(store_path)
+    configure_logging(settings.log_format, job_id=job_id)
+    store = open_job_store(store_at)
     job = store.get(job_id)
     if job is None or job.status != RUNNING:  # the server claims a job before it starts us
         return

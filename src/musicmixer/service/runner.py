@@ -41,8 +41,10 @@ from .jobs import (
     RUNNING,
     JobStore,
 )
+from .reaper import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN
 
-__all__ = ["FINISHING", "Cancelled", "JobProgress", "Runner", "default_job_fn", "job_settings"]
+__all__ = ["FINISHING", "RERENDER_LOST", "WORKER_LOST", "WORKER_LOST_AGAIN", "Cancelled",
+           "JobProgress", "Runner", "default_job_fn", "job_settings"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +57,6 @@ class AtCapacity(MusicMixerError):
 
 class LowOnDisk(MusicMixerError):
     """Free disk under `MIN_FREE_DISK_MB` (HTTP 507)."""
-
-
-WORKER_LOST = ("The process making this remix stopped unexpectedly; it is back in the queue and "
-               "continues where it can.")
-WORKER_LOST_AGAIN = ("The process making this remix stopped {n} times (the songs may need more "
-                     "memory than this server has), so it is not tried again.")
-RERENDER_LOST = "The re-render stopped unexpectedly; the remix is as it was. Apply again."
 
 
 class Runner:
@@ -118,6 +113,14 @@ class Runner:
         workers = [t for t in self._threads if t.name.startswith("remix-worker")]
         if not workers or not all(t.is_alive() for t in workers):
             return "The remix workers are not running."
+        return None
+
+    def live_workers(self) -> int:
+        """Job slots alive (for /metrics)."""
+        return sum(t.is_alive() for t in self._threads if t.name.startswith("remix-worker"))
+
+    def queue_messages(self) -> int | None:
+        """The broker's count of waiting messages; None without a broker."""
         return None
 
     @staticmethod
@@ -202,7 +205,7 @@ class Runner:
 
     def _run_process(self, job_id: str) -> None:
         assert isinstance(self.job_fn, str)
-        proc = start_job(self.settings, self.store.path, job_id, self.job_fn,
+        proc = start_job(self.settings, self.store.locator, job_id, self.job_fn,
                          self._cancel[job_id], self._stopping)
         self._procs[job_id] = proc
         try:
