@@ -143,8 +143,8 @@ class RemixWorker:
         while proc.is_alive():
             proc.join(POLL_S)
             job = self.store.get(job_id)
-            if job is not None and job.cancel_requested:
-                cancel.set()
+            if self.stopping.is_set() or (job is not None and job.cancel_requested):
+                cancel.set()  # stopping: the job pauses, back on the queue for another worker
         job = self.store.get(job_id)
         if job is None:
             return
