@@ -146,3 +146,16 @@ def test_submit_while_the_queue_is_down_is_a_clear_503(tmp_path):
         assert api.remix_dirs() == set()
         r = api.client.get("/ready")
         assert r.status_code == 503 and "queue" in r.json()["detail"]
+
+
+def test_a_worker_whose_data_dir_is_not_the_shared_folder_refuses_to_start(tmp_path, redis_url):
+    """A worker whose mount failed would write into an empty local folder and fail
+    every job it takes ("songs missing"): it stops at once with a sentence instead."""
+    with open_api("app", tmp_path / "data", queue_url=redis_url):  # the first node marks it
+        assert (tmp_path / "data" / ".musicmixer-shared-folder").is_file()
+        env = {**os.environ, "QUEUE_URL": redis_url, "DATA_DIR": str(tmp_path / "elsewhere"),
+               "PYTHONPATH": f"{SRC}{os.pathsep}{TESTS}"}
+        done = subprocess.run([sys.executable, "-m", "musicmixer", "worker"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2
+        assert "is not the folder the other nodes of this cluster use" in done.stdout

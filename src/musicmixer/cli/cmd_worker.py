@@ -24,6 +24,7 @@ def _worker(args: argparse.Namespace) -> int:
     from musicmixer.service.job_process import DEFAULT_JOB_FN
     from musicmixer.service.job_stores import store_for
     from musicmixer.service.queue_worker import RemixWorker
+    from musicmixer.service.storage import NotShared
 
     settings = load_settings()
     if not settings.queue_url:
@@ -35,7 +36,11 @@ def _worker(args: argparse.Namespace) -> int:
     worker = RemixWorker(settings, store_for(settings), max(args.concurrency, 1),
                          args.job_fn or DEFAULT_JOB_FN)
     configure_logging(settings.log_format, worker=worker.id)
-    worker.start()
+    try:
+        worker.start()
+    except NotShared as exc:
+        print(f"musicmixer worker: {exc}")
+        return 2
     print(f"musicmixer worker {worker.id}: taking remixes", flush=True)
     done.wait()
     worker.stop()

@@ -128,6 +128,11 @@ class JobStore(ABC):
     def workers(self, seen_since: float = 0.0) -> dict[str, tuple[dict, float]]:
         """Worker id -> (what it said of itself, when it last said it)."""
 
+    def claim_folder_token(self, mine: str) -> str:
+        """The token that marks the cluster's shared folder (`storage.SharedFolder.join`);
+        one machine's store has no other node to agree with."""
+        return mine
+
     # --- run lengths (for /metrics) --------------------------------------
     def observe_duration(self, outcome: str, seconds: float) -> None:
         """Count one run that ended as `outcome` after `seconds` (a histogram

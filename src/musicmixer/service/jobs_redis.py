@@ -201,6 +201,14 @@ class RedisJobStore(JobStore):
         return {o: {k: float(v) for k, v in self.db.hgetall(self._key("durations", o)).items()}
                 for o in self.db.smembers(self._key("outcomes"))}
 
+    # --- the cluster's shared folder -------------------------------------
+    def claim_folder_token(self, mine: str) -> str:
+        """The shared folder's token (`storage.SharedFolder.join`): `mine` if none
+        was stored yet."""
+        key = self._key("shared-folder")
+        self.db.set(key, mine, nx=True)
+        return self.db.get(key)
+
     # --- events -----------------------------------------------------------
     def add_event(self, job_id: str, step: str, detail: str, progress: float) -> Event:
         now = time.time()

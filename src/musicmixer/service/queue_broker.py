@@ -24,6 +24,7 @@ from musicmixer.config import Settings
 from .jobs import COMPLETE, FAILED, QUEUED, RUNNING, JobStore
 from .reaper import reap
 from .runner import AtCapacity, Runner, _waiting
+from .storage import NotShared
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,13 @@ class QueueRunner(Runner):
 
     def start(self) -> None:  # the workers resume their own jobs; no local workers here
         import threading
+
+        try:
+            self.files.join(self.store.claim_folder_token)
+        except NotShared:
+            raise
+        except Exception as exc:  # Redis down at start: /ready says so until it is back
+            logger.warning("could not check the shared folder (%s)", exc)
 
         for name, target in (("remix-sweeper", self._sweeper), ("remix-reaper", self._reaper)):
             t = threading.Thread(target=target, name=name, daemon=True)

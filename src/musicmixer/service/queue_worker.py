@@ -36,6 +36,7 @@ from .job_process import DEFAULT_JOB_FN, new_flag, start_job
 from .jobs import ACTIVE, QUEUED, RUNNING, JobStore
 from .queue_broker import ACTOR_NAME, QUEUE_NAME, make_broker, send
 from .reaper import WORKER_LOST, fail_raised, may_run_again, requeue_lost
+from .storage import FileStorage, SharedFolder
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,11 @@ POLL_S = 0.25  # how often a running job's cancel flag is read
 
 class RemixWorker:
     def __init__(self, settings: Settings, store: JobStore, concurrency: int = 1,
-                 job_fn: str = DEFAULT_JOB_FN):
+                 job_fn: str = DEFAULT_JOB_FN, files: FileStorage | None = None):
         import dramatiq
 
         self.settings, self.store, self.job_fn = settings, store, job_fn
+        self.files = files or SharedFolder(Path(settings.data_dir))
         self.concurrency = concurrency
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.broker = make_broker(settings)
@@ -61,8 +63,10 @@ class RemixWorker:
 
     # --- life cycle -------------------------------------------------------
     def start(self) -> None:
+        """Raises `storage.NotShared` when DATA_DIR is not the cluster's folder."""
         import dramatiq
 
+        self.files.join(self.store.claim_folder_token)
         self._beat()
         threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True).start()
         self._worker = dramatiq.Worker(self.broker, worker_threads=self.concurrency)
@@ -160,6 +164,6 @@ class RemixWorker:
     def _prune_stem_cache(self) -> None:
         if self.store.count(RUNNING):
             return  # a running job may be reading an entry
-        prune_stem_cache(Path(self.settings.data_dir) / "stem-cache",
+        prune_stem_cache(self.files.stem_cache(),
                          self.settings.stem_cache_ttl_hours * 3600,
                          int(self.settings.stem_cache_max_mb * 1e6))

@@ -63,9 +63,12 @@ def fail_raised(store: JobStore, job: Job, kind: str) -> bool:
         if done:
             store.add_event(job.id, "error", f"Re-render failed: {message}", 1.0)
         return done
+    if store.get(job.id) != job:
+        return False  # it moved on since it was read
+    # files first, as a mix that fails does: once the status says failed, nothing is left
+    shutil.rmtree(job.folder, ignore_errors=True)
     if not store.transition(job.id, (RUNNING,), status=FAILED, error=message):
         return False
-    shutil.rmtree(job.folder, ignore_errors=True)
     store.add_event(job.id, "error", message, store.progress_of(job.id))
     return True
 

@@ -42,6 +42,7 @@ from .jobs import (
     JobStore,
 )
 from .reaper import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN
+from .storage import FileStorage, SharedFolder
 
 __all__ = ["FINISHING", "RERENDER_LOST", "WORKER_LOST", "WORKER_LOST_AGAIN", "Cancelled",
            "JobProgress", "Runner", "default_job_fn", "job_settings"]
@@ -61,8 +62,9 @@ class LowOnDisk(MusicMixerError):
 
 class Runner:
     def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | str | None = None,
-                 *, sweep_interval_s: float = 30.0):
+                 *, sweep_interval_s: float = 30.0, files: FileStorage | None = None):
         self.settings, self.store = settings, store
+        self.files = files or SharedFolder(Path(settings.data_dir))
         self.job_fn = job_fn or DEFAULT_JOB_FN
         self.processes = isinstance(self.job_fn, str)  # a process per job, else a thread
         self.sweep_interval_s = sweep_interval_s
@@ -130,7 +132,7 @@ class Runner:
     # --- requests ---------------------------------------------------------
     def check_room(self) -> None:
         """Room for one more job: a queue place and disk (503 / 507 otherwise)."""
-        free = free_disk_bytes(Path(self.settings.data_dir))
+        free = self.files.free_bytes()
         if free < self.settings.min_free_disk_mb * 1e6:
             raise LowOnDisk(f"The server is low on disk space ({free / 1e6:.0f} MB free), so it "
                             "takes no new remixes for now. Please try again later.")
@@ -286,19 +288,12 @@ class Runner:
         reading an entry)."""
         if self.store.count(RUNNING):
             return
-        report = prune_stem_cache(Path(self.settings.data_dir) / "stem-cache",
+        report = prune_stem_cache(self.files.stem_cache(),
                                   self.settings.stem_cache_ttl_hours * 3600,
                                   int(self.settings.stem_cache_max_mb * 1e6), now)
         if report.removed:
             logger.info("stem cache: removed %d entries, %.0f -> %.0f MB", len(report.removed),
                         report.bytes_before / 1e6, report.bytes_after / 1e6)
-
-
-def free_disk_bytes(folder: Path) -> int:
-    """Free space where `folder` is (or would be: its nearest existing parent)."""
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
-    return shutil.disk_usage(folder).free
 
 
 def _waiting(ahead: int) -> str:
