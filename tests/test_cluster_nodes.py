@@ -60,7 +60,11 @@ def cluster(tmp_path):
             for p in procs:
                 if p.poll() is None:
                     p.terminate()
-                    p.wait(30)
+                    try:
+                        p.wait(30)
+                    except subprocess.TimeoutExpired:  # never leave a node behind
+                        p.kill()
+                        p.wait(10)
 
 
 def _answers(client) -> bool:
