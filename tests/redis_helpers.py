@@ -1,7 +1,7 @@
 """A real `redis-server` for the cluster tests: a free loopback port, a
-temporary folder, no persistence, stopped at the end. No skip when it is
-missing: `make test` installs it, and a cluster test that silently did not
-run would hide exactly the failure it is for."""
+temporary folder, stopped at the end. No skip when it is missing: `make
+test` installs it, and a cluster test that silently did not run would hide
+exactly the failure it is for."""
 
 from __future__ import annotations
 
@@ -17,26 +17,46 @@ from api_helpers import free_port
 assert shutil.which("redis-server"), "redis-server is not installed: run `make test` (it installs it)"
 
 
-@contextmanager
-def redis_server(folder: Path, port: int | None = None) -> Iterator[str]:
-    """Yields the server's redis:// URL."""
-    import redis
+class RedisServer:
+    """`persistent`: an append-only file in `folder`, so a restart keeps the data."""
 
-    port = port or free_port()
-    folder.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--dir", str(folder), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    client = redis.Redis(port=port)
+    def __init__(self, folder: Path, persistent: bool = False):
+        self.folder, self.persistent, self.port = Path(folder), persistent, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+             str(self.folder), "--save", "", "--appendonly", "yes" if self.persistent else "no",
+             "--appendfsync", "always"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        client = redis.Redis(port=self.port)
+        try:
+            for _ in range(200):
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            raise RuntimeError("redis-server did not start")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """Yields the server's redis:// URL."""
+    server = RedisServer(folder)
+    server.start()
     try:
-        for _ in range(200):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server.url
     finally:
-        client.close()
-        proc.terminate()
-        proc.wait(10)
+        server.stop()

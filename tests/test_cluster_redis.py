@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from api_helpers import free_port, open_api
-from redis_helpers import redis_server
+from redis_helpers import RedisServer, redis_server
 
 from musicmixer.service.jobs_redis import RedisJobStore
 
@@ -159,3 +159,38 @@ def test_a_worker_whose_data_dir_is_not_the_shared_folder_refuses_to_start(tmp_p
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2
         assert "is not the folder the other nodes of this cluster use" in done.stdout
+
+
+def test_a_redis_restart_mid_job_loses_nothing_accepted(tmp_path, monkeypatch):
+    """Redis stops while a job runs: the API keeps answering, with a 503 for a new
+    remix and for the job's records; once Redis is back (its append-only file
+    kept the records and the queue) the job that was running completes, once."""
+    server = RedisServer(tmp_path / "redis", persistent=True)
+    server.start()
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    worker = _start_worker(data, shared, server.url)
+    try:
+        with open_api("app", data, queue_url=server.url, queue_heartbeat_timeout_s=3.0) as api:
+            sid = api.post().json()["session_id"]
+            _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
+            server.stop()
+            r = api.post()
+            assert r.status_code == 503 and "job queue cannot be reached" in r.json()["detail"]
+            assert api.client.get(f"/api/remix/{sid}/status").status_code == 503
+            assert api.client.get("/ready").status_code == 503
+            assert api.client.get("/api/stages").status_code == 200  # the API itself answers
+            (shared / "go").write_text("go")  # the job goes on and writes progress: it waits
+            time.sleep(1.0)  # for Redis instead of failing
+            server.start()
+            _wait_for(lambda: api.client.get("/ready").status_code == 200, "Redis to be back")
+            status = api.wait(sid, tries=2400)
+            assert status["status"] == "complete", status
+            assert (shared / f"done-{sid}").read_text() == "1\n"
+            assert len((shared / f"worker-{sid}").read_text().split()) == 1  # never restarted
+            assert len(api.remix_dirs()) == 1  # nothing kept of the refused remix
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        server.stop()

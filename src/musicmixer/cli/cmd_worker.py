@@ -33,7 +33,7 @@ def _worker(args: argparse.Namespace) -> int:
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    worker = RemixWorker(settings, store_for(settings), max(args.concurrency, 1),
+    worker = RemixWorker(settings, store_for(settings, worker=True), max(args.concurrency, 1),
                          args.job_fn or DEFAULT_JOB_FN)
     configure_logging(settings.log_format, worker=worker.id)
     try:

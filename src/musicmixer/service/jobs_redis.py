@@ -28,6 +28,8 @@ from typing import Any
 from .jobs import EXPIRED, QUEUED, RUNNING, Event, Job, JobStore
 
 PREFIX = "musicmixer:jobs"
+RETRY_PAUSE_S = 0.5
+PATIENT_S = 60.0  # workers and job processes wait this long for Redis to come back
 _FIELDS = ("id", "kind", "status", "prompt", "options", "folder", "result", "error",
            "created_at", "updated_at", "expires_at", "owner_hash", "attempts", "names", "worker",
            "cancel_requested")
@@ -79,17 +81,26 @@ return seq
 
 class RedisJobStore(JobStore):
     """`JobStore` on Redis. `heartbeat_ttl_s`: a worker key outlives its last
-    beat by this much (the queue's heartbeat timeout: then it counts as dead)."""
+    beat by this much (the queue's heartbeat timeout: then it counts as dead).
+    `patient_s`: how long a call waits for a Redis that is down or restarting
+    before it raises. Workers and job processes wait (a restart of Redis in
+    the middle of a job costs the job a pause, not its run); the API does not
+    (a request gets its 503 at once)."""
 
     def __init__(self, url: str, *, prefix: str = PREFIX, heartbeat_ttl_s: float = 60.0,
-                 client: Any = None):
+                 patient_s: float = 0.0, client: Any = None):
         import redis
+        from redis.backoff import ConstantBackoff, NoBackoff
+        from redis.retry import Retry
 
         self.url, self.prefix, self.locator = url, prefix, url
         self.heartbeat_ttl_s = heartbeat_ttl_s
+        retry = (Retry(ConstantBackoff(RETRY_PAUSE_S), math.ceil(patient_s / RETRY_PAUSE_S))
+                 if patient_s > 0 else Retry(NoBackoff(), 0))
         # Any: redis-py's stubs type every reply as a union of sync and async forms
-        self.db: Any = client or redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                                 decode_responses=True)
+        self.db: Any = client or redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=2, decode_responses=True, retry=retry,
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError])
         self._transition = self.db.register_script(_TRANSITION)
         self._add_event = self.db.register_script(_ADD_EVENT)
 
