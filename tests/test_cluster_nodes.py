@@ -127,8 +127,14 @@ def test_progress_followed_on_another_api_node_through_a_worker_kill(cluster):
         assert api.client.get(f"/api/remix/{sid}/status").json()["status"] == "complete"
         assert api.client.get(f"/api/remix/{sid}/audio",
                               headers={"Range": "bytes=0-99"}).status_code == 206
-    metrics = api2.client.get("/metrics").text
+    counted = 'musicmixer_job_duration_seconds_count{outcome="complete"} 1'
+    # a run is counted (by its job process) just after its job reads complete
+
+    def scraped() -> str | None:
+        text = api2.client.get("/metrics").text
+        return text if counted in text else None
+
+    metrics = _until(scraped, "the run to be counted", seconds=10)
     assert 'musicmixer_jobs{state="complete"} 1' in metrics
-    assert 'musicmixer_job_duration_seconds_count{outcome="complete"} 1' in metrics
     assert "musicmixer_workers 1" in metrics  # the killed worker's heartbeat key expired
     assert not list(data.rglob("*.sqlite3"))
