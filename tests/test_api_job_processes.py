@@ -87,6 +87,18 @@ def test_a_job_that_kills_its_process_every_time_fails_with_a_sentence(tmp_path,
         assert sid not in api.remix_dirs()
 
 
+def test_a_job_whose_process_raises_fails_at_once_with_a_sentence(tmp_path, shared):
+    """An exception outside the mix (here: its job function cannot be found) is
+    not a lost process: the job is not tried again."""
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:no_such_mix") as api:
+        sid = api.post().json()["session_id"]
+        status = api.wait(sid)
+        assert status["status"] == "failed", status
+        assert "could not recover" in status["error"] and "exit code 1" in status["error"]
+        assert _store(api).get(sid).attempts == 1
+        assert sid not in api.remix_dirs()
+
+
 def test_ready_answers_while_the_workers_run_and_not_after(tmp_path, shared):
     with open_api("app", tmp_path / "data", job_fn="job_fakes:recording_mix") as api:
         assert api.client.get("/ready").json() == {"status": "ready"}

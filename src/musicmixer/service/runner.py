@@ -7,7 +7,7 @@ memory returns to the system when it ends. `job_fn` may be an import path
 thread itself (API tests pass a fast fake mix that shares a gate with them).
 A job process that dies without ending its job (killed, out of memory) puts
 it back in the queue; one that killed its process `MAX_STARTS` times fails
-with a sentence saying so.
+with a sentence saying so; one that raised (exit code > 0) fails at once.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from .jobs import (
     RUNNING,
     JobStore,
 )
-from .reaper import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN
+from .reaper import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN, fail_raised
 from .storage import FileStorage, SharedFolder
 
 __all__ = ["FINISHING", "RERENDER_LOST", "WORKER_LOST", "WORKER_LOST_AGAIN", "Cancelled",
@@ -215,9 +215,13 @@ class Runner:
         finally:
             self._procs.pop(job_id, None)
         job = self.store.get(job_id)
-        if job is not None and job.status == RUNNING and not self._stopping.is_set():
-            logger.warning("remix %s: its process ended (exit code %s) without ending the job",
-                           job_id, proc.exitcode)
+        if job is None or job.status != RUNNING or self._stopping.is_set():
+            return
+        logger.warning("remix %s: its process ended (exit code %s) without ending the job",
+                       job_id, proc.exitcode)
+        if (proc.exitcode or 0) > 0:  # it raised, not killed: another run would raise again
+            fail_raised(self.store, job, f"exit code {proc.exitcode}")
+        else:
             self._lost(job)
 
     def memory_estimate(self, job) -> float:
