@@ -44,7 +44,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out)
 
 
-class _Stamp(logging.Filter):
+class StampFields(logging.Filter):
     """Adds fixed fields (a job process's job id, a worker's id) to every record."""
 
     def __init__(self, fields: dict[str, str]):
@@ -67,7 +67,7 @@ def configure_logging(fmt: str, **fields: str) -> None:
         prefix = " ".join(f"{k}={v}" for k, v in fields.items())
         handler.setFormatter(logging.Formatter(
             f"%(asctime)s %(levelname)s %(name)s{' ' + prefix if prefix else ''}: %(message)s"))
-    handler.addFilter(_Stamp(fields))
+    handler.addFilter(StampFields(fields))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
