@@ -3,7 +3,9 @@ port with a temporary folder, stopped at the end): the API in this process,
 two `musicmixer worker` processes, six short jobs, and one worker SIGKILLed
 mid-job. Every job completes exactly once, the killed job continues on the
 other worker with its progress stream going on, and its files are whole; a
-cancel reaches a job on a worker; Redis unreachable is a 503."""
+cancel reaches a job on a worker; a job whose worker raised fails with a
+sentence; a worker whose DATA_DIR is not the shared folder refuses to start;
+Redis unreachable is a 503, and a Redis restart mid-job loses nothing."""
 
 from __future__ import annotations
 
