@@ -8,6 +8,7 @@ on any machine, reads and writes the same records.
     {prefix}:events:{id}       stream of progress events, entry id "{seq}-0"
     {prefix}:seq:{id}          the job's last event number (SSE polls this one key)
     {prefix}:worker:{id}       a worker's heartbeat, a key that expires on its own
+    {prefix}:workers           worker ids by last beat (an index of those keys)
     {prefix}:durations:{end}   run-length histogram counts per outcome (for /metrics)
 
 A state change is one Lua script (check the status, write the fields, move
@@ -186,21 +187,27 @@ class RedisJobStore(JobStore):
 
     # --- workers ----------------------------------------------------------
     def heartbeat(self, worker: str, info: dict) -> None:
-        self.db.set(self._key("worker", worker), json.dumps({"info": info, "at": time.time()}),
-                    ex=max(1, math.ceil(self.heartbeat_ttl_s)))
+        now = time.time()
+        with self.db.pipeline(transaction=True) as tx:
+            tx.set(self._key("worker", worker), json.dumps({"info": info, "at": now}),
+                   ex=max(1, math.ceil(self.heartbeat_ttl_s)))
+            tx.zadd(self._key("workers"), {worker: now})  # an index: no SCAN of the keyspace
+            tx.zremrangebyscore(self._key("workers"), "-inf", now - 10 * self.heartbeat_ttl_s)
+            tx.execute()
 
     def workers(self, seen_since: float = 0.0) -> dict[str, tuple[dict, float]]:
-        keys = list(self.db.scan_iter(match=self._key("worker", "*"), count=500))
-        values = self.db.mget(keys) if keys else []
+        ids = self.db.zrangebyscore(self._key("workers"), seen_since, "+inf")
+        values = self.db.mget([self._key("worker", w) for w in ids]) if ids else []
         out = {}
-        for key, value in zip(keys, values, strict=True):
-            if value is None:  # expired between the scan and the read
+        for worker, value in zip(ids, values, strict=True):
+            if value is None:  # its key expired: silent for its whole TTL
                 continue
             beat = json.loads(value)
             if beat["at"] >= seen_since:
-                out[key[len(self._key("worker", "")):]] = (beat["info"], beat["at"])
+                out[worker] = (beat["info"], beat["at"])
         return out
 
+    # --- run lengths ------------------------------------------------------
     def _add_counts(self, outcome: str, counts: dict[str, float]) -> None:
         with self.db.pipeline(transaction=True) as tx:
             for le, value in counts.items():
