@@ -135,10 +135,13 @@ def test_the_reaper_redelivers_ends_poison_and_fails_dropped_jobs(store, tmp_pat
     _running(store, tmp_path, "poison", "dead-worker", attempts=MAX_STARTS)
     _running(store, tmp_path, "dropped", "live-worker")
     _running(store, tmp_path, "busy", "live-worker")
-    time.sleep(0.6)  # the claims are older than the timeout below; then a fresh beat
+    time.sleep(0.6)  # the claims are older than the timeout below
+    watching = reaper.Reaper(store, sent.append, heartbeat_timeout_s=0.5, confirm_s=3600)
+    assert watching.reap() == {"redelivered": [], "failed": []}  # silent, but not for long
+    assert store.count(RUNNING) == 4
     store.heartbeat("live-worker", {"busy": ["busy"]})
-    out = reaper.reap(store, sent.append, heartbeat_timeout_s=0.5)
-    assert out == {"redelivered": ["silent"], "failed": ["dropped"]}
+    out = reaper.Reaper(store, sent.append, heartbeat_timeout_s=0.5, confirm_s=0).reap()
+    assert out == {"redelivered": ["silent"], "failed": ["dropped"]}  # dropped: failed at once
     assert sent == ["silent"]
     silent = store.get("silent")
     assert silent.status == QUEUED and "stopped unexpectedly" in store.last_event("silent").detail
@@ -148,5 +151,5 @@ def test_the_reaper_redelivers_ends_poison_and_fails_dropped_jobs(store, tmp_pat
     dropped = store.get("dropped")
     assert dropped.status == "failed" and "could not recover" in dropped.error
     assert store.get("busy").status == RUNNING
-    assert reaper.reap(store, sent.append, heartbeat_timeout_s=0.5) == {"redelivered": [],
-                                                                        "failed": []}
+    again = reaper.Reaper(store, sent.append, heartbeat_timeout_s=0.5, confirm_s=0)
+    assert again.reap() == {"redelivered": [], "failed": []}

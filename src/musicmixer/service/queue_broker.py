@@ -22,7 +22,7 @@ from typing import Any
 from musicmixer.config import Settings
 
 from .jobs import COMPLETE, FAILED, QUEUED, RUNNING, JobStore
-from .reaper import reap
+from .reaper import Reaper
 from .runner import AtCapacity, Runner, _waiting
 from .storage import NotShared
 
@@ -85,9 +85,10 @@ class QueueRunner(Runner):
 
     def _reaper(self) -> None:
         timeout = self.settings.queue_heartbeat_timeout_s
+        reaper = Reaper(self.store, lambda job_id: send(self.broker, job_id), timeout)
         while not self._stopping.wait(max(timeout / 3, 0.5)):
             try:
-                reap(self.store, lambda job_id: send(self.broker, job_id), timeout)
+                reaper.reap()
             except Exception as exc:  # Redis restarting: the next pass catches up
                 logger.warning("reaper pass failed (%s)", exc)
 

@@ -35,12 +35,18 @@ from .job_log import JobLog
 from .job_process import DEFAULT_JOB_FN, new_flag, start_job
 from .jobs import ACTIVE, QUEUED, RUNNING, JobStore
 from .queue_broker import ACTOR_NAME, QUEUE_NAME, make_broker, send
-from .reaper import WORKER_LOST, fail_raised, may_run_again, requeue_lost
+from .reaper import (
+    HEARTBEAT_S,
+    WORKER_LOST,
+    fail_raised,
+    may_run_again,
+    owner_silent,
+    requeue_lost,
+)
 from .storage import FileStorage, SharedFolder
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_S = 2.0
 POLL_S = 0.25  # how often a running job's cancel flag is read
 
 
@@ -137,8 +143,7 @@ class RemixWorker:
         self._prune_stem_cache()
 
     def _owner_alive(self, job) -> bool:
-        seen = self.store.workers().get(job.worker or "")
-        return seen is not None and time.time() - seen[1] < self.settings.queue_heartbeat_timeout_s
+        return not owner_silent(self.store, job, self.settings.queue_heartbeat_timeout_s)
 
     def _run(self, job_id: str, log: JobLog) -> None:
         cancel = new_flag()

@@ -1,7 +1,9 @@
 """Cluster mode: what happens to a running job whose worker is gone or broke.
 
-- Its worker died (heartbeat older than `QUEUE_HEARTBEAT_TIMEOUT_S`): the job
-  goes back to the queue and a message is sent for it, unless it has already
+- Its worker died (heartbeat older than `QUEUE_HEARTBEAT_TIMEOUT_S`, and no
+  new one while we watch for `CONFIRM_S`: a Redis outage makes every
+  heartbeat stale at once, and a live worker's job must not run twice): the
+  job goes back to the queue and a message is sent for it, unless it has already
   taken a worker down `MAX_STARTS` times (then it fails with a sentence: no
   poison loop). The queue's own redelivery usually comes first; this one
   also catches a message the queue lost (a Redis restart without its
@@ -34,7 +36,9 @@ WORKER_LOST_AGAIN = ("The process making this remix stopped {n} times (the songs
 RERENDER_LOST = "The re-render stopped unexpectedly; the remix is as it was. Apply again."
 WORKER_RAISED = ("The worker making this remix hit an error it could not recover from "
                  "({kind}), so the remix stopped. Please start it again.")
-ORPHAN_GRACE_S = 5.0  # a claimed job shows in its worker's heartbeat within 2 s (HEARTBEAT_S)
+HEARTBEAT_S = 2.0  # a worker's heartbeat period
+CONFIRM_S = 3 * HEARTBEAT_S  # a worker silent over this much watching is gone
+ORPHAN_GRACE_S = 5.0  # a claimed job shows in its worker's heartbeat within HEARTBEAT_S
 
 
 def may_run_again(store: JobStore, job: Job) -> bool:
@@ -82,23 +86,62 @@ def requeue_lost(store: JobStore, job: Job, send: Callable[[str], None]) -> bool
     return True
 
 
-def reap(store: JobStore, send: Callable[[str], None], heartbeat_timeout_s: float,
-         now: float | None = None) -> dict[str, list[str]]:
-    """One pass over the running jobs; returns the ids redelivered and failed."""
-    now = time.time() if now is None else now
-    live = store.workers(seen_since=now - heartbeat_timeout_s)
-    out: dict[str, list[str]] = {"redelivered": [], "failed": []}
-    for job in store.with_status(RUNNING):
-        if job.worker is None:
-            continue  # run by an embedded server, which recovers its own jobs
-        owner = live.get(job.worker)
-        if owner is None:
-            if now - job.updated_at >= heartbeat_timeout_s and requeue_lost(store, job, send):
-                logger.warning("remix %s: worker %s is silent; redelivered", job.id, job.worker)
-                out["redelivered"].append(job.id)
-        elif (job.id not in owner[0].get("busy", ())
-              and owner[1] > job.updated_at + ORPHAN_GRACE_S
-              and fail_raised(store, job, "its worker dropped it")):
-            logger.warning("remix %s: worker %s no longer runs it; failed", job.id, job.worker)
-            out["failed"].append(job.id)
-    return out
+def owner_silent(store: JobStore, job: Job, heartbeat_timeout_s: float,
+                 confirm_s: float = CONFIRM_S) -> bool:
+    """True when the job's worker has no fresh heartbeat and none comes while
+    we watch for `confirm_s`. After a Redis outage longer than the timeout
+    every heartbeat is stale at once, but live workers beat again within
+    `HEARTBEAT_S`: without the watch their jobs would run twice."""
+    end = time.monotonic() + confirm_s
+    while True:
+        seen = store.workers().get(job.worker or "")
+        if seen is not None and time.time() - seen[1] < heartbeat_timeout_s:
+            return False
+        if time.monotonic() >= end:
+            return True
+        time.sleep(min(0.5, confirm_s))
+
+
+class Reaper:
+    """Passes over the running jobs (an API node runs one every third of the
+    heartbeat timeout). A job's worker must be seen silent on passes at least
+    `confirm_s` apart before the job is redelivered (see `owner_silent`)."""
+
+    def __init__(self, store: JobStore, send: Callable[[str], None], heartbeat_timeout_s: float,
+                 confirm_s: float = CONFIRM_S):
+        self.store, self.send = store, send
+        self.timeout_s, self.confirm_s = heartbeat_timeout_s, confirm_s
+        self._silent_since: dict[str, float] = {}  # job id -> when its worker was first silent
+
+    def reap(self, now: float | None = None) -> dict[str, list[str]]:
+        """One pass; returns the ids redelivered and failed."""
+        now = time.time() if now is None else now
+        live = self.store.workers(seen_since=now - self.timeout_s)
+        out: dict[str, list[str]] = {"redelivered": [], "failed": []}
+        running = self.store.with_status(RUNNING)
+        for gone in set(self._silent_since) - {j.id for j in running}:
+            del self._silent_since[gone]
+        for job in running:
+            if job.worker is None:
+                continue  # run by an embedded server, which recovers its own jobs
+            owner = live.get(job.worker)
+            if owner is None:
+                if now - job.updated_at >= self.timeout_s and self._confirmed(job.id):
+                    self._silent_since.pop(job.id, None)
+                    if requeue_lost(self.store, job, self.send):
+                        logger.warning("remix %s: worker %s is silent; redelivered", job.id,
+                                       job.worker)
+                        out["redelivered"].append(job.id)
+                continue
+            self._silent_since.pop(job.id, None)
+            if (job.id not in owner[0].get("busy", ())
+                    and owner[1] > job.updated_at + ORPHAN_GRACE_S
+                    and fail_raised(self.store, job, "its worker dropped it")):
+                logger.warning("remix %s: worker %s no longer runs it; failed", job.id,
+                               job.worker)
+                out["failed"].append(job.id)
+        return out
+
+    def _confirmed(self, job_id: str) -> bool:
+        first = self._silent_since.setdefault(job_id, time.monotonic())
+        return time.monotonic() - first >= self.confirm_s
