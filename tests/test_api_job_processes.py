@@ -106,3 +106,17 @@ def test_ready_answers_while_the_workers_run_and_not_after(tmp_path, shared):
         runner.stop()
         r = api.client.get("/ready")
         assert r.status_code == 503 and "workers are not running" in r.json()["detail"]
+
+
+def test_a_job_process_whose_parent_died_while_it_started_exits(tmp_path):
+    """The parent's pid comes from the parent: a worker killed while its job
+    process was still importing left it adopted, and it ran the job to the end
+    beside the job's redelivered run (bench/cluster.py found it)."""
+    import subprocess
+    import sys
+
+    code = ("from musicmixer.service.job_process import _exit_with_parent\n"
+            "_exit_with_parent(1)\nprint('still running')\n")  # pid 1 is not our parent
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 3 and "still running" not in done.stdout
