@@ -12,6 +12,7 @@ import pytest
 from api_helpers import open_api
 
 from musicmixer.service.jobs import MAX_STARTS, JobStore
+from musicmixer.service.jobs_sqlite import SqliteJobStore
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def shared(tmp_path, monkeypatch):
 
 
 def _store(api) -> JobStore:
-    return JobStore(api.data_dir / "web" / "jobs.sqlite3")
+    return SqliteJobStore(api.data_dir / "web" / "jobs.sqlite3")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -86,6 +87,18 @@ def test_a_job_that_kills_its_process_every_time_fails_with_a_sentence(tmp_path,
         assert sid not in api.remix_dirs()
 
 
+def test_a_job_whose_process_raises_fails_at_once_with_a_sentence(tmp_path, shared):
+    """An exception outside the mix (here: its job function cannot be found) is
+    not a lost process: the job is not tried again."""
+    with open_api("app", tmp_path / "data", job_fn="job_fakes:no_such_mix") as api:
+        sid = api.post().json()["session_id"]
+        status = api.wait(sid)
+        assert status["status"] == "failed", status
+        assert "could not recover" in status["error"] and "exit code 1" in status["error"]
+        assert _store(api).get(sid).attempts == 1
+        assert sid not in api.remix_dirs()
+
+
 def test_ready_answers_while_the_workers_run_and_not_after(tmp_path, shared):
     with open_api("app", tmp_path / "data", job_fn="job_fakes:recording_mix") as api:
         assert api.client.get("/ready").json() == {"status": "ready"}
@@ -93,3 +106,17 @@ def test_ready_answers_while_the_workers_run_and_not_after(tmp_path, shared):
         runner.stop()
         r = api.client.get("/ready")
         assert r.status_code == 503 and "workers are not running" in r.json()["detail"]
+
+
+def test_a_job_process_whose_parent_died_while_it_started_exits(tmp_path):
+    """The parent's pid comes from the parent: a worker killed while its job
+    process was still importing left it adopted, and it ran the job to the end
+    beside the job's redelivered run (bench/cluster.py found it)."""
+    import subprocess
+    import sys
+
+    code = ("from musicmixer.service.job_process import _exit_with_parent\n"
+            "_exit_with_parent(1)\nprint('still running')\n")  # pid 1 is not our parent
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 3 and "still running" not in done.stdout

@@ -13,8 +13,8 @@ from api_helpers import FakeMix, open_api, settings_for, wav_bytes
 from fastapi.testclient import TestClient
 
 from musicmixer.service import create_app
-from musicmixer.service.app import store_path
-from musicmixer.service.jobs import INTERRUPTED_REASON, JobStore
+from musicmixer.service.job_stores import store_for
+from musicmixer.service.jobs import INTERRUPTED_REASON
 
 
 def test_queue_depth_gives_503_with_a_message(tmp_path):
@@ -81,7 +81,7 @@ def test_restart_resumes_interrupted_and_waiting_keeps_finished(tmp_path):
         audio = api.client.get(f"/api/remix/{finished}/audio").content
     # what crashes leave: jobs mid-run (with and without their uploads, and one the
     # server died in three times), one waiting, and a re-render cut off midway
-    store = JobStore(store_path(settings_for(tmp_path)))
+    store = store_for(settings_for(tmp_path))
     root = tmp_path / "web" / "remixes"
     rows = {}
     for name, status, uploads, attempts in (("crashed", "running", True, 1),

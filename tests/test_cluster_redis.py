@@ -3,12 +3,13 @@ port with a temporary folder, stopped at the end): the API in this process,
 two `musicmixer worker` processes, six short jobs, and one worker SIGKILLed
 mid-job. Every job completes exactly once, the killed job continues on the
 other worker with its progress stream going on, and its files are whole; a
-cancel reaches a job on a worker; Redis unreachable is a 503."""
+cancel reaches a job on a worker; a job whose worker raised fails with a
+sentence; a worker whose DATA_DIR is not the shared folder refuses to start;
+Redis unreachable is a 503, and a Redis restart mid-job loses nothing."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,44 +19,26 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from api_helpers import free_port, open_api
+from redis_helpers import RedisServer, redis_server
 
-from musicmixer.service.jobs import JobStore
+from musicmixer.service.jobs_redis import RedisJobStore
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 TESTS = Path(__file__).resolve().parent
 
-# No skip when it is missing: `make test` installs redis-server, and a cluster test
-# that silently did not run would hide exactly the failure it is for.
-assert shutil.which("redis-server"), "redis-server is not installed: run `make test` (it installs it)"
-
 
 @pytest.fixture
 def redis_url(tmp_path):
-    port = free_port()
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--dir", str(folder), "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(10)
+    with redis_server(tmp_path / "redis") as url:
+        yield url
 
 
-def _start_worker(data: Path, shared: Path, url: str) -> subprocess.Popen:
+def _start_worker(data: Path, shared: Path, url: str,
+                  job_fn: str = "job_fakes:cluster_mix") -> subprocess.Popen:
     env = {**os.environ, "QUEUE_URL": url, "DATA_DIR": str(data), "MM_TEST_DIR": str(shared),
            "QUEUE_HEARTBEAT_TIMEOUT_S": "3", "PYTHONPATH": f"{SRC}{os.pathsep}{TESTS}"}
     return subprocess.Popen([sys.executable, "-m", "musicmixer", "worker", "--concurrency", "1",
-                             "--job-fn", "job_fakes:cluster_mix"], env=env,
+                             "--job-fn", job_fn], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -94,7 +77,7 @@ def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, 
                 assert (shared / f"done-{sid}").read_text() == "1\n", sid
             runs = (shared / f"worker-{victim_job}").read_text().split()
             assert len(runs) == 2 and runs[0] != runs[1]  # continued on the other worker
-            store = JobStore(data / "web" / "jobs.sqlite3")
+            store = RedisJobStore(redis_url)
             events = store.events_after(victim_job, 0)
             assert any("stopped unexpectedly" in e.detail for e in events)
             assert events[-1].step == "complete"
@@ -110,6 +93,7 @@ def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, 
                 assert sf.info(str(wav)).frames > 0  # whole files, not half-written ones
             live = api.client.get("/health").json()["cluster_workers"]
             assert len(live) == 1  # the survivor beats; the killed one fell silent
+            assert not (data / "web" / "jobs.sqlite3").exists()  # records live in Redis
     finally:
         for w in workers:
             if w.poll() is None:
@@ -136,6 +120,26 @@ def test_cancel_reaches_a_job_on_a_worker(tmp_path, redis_url, monkeypatch):
         worker.wait(30)
 
 
+def test_a_job_whose_worker_raises_fails_with_a_sentence(tmp_path, redis_url, monkeypatch):
+    """An exception is not a lost worker: running it again would raise again."""
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    worker = _start_worker(data, shared, redis_url, job_fn="job_fakes:no_such_mix")
+    try:
+        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+            sid = api.post().json()["session_id"]
+            status = api.wait(sid, tries=1200)
+            assert status["status"] == "failed", status
+            assert "could not recover" in status["error"] and status["step"] == "error"
+            job = RedisJobStore(redis_url).get(sid)
+            assert job is not None and job.attempts == 1  # failed, not redelivered
+            assert sid not in api.remix_dirs()
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
 def test_submit_while_the_queue_is_down_is_a_clear_503(tmp_path):
     url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     with open_api("app", tmp_path / "data", queue_url=url) as api:
@@ -144,3 +148,51 @@ def test_submit_while_the_queue_is_down_is_a_clear_503(tmp_path):
         assert api.remix_dirs() == set()
         r = api.client.get("/ready")
         assert r.status_code == 503 and "queue" in r.json()["detail"]
+
+
+def test_a_worker_whose_data_dir_is_not_the_shared_folder_refuses_to_start(tmp_path, redis_url):
+    """A worker whose mount failed would write into an empty local folder and fail
+    every job it takes ("songs missing"): it stops at once with a sentence instead."""
+    with open_api("app", tmp_path / "data", queue_url=redis_url):  # the first node marks it
+        assert (tmp_path / "data" / ".musicmixer-shared-folder").is_file()
+        env = {**os.environ, "QUEUE_URL": redis_url, "DATA_DIR": str(tmp_path / "elsewhere"),
+               "PYTHONPATH": f"{SRC}{os.pathsep}{TESTS}"}
+        done = subprocess.run([sys.executable, "-m", "musicmixer", "worker"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2
+        assert "is not the folder the other nodes of this cluster use" in done.stdout
+
+
+def test_a_redis_restart_mid_job_loses_nothing_accepted(tmp_path, monkeypatch):
+    """Redis stops while a job runs: the API keeps answering, with a 503 for a new
+    remix and for the job's records; once Redis is back (its append-only file
+    kept the records and the queue) the job that was running completes, once."""
+    server = RedisServer(tmp_path / "redis", persistent=True)
+    server.start()
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    worker = _start_worker(data, shared, server.url)
+    try:
+        with open_api("app", data, queue_url=server.url, queue_heartbeat_timeout_s=3.0) as api:
+            sid = api.post().json()["session_id"]
+            _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
+            server.stop()
+            r = api.post()
+            assert r.status_code == 503 and "job queue cannot be reached" in r.json()["detail"]
+            assert api.client.get(f"/api/remix/{sid}/status").status_code == 503
+            assert api.client.get("/ready").status_code == 503
+            assert api.client.get("/api/stages").status_code == 200  # the API itself answers
+            (shared / "go").write_text("go")  # the job goes on and writes progress: it waits
+            time.sleep(1.0)  # for Redis instead of failing
+            server.start()
+            _wait_for(lambda: api.client.get("/ready").status_code == 200, "Redis to be back")
+            status = api.wait(sid, tries=2400)
+            assert status["status"] == "complete", status
+            assert (shared / f"done-{sid}").read_text() == "1\n"
+            assert len((shared / f"worker-{sid}").read_text().split()) == 1  # never restarted
+            assert len(api.remix_dirs()) == 1  # nothing kept of the refused remix
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        server.stop()

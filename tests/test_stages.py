@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 import musicmixer.pipeline
 import musicmixer.service
 from musicmixer.service import create_app
-from musicmixer.service.jobs import JobStore
+from musicmixer.service.jobs_sqlite import SqliteJobStore
 from musicmixer.service.runner import FINISHING, JobProgress
 from musicmixer.stages import MIX_STAGES, STAGE_NAMES, STAGES, StageTimer, stage_named, web_steps
 
@@ -42,7 +42,7 @@ def test_the_pipeline_runs_every_stage_in_table_order():
 
 def test_the_runner_weighs_every_stage(tmp_path):
     """Each stage moves the overall fraction by its weight, under its own step."""
-    store = JobStore(tmp_path / "jobs.sqlite")
+    store = SqliteJobStore(tmp_path / "jobs.sqlite")
     job = store.create("job-1", "p", {}, tmp_path / "job", 3600.0)
     progress = JobProgress(store, job.id, threading.Event())
     before = 0.0

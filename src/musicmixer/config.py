@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     queue_url: str | None = None
     # a worker silent this long is dead: its job is delivered to another worker
     queue_heartbeat_timeout_s: float = Field(default=60.0, ge=1.0)
+    # worker and job-process logs: "text", or "json" (one object a line, with job_id)
+    log_format: Literal["text", "json"] = "text"
     # the running remixes' estimated peak memory together (service/admission.py: from the
     # songs' lengths); a remix that would pass it waits in the queue
     job_memory_budget_mb: float = Field(default=16000.0, gt=0)

@@ -16,28 +16,31 @@ def register(subparsers) -> None:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import logging
     import signal
     import threading
 
     from musicmixer.config import load_settings
-    from musicmixer.service.app import store_path
+    from musicmixer.service.job_log import configure_logging
     from musicmixer.service.job_process import DEFAULT_JOB_FN
-    from musicmixer.service.jobs import JobStore
+    from musicmixer.service.job_stores import store_for
     from musicmixer.service.queue_worker import RemixWorker
+    from musicmixer.service.storage import NotShared
 
     settings = load_settings()
     if not settings.queue_url:
         print("musicmixer worker: set QUEUE_URL (redis://host:port/0) first")
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    worker = RemixWorker(settings, JobStore(store_path(settings)), max(args.concurrency, 1),
+    worker = RemixWorker(settings, store_for(settings, worker=True), max(args.concurrency, 1),
                          args.job_fn or DEFAULT_JOB_FN)
-    worker.start()
+    configure_logging(settings.log_format, worker=worker.id)
+    try:
+        worker.start()
+    except NotShared as exc:
+        print(f"musicmixer worker: {exc}")
+        return 2
     print(f"musicmixer worker {worker.id}: taking remixes", flush=True)
     done.wait()
     worker.stop()

@@ -22,7 +22,7 @@ from musicmixer.config import Settings
 from musicmixer.errors import MusicMixerError
 
 from .client_text import strip_paths
-from .jobs import JobStore
+from .job_stores import store_for
 from .remixes import ApiError
 from .routes import STATIC, router
 from .runner import AtCapacity, LowOnDisk, Runner
@@ -30,10 +30,6 @@ from .security import RateLimited, RateLimiter, SecurityMiddleware
 from .uploads import UploadError
 
 HEARTBEAT_S = 15.0
-
-
-def store_path(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "web" / "jobs.sqlite3"
 
 
 def swagger_assets() -> Path | None:
@@ -57,10 +53,10 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None, *
     if runner is None and settings.queue_url:
         from .queue_broker import QueueRunner
 
-        runner = QueueRunner(settings, JobStore(store_path(settings)),
+        runner = QueueRunner(settings, store_for(settings),
                              sweep_interval_s=sweep_interval_s)
     elif runner is None:
-        runner = Runner(settings, JobStore(store_path(settings)), job_fn,
+        runner = Runner(settings, store_for(settings), job_fn,
                         sweep_interval_s=sweep_interval_s)
 
     @asynccontextmanager
@@ -84,7 +80,21 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None, *
     if assets is not None:
         app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
     _error_handlers(app)
+    if settings.queue_url:
+        _store_down_handler(app)
     return app
+
+
+def _store_down_handler(app: FastAPI) -> None:
+    """Cluster mode: while Redis restarts every request that needs a job record
+    gets a clear 503 (the API process itself keeps answering)."""
+    import redis
+
+    from .queue_broker import QUEUE_DOWN
+
+    @app.exception_handler(redis.RedisError)
+    async def _down(_: Request, exc: redis.RedisError):
+        return JSONResponse({"detail": QUEUE_DOWN}, status_code=503, headers={"Retry-After": "30"})
 
 
 def _error_handlers(app: FastAPI) -> None:

@@ -7,8 +7,11 @@ heartbeat when nothing happens, and the stream ends after `complete`,
 the store. `Last-Event-ID` is validated (`parse_last_event_id`): anything but
 a plain number, or a number past the job's last event, counts as "no id", so
 the client gets the last event again; once that is terminal the stream ends
-rather than heartbeating forever. The store's in-memory "latest event" number is polled, so an idle
-stream costs no database query.
+rather than heartbeating forever. The store's "latest event" number is polled
+(SQLite: a number in this process's memory, so an idle stream costs no query,
+plus a re-read every `RESYNC_S` for what job processes wrote; Redis: one GET
+of the job's counter, so a stream on any API node sees every worker's events
+within `POLL_S`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import AsyncIterator
 from .jobs import Event, JobStore
 
 TERMINAL = ("complete", "error", "cancelled")
-MAX_ID_DIGITS = 18  # fits SQLite's 64-bit integers; longer is not an id we gave out
+MAX_ID_DIGITS = 18  # fits a 64-bit integer; longer is not an id we gave out
 POLL_S = 0.1
 RESYNC_S = 2.0  # query the store now and then even without news (another process wrote)
 

@@ -15,7 +15,6 @@ import path ("module:attr"), not as a pickled callable.
 from __future__ import annotations
 
 import importlib
-import logging
 import multiprocessing as mp
 import os
 import signal
@@ -23,13 +22,14 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any
 
 from musicmixer.config import Settings
 
+from .job_log import configure_logging
 from .job_run import Flag, JobRun
-from .jobs import RUNNING, JobStore
+from .job_stores import open_job_store
+from .jobs import RUNNING
 
 DEFAULT_JOB_FN = "musicmixer.service.job_run:default_job_fn"
 _CTX = mp.get_context("spawn")
@@ -51,33 +51,36 @@ def new_flag():
     return _CTX.Event()
 
 
-def start_job(settings: Settings, store_path: Path, job_id: str, job_fn: str, cancel: Flag,
+def start_job(settings: Settings, store: str, job_id: str, job_fn: str, cancel: Flag,
               stopping: Flag) -> BaseProcess:
-    proc = _CTX.Process(target=_child, args=(settings, store_path, job_id, job_fn, cancel,
-                                             stopping), name=f"remix-{job_id[:8]}")
+    proc = _CTX.Process(target=_child, args=(settings, store, job_id, job_fn, cancel,
+                                             stopping, os.getpid()), name=f"remix-{job_id[:8]}")
     proc.start()
     return proc
 
 
-def _child(settings: Settings, store_path: Path, job_id: str, job_fn: str, cancel: Flag,
-           stopping: Flag) -> None:
+def _child(settings: Settings, store_at: str, job_id: str, job_fn: str, cancel: Flag,
+           stopping: Flag, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server; it sets `stopping`
-    _exit_with_parent()
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s %(levelname)s remix {job_id}: %(message)s")
-    store = JobStore(store_path)
+    _exit_with_parent(parent)
+    configure_logging(settings.log_format, job_id=job_id)
+    store = open_job_store(store_at)
     job = store.get(job_id)
     if job is None or job.status != RUNNING:  # the server claims a job before it starts us
         return
     JobRun(settings, store, resolve(job_fn), cancel, stopping).run(job)
 
 
-def _exit_with_parent() -> None:
+def _exit_with_parent(parent: int) -> None:
     """A job whose server or worker died stops at once, so a job is never
     running twice (the restarted server, or another worker, runs it again).
     Linux: the kernel kills us with our parent (PR_SET_PDEATHSIG); elsewhere a
-    thread notices within a second."""
-    parent = os.getppid()
+    thread notices within a second. `parent` is the pid the parent gave us,
+    not `os.getppid()` read here: a spawned child takes seconds to import on a
+    busy machine, and a parent killed meanwhile would have left us adopted,
+    with our new parent's pid looking like the right one (found by
+    `bench/cluster.py`: the killed worker's job ran on to the end as an
+    orphan, beside its redelivered run)."""
     try:
         import ctypes
 
@@ -85,7 +88,7 @@ def _exit_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:  # it died before the line above
+    if os.getppid() != parent:  # it died before the line above, or while we started
         os._exit(3)
 
     def watch() -> None:

@@ -63,6 +63,18 @@ class JobRun:
         self.cancel, self.stopping = cancel, stopping
 
     def run(self, job) -> None:
+        started = time.monotonic()
+        try:
+            self._run(job)
+        finally:
+            ended = self.store.get(job.id)
+            if ended is not None and ended.status != RUNNING:
+                # a re-render ends "complete" either way (the remix stays): counted apart
+                self.store.observe_duration("rerender" if job.kind == "rerender" else
+                                            {QUEUED: "paused"}.get(ended.status, ended.status),
+                                            time.monotonic() - started)
+
+    def _run(self, job) -> None:
         text = ClientText(job.names)  # no server paths, the user's file names
         progress = JobProgress(self.store, job.id, self.cancel,
                                rerender=job.kind == "rerender", text=text)

@@ -1,20 +1,19 @@
-"""Remix jobs and their progress events, kept in SQLite under the data folder.
+"""Remix jobs and their progress events: the records and the store's interface.
 
-The older app this design replaced kept sessions in memory and lost them on restart; here
-every job and every event is a row, so a restarted server still knows each
-remix: finished ones stay playable until they expire, interrupted ones say
-why they stopped (`recover`). One connection per call keeps the store safe to
-use from the web server's event loop and the worker threads at once.
+The older app this design replaced kept sessions in memory and lost them on
+restart; here every job and every event is stored, so a restarted server
+still knows each remix: finished ones stay playable until they expire,
+interrupted ones say why they stopped (`recover`). Two stores implement
+`JobStore`: SQLite under the data folder (`jobs_sqlite.py`, the one-machine
+default) and Redis (`jobs_redis.py`, cluster mode: every API node and worker
+reads the same records, so a progress stream can be followed from any node).
+`job_stores.open_job_store` opens the one a locator names, in any process.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,50 +28,10 @@ RESUMED = ("The server restarted while this remix was being made; it is back in 
 PAUSED = ("The server is restarting; your remix waits in the queue and continues when it is "
           "back.")
 MAX_STARTS = 3  # a job the server died in this often is not started again
+# a run's length, seconds: the upper bounds of the /metrics histogram's buckets
+DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 RERENDER_INTERRUPTED = ("The server restarted during the re-render; the remix is as it was. "
                         "Apply your changes again.")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL DEFAULT 'mix',
-    status TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    options TEXT NOT NULL DEFAULT '{}',
-    folder TEXT NOT NULL,
-    result TEXT NOT NULL DEFAULT '{}',
-    error TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    owner_hash TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    names TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS events (
-    job_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    step TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    progress REAL NOT NULL,
-    at REAL NOT NULL,
-    PRIMARY KEY (job_id, seq)
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
-CREATE TABLE IF NOT EXISTS workers (
-    id TEXT PRIMARY KEY,
-    info TEXT NOT NULL,
-    seen_at REAL NOT NULL
-);
-"""
-_ADDED_COLUMNS = {  # columns newer than the first schema, added to an older file in place
-    "owner_hash": "TEXT",
-    "attempts": "INTEGER NOT NULL DEFAULT 0",
-    "names": "TEXT NOT NULL DEFAULT '{}'",
-    "worker": "TEXT",  # cluster mode: the worker that runs it
-    "cancel_requested": "INTEGER NOT NULL DEFAULT 0",  # cluster mode: the worker stops it
-}
-
 
 @dataclass
 class Job:
@@ -110,121 +69,103 @@ class Event:
         return {"step": self.step, "detail": self.detail, "progress": round(self.progress, 4)}
 
 
-class JobStore:
-    """All reads and writes of jobs and events."""
+class JobStore(ABC):
+    """All reads and writes of jobs, events and worker heartbeats.
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._write_lock = threading.Lock()
-        self._latest: dict[str, int] = {}  # job id -> last event seq, for cheap SSE polling
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            have = {r[1] for r in db.execute("PRAGMA table_info(jobs)")}
-            for name, decl in _ADDED_COLUMNS.items():
-                if name not in have:
-                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
+    `locator` names the store so another process can open it
+    (`job_stores.open_job_store`): a job process opens the store its server
+    or worker uses."""
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            yield db
-        finally:
-            db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock, self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+    locator: str
 
     # --- jobs -------------------------------------------------------------
+    @abstractmethod
     def create(self, job_id: str, prompt: str, options: dict, folder: Path, ttl_s: float, *,
-               owner_hash: str | None = None, names: dict | None = None) -> Job:
-        now = time.time()
-        with self._tx() as db:
-            db.execute("INSERT INTO jobs (id, status, prompt, options, folder, created_at, "
-                       "updated_at, expires_at, owner_hash, names) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (job_id, QUEUED, prompt, json.dumps(options), str(folder), now, now,
-                        now + ttl_s, owner_hash, json.dumps(names or {})))
-        job = self.get(job_id)
-        assert job is not None  # the row just written
-        return job
+               owner_hash: str | None = None, names: dict | None = None) -> Job: ...
 
-    def get(self, job_id: str) -> Job | None:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _job(row) if row else None
+    @abstractmethod
+    def get(self, job_id: str) -> Job | None: ...
 
-    def update(self, job_id: str, **fields) -> None:
-        if "result" in fields:
-            fields["result"] = json.dumps(fields["result"])
-        fields["updated_at"] = time.time()
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        with self._tx() as db:
-            db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
+    @abstractmethod
+    def update(self, job_id: str, **fields) -> None: ...
 
+    @abstractmethod
     def transition(self, job_id: str, from_status: tuple[str, ...], **fields) -> bool:
         """Update only while the job is in one of `from_status`; True if it was."""
-        fields["updated_at"] = time.time()
-        if "result" in fields:
-            fields["result"] = json.dumps(fields["result"])
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        marks = ", ".join("?" for _ in from_status)
-        with self._tx() as db:
-            cur = db.execute(f"UPDATE jobs SET {cols} WHERE id = ? AND status IN ({marks})",
-                             (*fields.values(), job_id, *from_status))
-            return cur.rowcount == 1
 
+    @abstractmethod
     def claim(self, job: Job, worker: str) -> bool:
         """Cluster mode: `worker` takes the job as it was read (same status and
         start count), so of two deliveries of one job only one runs it."""
-        with self._tx() as db:
-            cur = db.execute("UPDATE jobs SET status = ?, attempts = attempts + 1, worker = ?, "
-                             "cancel_requested = 0, updated_at = ? WHERE id = ? AND status = ? "
-                             "AND attempts = ?", (RUNNING, worker, time.time(), job.id,
-                                                  job.status, job.attempts))
-            return cur.rowcount == 1
 
-    def heartbeat(self, worker: str, info: dict) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO workers VALUES (?, ?, ?)",
-                       (worker, json.dumps(info), time.time()))
+    @abstractmethod
+    def release(self, job: Job) -> bool:
+        """Cluster mode: a running job whose worker is gone goes back to queued,
+        only if nobody claimed it since it was read (same start count)."""
 
+    @abstractmethod
+    def with_status(self, *statuses: str) -> list[Job]:
+        """Jobs in these states, oldest first."""
+
+    @abstractmethod
+    def count(self, *statuses: str) -> int: ...
+
+    @abstractmethod
+    def due_for_expiry(self, now: float) -> list[Job]:
+        """Jobs past their time to live that are neither running nor expired."""
+
+    @abstractmethod
+    def forget(self, before: float) -> int:
+        """Delete the records (and events) of remixes that expired before
+        `before`: their prompts and file names are not kept for ever. Their
+        ids then answer 404 instead of 410."""
+
+    # --- workers ----------------------------------------------------------
+    @abstractmethod
+    def heartbeat(self, worker: str, info: dict) -> None: ...
+
+    @abstractmethod
     def workers(self, seen_since: float = 0.0) -> dict[str, tuple[dict, float]]:
         """Worker id -> (what it said of itself, when it last said it)."""
-        with self._connect() as db:
-            rows = db.execute("SELECT id, info, seen_at FROM workers WHERE seen_at >= ?",
-                              (seen_since,)).fetchall()
-        return {r[0]: (json.loads(r[1]), r[2]) for r in rows}
 
-    def with_status(self, *statuses: str) -> list[Job]:
-        marks = ", ".join("?" for _ in statuses)
-        with self._connect() as db:
-            rows = db.execute(f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY created_at",
-                              statuses).fetchall()
-        return [_job(r) for r in rows]
+    def claim_folder_token(self, mine: str) -> str:
+        """The token that marks the cluster's shared folder (`storage.SharedFolder.join`);
+        one machine's store has no other node to agree with."""
+        return mine
 
-    def count(self, *statuses: str) -> int:
-        marks = ", ".join("?" for _ in statuses)
-        with self._connect() as db:
-            return db.execute(f"SELECT COUNT(*) FROM jobs WHERE status IN ({marks})",
-                              statuses).fetchone()[0]
+    # --- run lengths (for /metrics) --------------------------------------
+    def observe_duration(self, outcome: str, seconds: float) -> None:
+        """Count one run that ended as `outcome` after `seconds` (a histogram
+        kept in the store, so every API node reports every worker's runs)."""
+        le = next((f"{b:g}" for b in DURATION_BUCKETS if seconds <= b), "+Inf")
+        self._add_counts(outcome, {le: 1.0, "sum": float(seconds), "count": 1.0})
 
-    def due_for_expiry(self, now: float) -> list[Job]:
-        with self._connect() as db:
-            rows = db.execute("SELECT * FROM jobs WHERE expires_at <= ? AND status NOT IN (?, ?)",
-                              (now, RUNNING, EXPIRED)).fetchall()
-        return [_job(r) for r in rows]
+    @abstractmethod
+    def _add_counts(self, outcome: str, counts: dict[str, float]) -> None: ...
+
+    @abstractmethod
+    def duration_counts(self) -> dict[str, dict[str, float]]:
+        """Outcome -> {bucket upper bound (or "sum", "count") -> value}; the
+        buckets are not cumulative."""
+
+    # --- events -----------------------------------------------------------
+    @abstractmethod
+    def add_event(self, job_id: str, step: str, detail: str, progress: float) -> Event: ...
+
+    @abstractmethod
+    def events_after(self, job_id: str, seq: int) -> list[Event]: ...
+
+    @abstractmethod
+    def last_event(self, job_id: str) -> Event | None: ...
+
+    @abstractmethod
+    def latest_seq(self, job_id: str) -> int | None:
+        """The last event number, as cheaply as the store can say it (SSE polls it
+        ten times a second); None when unknown here."""
+
+    def progress_of(self, job_id: str) -> float:
+        last = self.last_event(job_id)
+        return last.progress if last else 0.0
 
     def recover(self, can_resume: Callable[[Job], bool]) -> tuple[list[Job], list[Job]]:
         """After a restart: a re-render that was running leaves its remix as it
@@ -244,60 +185,3 @@ class JobStore:
                 self.add_event(job.id, "error", INTERRUPTED_REASON, self.progress_of(job.id))
                 failed.append(job)
         return failed, self.with_status(QUEUED)
-
-    def forget(self, before: float) -> int:
-        """Delete the rows (and events) of remixes that expired before `before`:
-        their prompts and file names are not kept for ever. Their ids then
-        answer 404 instead of 410."""
-        with self._tx() as db:
-            ids = [r[0] for r in db.execute("SELECT id FROM jobs WHERE status = ? AND "
-                                            "expires_at < ?", (EXPIRED, before))]
-            for job_id in ids:
-                db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
-                db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-        for job_id in ids:
-            self._latest.pop(job_id, None)
-        return len(ids)
-
-    # --- events -----------------------------------------------------------
-    def add_event(self, job_id: str, step: str, detail: str, progress: float) -> Event:
-        now = time.time()
-        with self._tx() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?",
-                             (job_id,)).fetchone()[0]
-            db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                       (job_id, seq, step, detail, float(progress), now))
-        self._latest[job_id] = seq
-        return Event(seq, step, detail, float(progress), now)
-
-    def events_after(self, job_id: str, seq: int) -> list[Event]:
-        with self._connect() as db:
-            rows = db.execute("SELECT seq, step, detail, progress, at FROM events WHERE job_id = ? "
-                              "AND seq > ? ORDER BY seq", (job_id, seq)).fetchall()
-        return [Event(*r) for r in rows]
-
-    def last_event(self, job_id: str) -> Event | None:
-        with self._connect() as db:
-            row = db.execute("SELECT seq, step, detail, progress, at FROM events WHERE job_id = ? "
-                             "ORDER BY seq DESC LIMIT 1", (job_id,)).fetchone()
-        if row:
-            self._latest.setdefault(job_id, row[0])
-        return Event(*row) if row else None
-
-    def latest_seq(self, job_id: str) -> int | None:
-        """The last event number this process wrote or saw (no query: SSE polls it)."""
-        return self._latest.get(job_id)
-
-    def progress_of(self, job_id: str) -> float:
-        last = self.last_event(job_id)
-        return last.progress if last else 0.0
-
-
-def _job(row: sqlite3.Row) -> Job:
-    return Job(id=row["id"], kind=row["kind"], status=row["status"], prompt=row["prompt"],
-               options=json.loads(row["options"]), folder=Path(row["folder"]),
-               result=json.loads(row["result"]), error=row["error"],
-               created_at=row["created_at"], updated_at=row["updated_at"],
-               expires_at=row["expires_at"], owner_hash=row["owner_hash"],
-               attempts=row["attempts"], names=json.loads(row["names"]), worker=row["worker"],
-               cancel_requested=bool(row["cancel_requested"]))

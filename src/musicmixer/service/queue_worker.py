@@ -9,7 +9,9 @@ the dead one has been silent `QUEUE_HEARTBEAT_TIMEOUT_S`. The job process
 exits within a second of its worker (it watches its parent), and the new
 worker claims the row only if its owner's heartbeat is as old as that, so a
 job runs once at a time. Each claim counts a start: a job that took its
-worker down `MAX_STARTS` times fails with a sentence instead of looping.
+worker down `MAX_STARTS` times fails with a sentence instead of looping; a
+job whose process raised (exit code > 0, not a signal) fails at once with a
+sentence (`reaper.py`, which also runs in the API against silent workers).
 Stages are idempotent (atomic export, content-hash stem cache), so a rerun
 costs time, not correctness.
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import threading
 import time
@@ -30,23 +31,32 @@ from musicmixer.config import Settings
 from musicmixer.separation.cache_prune import prune_stem_cache
 
 from . import results
+from .job_log import JobLog
 from .job_process import DEFAULT_JOB_FN, new_flag, start_job
-from .jobs import ACTIVE, COMPLETE, FAILED, MAX_STARTS, QUEUED, RUNNING, JobStore
+from .jobs import ACTIVE, QUEUED, RUNNING, JobStore
 from .queue_broker import ACTOR_NAME, QUEUE_NAME, make_broker, send
-from .runner import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN
+from .reaper import (
+    HEARTBEAT_S,
+    WORKER_LOST,
+    fail_raised,
+    may_run_again,
+    owner_silent,
+    requeue_lost,
+)
+from .storage import FileStorage, SharedFolder
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_S = 2.0
 POLL_S = 0.25  # how often a running job's cancel flag is read
 
 
 class RemixWorker:
     def __init__(self, settings: Settings, store: JobStore, concurrency: int = 1,
-                 job_fn: str = DEFAULT_JOB_FN):
+                 job_fn: str = DEFAULT_JOB_FN, files: FileStorage | None = None):
         import dramatiq
 
         self.settings, self.store, self.job_fn = settings, store, job_fn
+        self.files = files or SharedFolder(Path(settings.data_dir))
         self.concurrency = concurrency
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.broker = make_broker(settings)
@@ -59,8 +69,10 @@ class RemixWorker:
 
     # --- life cycle -------------------------------------------------------
     def start(self) -> None:
+        """Raises `storage.NotShared` when DATA_DIR is not the cluster's folder."""
         import dramatiq
 
+        self.files.join(self.store.claim_folder_token)
         self._beat()
         threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True).start()
         self._worker = dramatiq.Worker(self.broker, worker_threads=self.concurrency)
@@ -92,72 +104,71 @@ class RemixWorker:
 
     # --- one message ------------------------------------------------------
     def run_remix(self, job_id: str) -> None:
+        """The actor. It never raises: an error here fails the job with a
+        sentence (the queue would otherwise drop the message and leave the
+        job running for ever)."""
+        try:
+            self._take(job_id)
+        except Exception as exc:
+            logger.exception("remix %s: the worker failed", job_id)
+            job = self.store.get(job_id)
+            if job is not None and job.status == RUNNING and job.worker == self.id:
+                fail_raised(self.store, job, type(exc).__name__)
+
+    def _take(self, job_id: str) -> None:
         job = self.store.get(job_id)
         if job is None or job.status not in ACTIVE:
-            return  # cancelled or expired while it waited
-        if job.status == RUNNING:
-            if self._owner_alive(job):
-                return  # a second delivery while its worker still runs it
-            if not self._after_lost_worker(job):
-                return
-            job = self.store.get(job_id)
-            if job is None:
-                return
+            return  # cancelled or expired while it waited, or already redelivered and done
+        lost = job.status == RUNNING
+        if lost and (self._owner_alive(job) or not may_run_again(self.store, job)):
+            return  # a second delivery while its worker still runs it, or it ended
         if not self.store.claim(job, self.id):
             return  # another worker took it first
-        logger.info("remix %s: started (start %d) on %s", job_id, job.attempts + 1, self.id)
+        if job.attempts:  # an earlier run did not finish: drop what it left (uploads stay)
+            results.remove_partials(job.folder, job.result)
+        if lost:
+            self.store.add_event(job_id, "queue_position", WORKER_LOST,
+                                 self.store.progress_of(job_id))
+        log = JobLog(logger, job_id)
+        log.info("started (start %d) on %s", job.attempts + 1, self.id)
         self.busy.add(job_id)
+        started = time.time()
         try:
-            self._run(job_id)
+            self._run(job_id, log)
         finally:
             self.busy.discard(job_id)
+        ended = self.store.get(job_id)
+        log.info("ended %s after %.1f s", ended.status if ended else "gone",
+                 time.time() - started)
         self._prune_stem_cache()
 
     def _owner_alive(self, job) -> bool:
-        seen = self.store.workers().get(job.worker or "")
-        return seen is not None and time.time() - seen[1] < self.settings.queue_heartbeat_timeout_s
+        return not owner_silent(self.store, job, self.settings.queue_heartbeat_timeout_s)
 
-    def _after_lost_worker(self, job) -> bool:
-        """Its worker died mid-job: continue it here, unless it killed workers
-        `MAX_STARTS` times. True when it should run."""
-        if job.kind == "rerender":
-            if self.store.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
-                                     error=RERENDER_LOST):
-                self.store.add_event(job.id, "error", RERENDER_LOST, 1.0)
-            return False
-        if job.attempts >= MAX_STARTS:
-            message = WORKER_LOST_AGAIN.format(n=job.attempts)
-            if self.store.transition(job.id, (RUNNING,), status=FAILED, error=message):
-                shutil.rmtree(job.folder, ignore_errors=True)
-                self.store.add_event(job.id, "error", message, self.store.progress_of(job.id))
-            return False
-        results.remove_partials(job.folder, {})
-        self.store.add_event(job.id, "queue_position", WORKER_LOST, self.store.progress_of(job.id))
-        return True
-
-    def _run(self, job_id: str) -> None:
+    def _run(self, job_id: str, log: JobLog) -> None:
         cancel = new_flag()
-        proc = start_job(self.settings, self.store.path, job_id, self.job_fn, cancel,
+        proc = start_job(self.settings, self.store.locator, job_id, self.job_fn, cancel,
                          self.stopping)
         while proc.is_alive():
             proc.join(POLL_S)
             job = self.store.get(job_id)
-            if job is not None and job.cancel_requested:
-                cancel.set()
+            if self.stopping.is_set() or (job is not None and job.cancel_requested):
+                cancel.set()  # stopping: the job pauses, back on the queue for another worker
         job = self.store.get(job_id)
         if job is None:
             return
         if job.status == QUEUED:  # paused by our stop: back on the queue for another worker
             send(self.broker, job_id)
-        elif job.status == RUNNING:  # its process died (killed, out of memory)
-            logger.warning("remix %s: its process ended (exit code %s)", job_id, proc.exitcode)
-            again = self._after_lost_worker(job)
-            if again and self.store.transition(job_id, (RUNNING,), status=QUEUED):
-                send(self.broker, job_id)
+        elif job.status == RUNNING and (proc.exitcode or 0) < 0:  # killed (out of memory)
+            log.warning("its process was killed (signal %s)", -(proc.exitcode or 0))
+            requeue_lost(self.store, job, lambda i: send(self.broker, i))
+        elif job.status == RUNNING:  # it raised outside the mix: another run would too
+            log.warning("its process exited with code %s", proc.exitcode)
+            fail_raised(self.store, job, f"exit code {proc.exitcode}")
 
     def _prune_stem_cache(self) -> None:
         if self.store.count(RUNNING):
             return  # a running job may be reading an entry
-        prune_stem_cache(Path(self.settings.data_dir) / "stem-cache",
+        prune_stem_cache(self.files.stem_cache(),
                          self.settings.stem_cache_ttl_hours * 3600,
                          int(self.settings.stem_cache_max_mb * 1e6))

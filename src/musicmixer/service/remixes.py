@@ -51,10 +51,6 @@ class RemixOptions(BaseModel):
     ab_reference_mastering_v1: bool | None = None
 
 
-def remixes_dir(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "web" / "remixes"
-
-
 def parse_id(remix_id: str) -> str:
     try:
         value = uuid.UUID(remix_id)
@@ -87,7 +83,7 @@ async def create_remix(request, settings: Settings, store: JobStore,
         raise UploadError(f"The upload is {int(declared) / 1e6:.0f} MB; each song can be at most "
                           f"{settings.max_upload_mb:g} MB.", 413)
     job_id = str(uuid.uuid4())
-    folder = remixes_dir(settings) / job_id
+    folder = runner.files.remix_folder(job_id)
     form = StreamingForm(request.headers.get("content-type", ""), results.uploads_dir(folder),
                          max_bytes=max_bytes, max_seconds=settings.max_song_minutes * 60,
                          max_prompt_chars=settings.max_prompt_chars)

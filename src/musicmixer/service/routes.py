@@ -6,7 +6,13 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    StreamingResponse,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 from musicmixer.config import Settings
@@ -15,6 +21,7 @@ from musicmixer.stages import stage_table
 from . import remixes
 from .events import parse_last_event_id, progress_stream
 from .jobs import JobStore
+from .prometheus import metrics_text
 from .rerender import RerenderRequest
 from .runner import Runner
 from .security import OWNER_HEADER
@@ -114,6 +121,13 @@ def ready(runner: Runner = Depends(get_runner)):
     if problem:
         return JSONResponse({"status": "not ready", "detail": problem}, status_code=503)
     return {"status": "ready"}
+
+
+@router.get("/metrics", tags=["service"], response_class=PlainTextResponse)
+def metrics(store: JobStore = Depends(get_store), runner: Runner = Depends(get_runner)):
+    """Prometheus text: queue depth, jobs by state, live workers, run lengths."""
+    return PlainTextResponse(metrics_text(store, runner.live_workers(), runner.queue_messages()),
+                             media_type="text/plain; version=0.0.4")
 
 
 @router.get("/api/stages", tags=["service"])

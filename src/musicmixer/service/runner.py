@@ -7,7 +7,7 @@ memory returns to the system when it ends. `job_fn` may be an import path
 thread itself (API tests pass a fast fake mix that shares a gate with them).
 A job process that dies without ending its job (killed, out of memory) puts
 it back in the queue; one that killed its process `MAX_STARTS` times fails
-with a sentence saying so.
+with a sentence saying so; one that raised (exit code > 0) fails at once.
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ from .jobs import (
     RUNNING,
     JobStore,
 )
+from .reaper import RERENDER_LOST, WORKER_LOST, WORKER_LOST_AGAIN, fail_raised
+from .storage import FileStorage, SharedFolder
 
-__all__ = ["FINISHING", "Cancelled", "JobProgress", "Runner", "default_job_fn", "job_settings"]
+__all__ = ["FINISHING", "RERENDER_LOST", "WORKER_LOST", "WORKER_LOST_AGAIN", "Cancelled",
+           "JobProgress", "Runner", "default_job_fn", "job_settings"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +60,11 @@ class LowOnDisk(MusicMixerError):
     """Free disk under `MIN_FREE_DISK_MB` (HTTP 507)."""
 
 
-WORKER_LOST = ("The process making this remix stopped unexpectedly; it is back in the queue and "
-               "continues where it can.")
-WORKER_LOST_AGAIN = ("The process making this remix stopped {n} times (the songs may need more "
-                     "memory than this server has), so it is not tried again.")
-RERENDER_LOST = "The re-render stopped unexpectedly; the remix is as it was. Apply again."
-
-
 class Runner:
     def __init__(self, settings: Settings, store: JobStore, job_fn: Callable | str | None = None,
-                 *, sweep_interval_s: float = 30.0):
+                 *, sweep_interval_s: float = 30.0, files: FileStorage | None = None):
         self.settings, self.store = settings, store
+        self.files = files or SharedFolder(Path(settings.data_dir))
         self.job_fn = job_fn or DEFAULT_JOB_FN
         self.processes = isinstance(self.job_fn, str)  # a process per job, else a thread
         self.sweep_interval_s = sweep_interval_s
@@ -120,6 +117,14 @@ class Runner:
             return "The remix workers are not running."
         return None
 
+    def live_workers(self) -> int:
+        """Job slots alive (for /metrics)."""
+        return sum(t.is_alive() for t in self._threads if t.name.startswith("remix-worker"))
+
+    def queue_messages(self) -> int | None:
+        """The broker's count of waiting messages; None without a broker."""
+        return None
+
     @staticmethod
     def _resumable(job) -> bool:
         return len(results.song_paths(job.folder)) == 2
@@ -127,7 +132,7 @@ class Runner:
     # --- requests ---------------------------------------------------------
     def check_room(self) -> None:
         """Room for one more job: a queue place and disk (503 / 507 otherwise)."""
-        free = free_disk_bytes(Path(self.settings.data_dir))
+        free = self.files.free_bytes()
         if free < self.settings.min_free_disk_mb * 1e6:
             raise LowOnDisk(f"The server is low on disk space ({free / 1e6:.0f} MB free), so it "
                             "takes no new remixes for now. Please try again later.")
@@ -202,7 +207,7 @@ class Runner:
 
     def _run_process(self, job_id: str) -> None:
         assert isinstance(self.job_fn, str)
-        proc = start_job(self.settings, self.store.path, job_id, self.job_fn,
+        proc = start_job(self.settings, self.store.locator, job_id, self.job_fn,
                          self._cancel[job_id], self._stopping)
         self._procs[job_id] = proc
         try:
@@ -210,9 +215,13 @@ class Runner:
         finally:
             self._procs.pop(job_id, None)
         job = self.store.get(job_id)
-        if job is not None and job.status == RUNNING and not self._stopping.is_set():
-            logger.warning("remix %s: its process ended (exit code %s) without ending the job",
-                           job_id, proc.exitcode)
+        if job is None or job.status != RUNNING or self._stopping.is_set():
+            return
+        logger.warning("remix %s: its process ended (exit code %s) without ending the job",
+                       job_id, proc.exitcode)
+        if (proc.exitcode or 0) > 0:  # it raised, not killed: another run would raise again
+            fail_raised(self.store, job, f"exit code {proc.exitcode}")
+        else:
             self._lost(job)
 
     def memory_estimate(self, job) -> float:
@@ -283,19 +292,12 @@ class Runner:
         reading an entry)."""
         if self.store.count(RUNNING):
             return
-        report = prune_stem_cache(Path(self.settings.data_dir) / "stem-cache",
+        report = prune_stem_cache(self.files.stem_cache(),
                                   self.settings.stem_cache_ttl_hours * 3600,
                                   int(self.settings.stem_cache_max_mb * 1e6), now)
         if report.removed:
             logger.info("stem cache: removed %d entries, %.0f -> %.0f MB", len(report.removed),
                         report.bytes_before / 1e6, report.bytes_after / 1e6)
-
-
-def free_disk_bytes(folder: Path) -> int:
-    """Free space where `folder` is (or would be: its nearest existing parent)."""
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
-    return shutil.disk_usage(folder).free
 
 
 def _waiting(ahead: int) -> str:
