@@ -48,6 +48,19 @@ def test_records_round_trip_and_transitions_are_conditional(store, tmp_path):
     assert [j.id for j in store.with_status(RUNNING, QUEUED)] == ["j1"]
 
 
+def test_a_run_that_outlived_its_claim_cannot_finish_the_job(store, tmp_path):
+    """A run started on claim 1 whose worker was declared gone (the job was
+    released and claimed again) writes nothing: only the current start ends it."""
+    store.create("j1", "p", {}, tmp_path, 3600)
+    assert store.claim(store.get("j1"), "w1")
+    first = store.get("j1")
+    assert store.release(first) and store.claim(store.get("j1"), "w2")
+    assert not store.transition("j1", (RUNNING,), run=first.attempts, status="complete")
+    assert store.get("j1").status == RUNNING
+    assert store.transition("j1", (RUNNING,), run=first.attempts + 1, status="complete")
+    assert store.get("j1").status == "complete"
+
+
 def test_a_claim_wins_once_and_counts_a_start(store, tmp_path):
     store.create("j1", "p", {}, tmp_path, 3600)
     seen = store.get("j1")

@@ -101,7 +101,7 @@ class JobRun:
         else:
             ttl = self.settings.remix_ttl_hours * 3600
             result = text.result(result)
-            self.store.transition(job.id, (RUNNING,), status=COMPLETE, result=result, error=None,
+            self.store.transition(job.id, (RUNNING,), run=job.attempts, status=COMPLETE, result=result, error=None,
                                   kind="mix", expires_at=time.time() + ttl)
             progress.event("complete", "Your remix is ready.", 1.0)
 
@@ -121,18 +121,18 @@ class JobRun:
     def _pause(self, job, progress) -> None:
         """Server shutting down mid-mix: back to the queue, uploads kept, output dropped."""
         results.remove_partials(job.folder, {})
-        if self.store.transition(job.id, (RUNNING,), status=QUEUED):
+        if self.store.transition(job.id, (RUNNING,), run=job.attempts, status=QUEUED):
             progress.event("queue_position", PAUSED, progress.last)
 
     def _end(self, job, status, step, detail, error, progress) -> None:
         if job.kind == "rerender":  # the remix itself is still there and playable
-            self.store.transition(job.id, (RUNNING,), status=COMPLETE, kind="mix",
+            self.store.transition(job.id, (RUNNING,), run=job.attempts, status=COMPLETE, kind="mix",
                                   error=error)
             progress.event(step, detail if step != "error" else f"Re-render failed: {detail}",
                            1.0)
             return
         shutil.rmtree(job.folder, ignore_errors=True)  # no half-made remix stays behind
-        self.store.transition(job.id, (RUNNING,), status=status, error=error)
+        self.store.transition(job.id, (RUNNING,), run=job.attempts, status=status, error=error)
         progress.event(step, detail, progress.last)
 
 

@@ -90,8 +90,12 @@ class JobStore(ABC):
     def update(self, job_id: str, **fields) -> None: ...
 
     @abstractmethod
-    def transition(self, job_id: str, from_status: tuple[str, ...], **fields) -> bool:
-        """Update only while the job is in one of `from_status`; True if it was."""
+    def transition(self, job_id: str, from_status: tuple[str, ...], *,
+                   run: int | None = None, **fields) -> bool:
+        """Update only while the job is in one of `from_status` (and, given
+        `run`, still on that start: `attempts == run`, so a run that outlived
+        its worker cannot finish a job another worker has claimed since);
+        True if it was."""
 
     @abstractmethod
     def claim(self, job: Job, worker: str) -> bool:

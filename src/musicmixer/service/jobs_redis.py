@@ -145,8 +145,9 @@ class RedisJobStore(JobStore):
     def update(self, job_id: str, **fields) -> None:
         self._write(job_id, (), fields)
 
-    def transition(self, job_id: str, from_status: tuple[str, ...], **fields) -> bool:
-        return self._write(job_id, tuple(from_status), fields)
+    def transition(self, job_id: str, from_status: tuple[str, ...], *,
+                   run: int | None = None, **fields) -> bool:
+        return self._write(job_id, tuple(from_status), fields, run)
 
     def claim(self, job: Job, worker: str) -> bool:
         return self._write(job.id, (job.status,), {"status": RUNNING, "worker": worker,

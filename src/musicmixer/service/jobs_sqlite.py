@@ -132,15 +132,18 @@ class SqliteJobStore(JobStore):
         with self._tx() as db:
             db.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), job_id))
 
-    def transition(self, job_id: str, from_status: tuple[str, ...], **fields) -> bool:
+    def transition(self, job_id: str, from_status: tuple[str, ...], *,
+                   run: int | None = None, **fields) -> bool:
         fields["updated_at"] = time.time()
         if "result" in fields:
             fields["result"] = json.dumps(fields["result"])
         cols = ", ".join(f"{k} = ?" for k in fields)
         marks = ", ".join("?" for _ in from_status)
+        same_run = "" if run is None else " AND attempts = ?"
         with self._tx() as db:
-            cur = db.execute(f"UPDATE jobs SET {cols} WHERE id = ? AND status IN ({marks})",
-                             (*fields.values(), job_id, *from_status))
+            cur = db.execute(f"UPDATE jobs SET {cols} WHERE id = ? AND status IN ({marks})"
+                             f"{same_run}", (*fields.values(), job_id, *from_status,
+                                             *(() if run is None else (run,))))
             return cur.rowcount == 1
 
     def claim(self, job: Job, worker: str) -> bool:
