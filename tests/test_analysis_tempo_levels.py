@@ -193,3 +193,21 @@ def test_analyze_separate_reads_what_the_job_reads(song_170, monkeypatch, tmp_pa
     assert data["beats"] == pytest.approx(job.beats, abs=1e-3)
     assert data["downbeats"] == pytest.approx(job.downbeats, abs=1e-3)
     assert data["stem_bar_energy"].keys() == job.stem_bar_energy.keys()
+
+
+def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
+    """A 96 BPM straight song's hats and strums fill the mix's mid band on every
+    beat, so its 192 BPM eighths nearly pass the backbeat rule from the mix; the
+    drum stem's snare, which repeats every four of those eighths, fails it plainly."""
+    from musicmixer.analysis.beats import backbeat_margin, snare_autocorr
+    from musicmixer.analysis.features import compute_features
+
+    s = generate_song(SongSpec(tempo=96.0, key="C", mode="major", bars=12, seed=12,
+                               title="Drift I", voices="gm"), SONG_CACHE)
+    mix = compute_features(s.load_mix(), SR, with_chroma=False)
+    drums = compute_features(s.load_stem("drums"), SR, with_chroma=False)
+    from_mix = backbeat_margin(snare_autocorr(mix.mid_onset), 192.0)
+    from_drums = backbeat_margin(snare_autocorr(drums.mid_onset), 192.0)
+    assert from_drums < 0.0 and from_drums < from_mix - 0.05
+    a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
+    assert a.tempo == pytest.approx(96.0, rel=0.04)
