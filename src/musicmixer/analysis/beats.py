@@ -289,10 +289,11 @@ def level_snare_env(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndarr
     (`backbeat_margin`) on the hard dev set read +0.10 to +0.16 from the mix and
     +0.16 to +0.22 from the HTDemucs drum stem (beat members), and on the
     generated dev set's eighth-note members -0.08 to -0.34 from the mix against
-    -0.27 to -0.32 from the drum stem (a 12-bar 96 BPM straight song's 192 BPM
-    eighths: -0.010 from the mix, -0.093 from its drum stem). A drum stem whose own tempo is outside
-    the mix's octave family (bleed, gating, a bad split) is not trusted: the
-    tempo family is the mix's, and a stem may only help pick its octave.
+    -0.27 to -0.32 from the true drum stem (a 12-bar 96 BPM straight song's
+    192 BPM eighths: -0.010 from the mix, -0.093 from its drum stem). A drum
+    stem whose own tempo is outside the mix's octave family (bleed, gating, a
+    bad split) is not trusted: the tempo family is the mix's, and a stem may
+    only help pick its octave.
     """
     if drum_env is None or drum_mid is None or not np.any(drum_mid > 0):
         return mix_mid
