@@ -136,3 +136,78 @@ def test_a_minor_song_in_distorted_power_chords_reads_minor():
     s = generate_song(spec, SONG_CACHE)
     a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
     assert (a.key, a.mode) == ("G", "minor")
+
+
+def test_a_drum_stem_in_the_mixs_tempo_family_lends_its_snare_to_the_octave_choice():
+    """The separated snare repeats on 2 and 4 more plainly than the mix's mid
+    band (hats, strums and voice fill it), so with a drum stem the backbeat
+    reading of a 168 BPM double-time metal song (harsh voice) clears its rule by more, and the
+    beat level is surer; a drum stem pulsing at a tempo of its own lends nothing."""
+    from musicmixer.analysis.beats import (
+        backbeat_margin,
+        level_snare_env,
+        normalise,
+        snare_autocorr,
+    )
+    from musicmixer.analysis.features import compute_features
+    from musicmixer.testsongs.hardset import hard_specs
+
+    spec = hard_specs(1, "dev", voices="auto")[0]  # the harsh voice fills the mid band
+    s = generate_song(spec, SONG_CACHE)
+    mix = compute_features(s.load_mix(), SR, with_chroma=False)
+    drums = compute_features(s.load_stem("drums"), SR, with_chroma=False)
+    chosen = level_snare_env(normalise(mix.onset), mix.mid_onset, normalise(drums.onset),
+                             drums.mid_onset)
+    assert chosen is drums.mid_onset
+    assert backbeat_margin(snare_autocorr(drums.mid_onset), spec.tempo) > \
+        backbeat_margin(snare_autocorr(mix.mid_onset), spec.tempo) + 0.03
+
+    bad = compute_features(drum_pulse(spec.tempo * 0.8, s.load_mix().shape[1]), SR, with_chroma=False)
+    assert level_snare_env(normalise(mix.onset), mix.mid_onset, normalise(bad.onset),
+                           bad.mid_onset) is mix.mid_onset
+
+    beat = {}
+    for name, stems in (("mix", None), ("stems", s.truth_stems(FOUR_STEMS))):
+        a = analyze_song(s.load_mix(), SR, stems)
+        assert a.tempo == pytest.approx(spec.tempo, rel=0.04)
+        beat[name] = a.tempo_level_confidence
+    assert beat["stems"] >= beat["mix"]
+
+
+def test_analyze_separate_reads_what_the_job_reads(song_170, monkeypatch, tmp_path, capsys):
+    """`analyze SONG --separate` separates as the job does and analyses with
+    those stems (here a separator that returns the song's own stems)."""
+    from pipeline_helpers import TruthBackend
+
+    from musicmixer.separation import dispatcher
+    from musicmixer.stems import stems_for_settings
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setitem(dispatcher.BACKENDS, "local", TruthBackend(song_170))
+    settings = load_settings()
+    assert settings.stem_backend == "local"
+    job = analyze_song(song_170.load_mix(), SR, song_170.truth_stems(stems_for_settings(settings)))
+    assert main(["analyze", str(song_170.mix_path), "--separate", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tempo"] == pytest.approx(job.tempo, abs=1e-3)
+    assert data["beats"] == pytest.approx(job.beats, abs=1e-3)
+    assert data["downbeats"] == pytest.approx(job.downbeats, abs=1e-3)
+    assert data["stem_bar_energy"].keys() == job.stem_bar_energy.keys()
+
+
+def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
+    """A 96 BPM straight song's hats and strums fill the mix's mid band on every
+    beat, so its 192 BPM eighths nearly pass the backbeat rule from the mix; the
+    drum stem's snare, which repeats every four of those eighths, fails it plainly."""
+    from musicmixer.analysis.beats import backbeat_margin, snare_autocorr
+    from musicmixer.analysis.features import compute_features
+
+    s = generate_song(SongSpec(tempo=96.0, key="C", mode="major", bars=12, seed=12,
+                               title="Drift I", voices="gm"), SONG_CACHE)
+    mix = compute_features(s.load_mix(), SR, with_chroma=False)
+    drums = compute_features(s.load_stem("drums"), SR, with_chroma=False)
+    from_mix = backbeat_margin(snare_autocorr(mix.mid_onset), 192.0)
+    from_drums = backbeat_margin(snare_autocorr(drums.mid_onset), 192.0)
+    assert from_drums < 0.0 and from_drums < from_mix - 0.05
+    a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
+    assert a.tempo == pytest.approx(96.0, rel=0.04)

@@ -126,3 +126,29 @@ def test_low_confidence_is_a_warning_not_silence():
     assert len(words) == 2
     assert "beat phase" in words[0] and "0.10" in words[0]
     assert "bar start" in words[1] and "0.20" in words[1]
+
+
+SKANK = SongSpec(tempo=176.0, key="E", mode="minor", bars=8, seed=17, feel="skank",
+                 title="Skank", voices="gm", guitar_tone="distortion")
+
+
+def test_kick_and_snare_taking_turns_put_the_beat_on_the_kick():
+    """A skank beat (kick and cymbal on the beat, a louder snare on every
+    off-beat; kick-snare eighths read the same): the snare does not alternate,
+    so the backbeat says nothing, but kick and snare sit on opposite eighths
+    and the kick's are the beats. A grid on the snares moves onto the kicks."""
+    s = generate_song(SKANK, SONG_CACHE)
+    stems = s.truth_stems(FOUR_STEMS)
+    drums = compute_features(stems["drums"], 44100, with_chroma=False)
+    cues = MeterCues(low=drums.low_onset, chroma=np.zeros((12, 0)), kick=drums.low_onset,
+                     snare=drums.mid_onset, drum_stem=True)
+    truth = np.array(s.truth["beats"])
+    on_snares = truth[:-1] + np.diff(truth) / 2
+    assert phase_evidence(truth, cues)["snare"] > 0.2
+    assert phase_evidence(on_snares, cues)["snare"] < -0.2
+    env = beatmod.normalise(drums.onset)
+    d = decide_meter(on_snares, cues, env, s.truth["duration"])
+    assert d.phase_shifted and d.phase_confidence >= 0.5
+    assert f_measure(truth, d.beats) >= 0.95
+    a = analyze_song(s.load_mix(), 44100, stems)
+    assert f_measure(truth, a.beats) >= 0.9 and not any("phase" in w for w in a.warnings)

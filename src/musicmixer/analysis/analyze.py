@@ -181,9 +181,15 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         m = min(len(low_env), bass.n_frames)
         low_env = 0.5 * beatmod.normalise(low_env[:m]) + 0.5 * beatmod.normalise(bass.onset[:m])
 
-    # the tempo from the mix alone, so that stems never change it (`estimate_beats`)
+    # the tempo family from the mix alone, so that stems never move it to
+    # another tempo (`estimate_beats`); a drum stem in that family lends its
+    # snare to the choice of octave (`level_snare_env`)
+    drum_feats = stem_feats.get(DRUM_STEM)
+    snare_env = beatmod.level_snare_env(
+        mix_env, mix.mid_onset, None if drum_feats is None else beatmod.normalise(drum_feats.onset),
+        None if drum_feats is None else drum_feats.mid_onset)
     tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
-                                                           snare_env=mix.mid_onset)
+                                                           snare_env=snare_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
     if len(beat_times) < MIN_BARS * 4:
@@ -191,8 +197,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
-              for n, b, s in metrical_levels(mix_env, tempo, mix.mid_onset)]
-    drum_feats = stem_feats.get(DRUM_STEM)
+              for n, b, s in metrical_levels(mix_env, tempo, snare_env)]
     cues = MeterCues(
         low=low_env, chroma=chroma,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,

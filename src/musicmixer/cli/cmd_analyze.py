@@ -1,6 +1,11 @@
-"""`musicmixer analyze SONG [--stems DIR] [--json]`: tempo (with its half and
-double levels and their scores), beats, key, sections and stem character of
-one song (steps 2 and 3.5).
+"""`musicmixer analyze SONG [--stems DIR | --separate] [--json]`: tempo (with its
+half and double levels and their scores), beats, key, sections and stem
+character of one song (steps 2 and 3.5).
+
+`--separate` separates the song as the mix job does (same settings, same stem
+cache) and analyses it with those stems: what it prints is what the job reads.
+Without stems only the mix is read, and the octave of the tempo and the beat
+phase may differ where the mix alone is ambiguous.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -19,6 +24,9 @@ def register(subparsers) -> None:
     parser.add_argument("song", type=Path, help="audio file (wav, mp3, flac, ...)")
     parser.add_argument("--stems", type=Path, default=None, metavar="DIR",
                         help="folder of stem WAVs (drums.wav, bass.wav, vocals.wav, ...)")
+    parser.add_argument("--separate", action="store_true",
+                        help="separate the song first, as the mix job does, and analyse "
+                             "it with those stems")
     parser.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction,
                         default=None,
                         help="read lead_vocals.wav for the vocal analysis (7-stem mode); "
@@ -35,12 +43,33 @@ def _run(args: argparse.Namespace) -> int:
         from musicmixer.config import get_settings
 
         flag = get_settings().vocal_sub_separation
-    analysis = analyze_file(args.song, args.stems, vocal_sub_separation=flag)
+    if args.separate and args.stems is not None:
+        raise SystemExit("analyze: give --stems or --separate, not both")
+    if args.separate:
+        analysis = analyze_separated(args.song)
+    else:
+        analysis = analyze_file(args.song, args.stems, vocal_sub_separation=flag)
     if args.json:
         print(analysis.model_dump_json(indent=2))
     else:
         print(format_analysis(analysis))
     return 0
+
+
+def analyze_separated(song: Path, backends=None):
+    """The job's analysis of one song: its stems from `separate_stems` (as
+    `pipeline.run_mix` calls it, the settings deciding the stem mode), read by
+    `analyze_file`."""
+    import tempfile
+
+    from musicmixer.analysis.analyze import analyze_file
+    from musicmixer.config import get_settings
+    from musicmixer.separation.dispatcher import separate_stems
+
+    with tempfile.TemporaryDirectory(prefix="musicmixer-analyze-") as work:
+        res = separate_stems(song, Path(work), settings=get_settings(), backends=backends,
+                             allow_vocal_fallback=True)
+        return analyze_file(song, Path(work), vocal_sub_separation=res.vocal_sub_separation)
 
 
 def format_analysis(a) -> str:
