@@ -26,6 +26,7 @@ from musicmixer.config import load_settings
 from musicmixer.mix.align import map_time
 from musicmixer.mix.tempo import TempoMatchError
 from musicmixer.pipeline import MixRequest, run_mix
+from musicmixer.separation.dispatcher import stem_array
 from musicmixer.service.results import tempo_summary
 from musicmixer.testsongs import SongSpec, generate_song
 
@@ -88,7 +89,7 @@ class BadDrums(TruthBackend):
         stems = super().__call__(job)
         first = next(iter(self.by_path))
         if Path(job.source_path).resolve() == first and "drums" in stems:
-            stems["drums"] = drum_pulse(136.0, stems["drums"].shape[-1])
+            stems["drums"] = drum_pulse(136.0, stem_array(stems["drums"]).shape[-1])
         return stems
 
 
