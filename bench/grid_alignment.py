@@ -43,6 +43,9 @@ SR = 44100
 
 
 RAYLEIGH_Z = 4.6  # n |z|^2 over this: a phase lock at p < 0.01
+# Fewer rendered onsets than this give no verdict: HTDemucs keeps so little of a
+# breathy Festival voice over LMMS synths that its vocal stem shows one onset.
+MIN_ONSETS = 10
 
 
 def onsets(audio: np.ndarray, sr: int = SR, hop: int = 256, n_fft: int = 2048,
@@ -165,7 +168,8 @@ def phase_lock(placed: dict, out_grid: np.ndarray, source: dict,
     independent phase per picked onset). `aligned`: closer to the reference
     than to the control (score > 0); `sure`: by two standard errors.
     `judgeable` is False when the source shows no lock at this level (Rayleigh,
-    p < 0.01 over its onsets): then there is no verdict."""
+    p < 0.01 over its onsets) or the rendered vocals have under MIN_ONSETS
+    onsets: then there is no verdict (and no pass)."""
     strength = {k: v[2] * abs(_lock(v[0], v[1], source_grid)) ** 2 for k, v in source.items()}
     stick = max(strength, key=lambda k: strength[k])
     (pt, pw, pn), (st, sw, sn) = placed[stick], source[stick]
@@ -173,7 +177,7 @@ def phase_lock(placed: dict, out_grid: np.ndarray, source: dict,
     step = float(np.median(np.diff(source_grid)))
     z_ctl = _lock(st + 0.5 * step, sw, source_grid)
     z_out = _lock(pt, pw, out_grid)
-    judgeable = bool(sn * abs(z_ref) ** 2 > RAYLEIGH_Z)
+    judgeable = bool(sn * abs(z_ref) ** 2 > RAYLEIGH_Z and pn >= MIN_ONSETS)
     if not abs(z_ref) or not pn:
         return {"judgeable": False, "aligned": False, "stick": stick,
                 "lock_reference": round(abs(z_ref), 3)}
