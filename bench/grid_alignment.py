@@ -8,8 +8,9 @@ twice the instrumental's (2:1), and so on. Each onset's distance to the nearest
 grid line is a fraction of one such eighth, 0 (on the grid) to 0.5 (between).
 
 Two figures from the same run give the scale: the reference is the vocal song's
-own vocal stem against its own truth eighths (perfect placement, the same
-detector and singer: what "on the grid" scores), the control is those same
+own vocal stem (as the separator gave it: the material the mix placed) against
+its own truth eighths (perfect placement, the same detector and singer: what
+"on the grid" scores), the control is those same
 perfectly placed vocals pushed half an eighth late (off the grid on purpose; the
 rendered vocals pushed instead would land back on the grid whenever they were
 half an eighth off). `median_aligned`: the median closer to the reference's

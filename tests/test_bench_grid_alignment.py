@@ -98,3 +98,13 @@ def test_at_one_to_two_the_vocal_beats_are_the_instrumentals_beats_one_and_three
     grids = vocal_grids(beats, 0.5, np.array([0.4, 2.0]))
     assert np.allclose(grids["beat"][:3], [0.4, 1.2, 2.0]) and len(grids["eighth"]) == 17
     assert np.allclose(vocal_grids(beats, 2.0)["beat"][:3], [0.0, 0.2, 0.4])
+
+
+def test_a_render_with_too_few_onsets_gets_no_verdict():
+    """Well-placed but only a handful of rendered onsets (a voice the separator
+    lost): no level is judged, so the pair is not counted as aligned."""
+    beats = np.cumsum(np.full(32, 60 / 150.0))
+    n = int((beats[-1] + 1) * SR)
+    notes = beats[1:-2]
+    res = alignment(_plucks(notes[:5], n), beats, _plucks(notes, n), beats, 2)
+    assert res["judged_by"] == [] and not res["aligned"]
