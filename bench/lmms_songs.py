@@ -62,6 +62,11 @@ class LmmsSong:
     truth: dict = field(default_factory=dict)
     track_stems: dict = field(default_factory=dict)  # track file -> stem, once rendered
 
+    @property
+    def mix_path(self) -> Path | None:
+        """The rendered excerpt (the name the generated songs use)."""
+        return self.wav
+
     def truth_stems(self, names) -> dict[str, np.ndarray]:
         """Per-track renders summed into `names` (vocals/drums/bass/other), each (2, n)."""
         import soundfile as sf

@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from grid_alignment import alignment, division_for, eighth_grid, grid_distances
+from grid_alignment import alignment, division_for, eighth_grid, grid_distances, vocal_grids
 
 SR = 44100
 
@@ -46,3 +46,65 @@ def test_on_grid_notes_are_aligned_and_shifted_notes_are_not():
     step = 30 / 150.0
     off = alignment(_plucks(notes + step / 2, n), beats, source, beats, 2)
     assert not off["aligned"] and off["median"] > 0.4 and off["control"] > 0.4
+
+
+def test_a_singer_read_late_is_judged_against_their_own_lag():
+    """Loose onsets that the detector reads ~0.4 of an eighth late: the median
+    stick calls the late-read reference worse than the control, the phase check
+    still tells placed-on-the-grid from pushed half an eighth."""
+    rng = np.random.default_rng(3)
+    beats = np.cumsum(np.full(40, 60 / 190.0))
+    n = int((beats[-1] + 1) * SR)
+    step = 30 / 190.0
+    grid = eighth_grid(beats, 2)
+    notes = grid[rng.choice(len(grid) - 2, 50, replace=False)]
+    lag = notes + 0.42 * step + rng.normal(0, 0.06 * step, len(notes))
+    source = _plucks(lag, n)
+    on = alignment(_plucks(lag, n), beats, source, beats, 2)
+    assert on["reference"] > on["control"]  # what the median alone gets wrong
+    assert on["eighth"]["judgeable"] and abs(on["eighth"]["offset"]) < 0.1
+    assert abs(on["eighth"]["control_offset"]) > 0.4 and on["aligned"]
+    off = alignment(_plucks(lag + step / 2, n), beats, source, beats, 2)
+    assert abs(off["eighth"]["offset"]) > 0.4 and not off["aligned"]
+
+
+def test_vocals_on_the_off_beat_fail_the_beat_check():
+    """Notes on the beats pushed half a beat lie on the eighths again: only the
+    beat level (its control: the half-beat push) sees it."""
+    beats = np.cumsum(np.full(32, 60 / 150.0))
+    n = int((beats[-1] + 1) * SR)
+    notes = beats[1:-2]
+    source = _plucks(notes, n)
+    off = alignment(_plucks(notes + 0.2, n), beats, source, beats, 2)
+    assert off["median"] < 0.1  # on the eighth grid
+    assert off["beat"]["judgeable"] and not off["beat"]["aligned"] and not off["aligned"]
+    assert alignment(_plucks(notes, n), beats, source, beats, 2)["aligned"]
+
+
+def test_unlocked_onsets_get_no_verdict():
+    """Onsets at random times: no level can be judged, so the pair is not aligned
+    (no verdict is not a pass)."""
+    rng = np.random.default_rng(5)
+    beats = np.cumsum(np.full(40, 60 / 150.0))
+    n = int((beats[-1] + 1) * SR)
+    notes = np.sort(rng.uniform(beats[0], beats[-2], 40))
+    notes = notes[np.concatenate([[True], np.diff(notes) > 0.12])]
+    res = alignment(_plucks(notes, n), beats, _plucks(notes, n), beats, 2)
+    assert res["judged_by"] == [] and not res["aligned"]
+
+
+def test_at_one_to_two_the_vocal_beats_are_the_instrumentals_beats_one_and_three():
+    beats = np.arange(17) * 0.4
+    grids = vocal_grids(beats, 0.5, np.array([0.4, 2.0]))
+    assert np.allclose(grids["beat"][:3], [0.4, 1.2, 2.0]) and len(grids["eighth"]) == 17
+    assert np.allclose(vocal_grids(beats, 2.0)["beat"][:3], [0.0, 0.2, 0.4])
+
+
+def test_a_render_with_too_few_onsets_gets_no_verdict():
+    """Well-placed but only a handful of rendered onsets (a voice the separator
+    lost): no level is judged, so the pair is not counted as aligned."""
+    beats = np.cumsum(np.full(32, 60 / 150.0))
+    n = int((beats[-1] + 1) * SR)
+    notes = beats[1:-2]
+    res = alignment(_plucks(notes[:5], n), beats, _plucks(notes, n), beats, 2)
+    assert res["judged_by"] == [] and not res["aligned"]

@@ -1,0 +1,106 @@
+"""The song pairs bench/mix.py mixes, and the songs themselves.
+
+PAIRS: generated songs (tempos >= 15% apart, different keys, one vocal song
+drifting). HARD_PAIRS: the traits that broke real pairs (driven guitars,
+harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1 pairs).
+LMMS_PAIRS: a hard-set vocal song over an LMMS demo production with drums
+(bench/lmms_songs.py: exact grid from the project file, licence checked).
+Songs are generated or rendered once into their caches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PAIRS = [  # (vocal song, instrumental song)
+    (dict(tempo=120.0, key="C", mode="major", seed=31, title="Bench V0"),
+     dict(tempo=100.0, key="D", mode="minor", seed=32, title="Bench I0", feel="half_time")),
+    (dict(tempo=90.0, key="E", mode="minor", seed=33, title="Bench V1", tempo_drift=0.06),
+     dict(tempo=108.0, key="F", mode="major", seed=34, title="Bench I1")),
+]
+# (vocal song, instrumental song): the traits that broke real pairs.
+HARD_BASE = dict(voices="auto")
+HARD_PAIRS = [
+    (dict(tempo=170.0, key="C#", mode="minor", seed=41, title="Hard V0", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True),
+     dict(tempo=150.0, key="C", mode="minor", seed=42, title="Hard I0", feel="straight",
+          guitar_tone="overdrive", syncopation=True, tempo_wander=0.02)),       # 1:1 (read as 85?)
+    (dict(tempo=190.0, key="E", mode="minor", seed=43, title="Hard V1", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"),
+     dict(tempo=95.0, key="G", mode="major", seed=44, title="Hard I1", feel="straight",
+          guitar_tone="overdrive")),                                             # 2:1
+    (dict(tempo=88.0, key="A", mode="minor", seed=45, title="Hard V2", feel="straight",
+          voice_timbre="breathy"),
+     dict(tempo=172.0, key="D", mode="minor", seed=46, title="Hard I2", feel="double_time",
+          guitar_tone="distortion", drumless_intro=True)),                       # 1:2
+    (dict(tempo=160.0, key="F", mode="major", seed=47, title="Hard V3", feel="half_time",
+          voice_timbre="breathy", tempo_drift=0.02),
+     dict(tempo=176.0, key="Bb", mode="major", seed=48, title="Hard I3", feel="double_time",
+          guitar_tone="overdrive", syncopation=True, tempo_wander=0.02)),        # 1:1, half time
+    (dict(tempo=132.0, key="G", mode="major", seed=49, title="Hard V4", feel="straight",
+          guitar_tone="overdrive", voice_timbre="breathy", drumless_intro=True),
+     dict(tempo=140.0, key="E", mode="minor", seed=50, title="Hard I4", feel="straight",
+          guitar_tone="distortion", syncopation=True, tempo_wander=0.02)),       # 1:1, moderate
+]
+# (vocal song, LMMS demo project): a hard-set vocal song over a real production
+# (bench/lmms_songs.py), its tempo and bar grid exact from the project file. The
+# projects' own dev/test split (lmms_songs.split) decides which pairs tuning may
+# look at; the vocal songs' seeds differ between the two halves.
+LMMS_PAIRS = [
+    (dict(tempo=190.0, key="E", mode="minor", seed=61, title="Lmms V0", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"), "Alf42red-Mauiwowi"),       # 102: 2:1
+    (dict(tempo=170.0, key="C#", mode="minor", seed=62, title="Lmms V1", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True),
+     "Momo64-esp"),                                                                  # 138: 1:1 (85?)
+    (dict(tempo=88.0, key="A", mode="minor", seed=63, title="Lmms V2", feel="straight",
+          voice_timbre="breathy"), "CapDan-TwilightArea-OriginalByAlf42red"),        # 170: 1:2
+    (dict(tempo=176.0, key="G", mode="major", seed=64, title="Lmms V3", feel="double_time",
+          guitar_tone="overdrive", voice_timbre="harsh"), "Socceroos-Progress"),     # 200: 1:1 (100?)
+    (dict(tempo=180.0, key="D", mode="minor", seed=71, title="Lmms V4", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"),
+     "StrictProduction-DearJonDoe"),                                                 # 87: 2:1
+    (dict(tempo=172.0, key="F#", mode="minor", seed=72, title="Lmms V5", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True),
+     "Thomasso-AxeFromThe80s"),                                                      # 140: 1:1
+    (dict(tempo=184.0, key="B", mode="minor", seed=73, title="Lmms V6", feel="double_time",
+          guitar_tone="overdrive", voice_timbre="harsh"), "CapDan-ReggaeTry"),       # 180: 1:1 (90?)
+    (dict(tempo=160.0, key="Bb", mode="major", seed=74, title="Lmms V7", feel="half_time",
+          voice_timbre="breathy", tempo_drift=0.02),
+     "CapDan-ZeroSumGame-OriginalByZakarra"),                                        # 144: 1:1, half time
+]
+
+def pairs_for(set_name: str) -> list:
+    return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS}[set_name]
+
+
+def lmms_project(name: str, cache: Path):
+    """The LMMS demo project `name`, rendered (cached) and checked: usable (4/4,
+    steady tempo) and under a known licence, which is reported with its figures."""
+    import lmms_songs
+
+    lmms_songs.ensure_lmms()
+    song = next(s for s in lmms_songs.catalogue() if s.name == name)
+    if song.skipped or song.licence == "unknown":
+        raise SystemExit(f"{name}: {song.skipped or 'no licence found'}")
+    split = "dev" if any(s.name == name for s in lmms_songs.split(lmms_songs.catalogue(), "dev")) \
+        else "test"
+    song = lmms_songs.render(song, cache)
+    song.truth["split"] = split
+    return song
+
+
+def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
+               set_name: str = "generated", lmms_cache: Path | None = None):
+    from musicmixer.testsongs import SongSpec, generate_song
+
+    out = []
+    for spec in pairs_for(set_name)[pair]:
+        if isinstance(spec, str):
+            out.append(lmms_project(spec, lmms_cache or ROOT / "build" / "bench-lmms"))
+            continue
+        n = bars or int(round(minutes * spec["tempo"] / 4))
+        base = dict(voices="gm") if set_name == "generated" else HARD_BASE
+        out.append(generate_song(SongSpec(bars=n, **{**base, **spec}), cache))
+    return out
