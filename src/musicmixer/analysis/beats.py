@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import AnalysisError
 from .features import FPS
+from .slips import hold_phase
 
 MIN_BPM = 70.0  # slowest beat level we report; slower candidates are counted double
 MAX_BPM = 200.0  # fastest beat level we report
@@ -343,6 +344,7 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
         raise AnalysisError(
             "cannot analyse: no steady beat found (the onsets do not repeat at any tempo "
             f"between {MIN_BPM:.0f} and {MAX_BPM:.0f} BPM)")
+    frames = np.round(hold_phase(frames, env)).astype(int)
     refined = _refine(env, frames, period)
     refined = _regularise(refined)
     refined = _smooth_grid(refined, tol=0.025 * FPS)

@@ -1,0 +1,111 @@
+"""Half-beat slips in a tracked beat grid, found and undone (step 2).
+
+The dynamic-programming tracker follows whichever eighth-note phase the
+onsets favour locally, and a slip of half a beat costs it little when spread
+over a few beats. Where the onsets' preference changes mid-song (an arpeggio
+whose off-beat notes are brighter, a drum stem that reads the bass's pedal
+note as a kick only in the intro) the grid slips half a beat and the rest of
+the song sits on the off-beat: LMMS's "Socceroos-Progress" (200 BPM, separated
+drums) slipped 14 s in. Real music keeps its beat phase, so the grid is given
+one phase for the whole song (the one the onsets support over the song) and
+the phase is then decided once, for the whole song, in `meter`.
+
+A slip is where the beats after a point, fitted as a line, meet the line of
+the beats before it half a beat apart (whole-beat jumps, a missed or an extra
+beat, are left to the tracker's regularisation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIDE = 12  # beats fitted on each side of a candidate slip
+GAP = 6  # beats left out on each side: a slip may be spread over several beats
+SLIP = 0.4  # lines this far apart (in beats, modulo one beat) mark a slip
+RUN = 0.25  # a slip's neighbourhood: offsets past this belong to one event
+
+
+def _line_at(idx: np.ndarray, frames: np.ndarray, at: float) -> tuple[float, float]:
+    slope, icpt = np.polyfit(idx, frames, 1)
+    return float(slope * at + icpt), float(slope)
+
+
+def slip_offsets(frames: np.ndarray) -> np.ndarray:
+    """Per beat i, how far (in beats, wrapped to [-0.5, 0.5)) the line through the
+    beats after i lands from the line through the beats before i, at beat i."""
+    n = len(frames)
+    out = np.zeros(n)
+    idx = np.arange(n, dtype=float)
+    for i in range(SIDE + GAP, n - SIDE - GAP):
+        before = slice(i - GAP - SIDE, i - GAP)
+        after = slice(i + GAP, i + GAP + SIDE)
+        tb, sb = _line_at(idx[before], frames[before], i)
+        ta, sa = _line_at(idx[after], frames[after], i)
+        period = 0.5 * (sb + sa)
+        if period <= 0:
+            continue
+        d = (ta - tb) / period
+        out[i] = (d + 0.5) % 1.0 - 0.5
+    return out
+
+
+def phase_labels(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0 or 1 per beat: which eighth-note phase each beat sits on, relative to
+    the first beat's, and a mask of the beats within GAP of each slip. Each run of
+    offsets past RUN (`slip_offsets`) whose peak passes SLIP is one slip, at
+    the peak, and toggles the phase."""
+    off = np.abs(slip_offsets(np.asarray(frames, dtype=float)))
+    labels = np.zeros(len(frames), dtype=int)
+    ramp = np.zeros(len(frames), dtype=bool)
+    big = np.nonzero(off >= RUN)[0]
+    state, start = 0, 0
+    for run in np.split(big, np.nonzero(np.diff(big) > GAP)[0] + 1) if big.size else []:
+        peak = run[0] + int(np.argmax(off[run[0]:run[-1] + 1]))
+        if off[peak] < SLIP:
+            continue
+        labels[start:peak] = state
+        ramp[max(0, peak - GAP):peak + GAP + 1] = True
+        state, start = 1 - state, peak
+    labels[start:] = state
+    return labels, ramp
+
+
+def hold_phase(frames: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """The grid on one phase: beats on the phase with less onset `strength`
+    (summed over its beats, against the same beats half a beat away) move
+    half a beat onto the other; the beats around each slip, part-way between
+    the two phases, are dropped (the tracker's regularisation fills the gap
+    from the local period). Frames in, frames out (not snapped to onsets)."""
+    frames = np.asarray(frames, dtype=float)
+    labels, ramp = phase_labels(frames)
+    if labels.min() == labels.max():
+        return frames
+    period = float(np.median(np.diff(frames)))
+    half = 0.5 * period
+    r = max(1, int(round(period / 16)))
+    peak = np.array([strength[max(0, k - r):k + r + 1].max() for k in range(len(strength))])
+
+    def at(x: np.ndarray) -> float:
+        k = np.clip(np.round(x).astype(int), 0, len(peak) - 1)
+        return float(peak[k].sum())
+
+    gain = []
+    for lab in (0, 1):
+        f = frames[(labels == lab) & ~ramp]
+        gain.append(at(f) - 0.5 * (at(f - half) + at(f + half)))
+    keep = int(np.argmax(gain))
+    moved = frames.copy()
+    kept = np.nonzero((labels == keep) & ~ramp)[0]
+    if len(kept) < 2:
+        return frames
+    for i in np.nonzero(labels != keep)[0]:
+        moved[i] = frames[i] - half if _later(frames, kept, int(i), period) else frames[i] + half
+    out = np.sort(moved[~ramp])
+    return out[np.concatenate([[True], np.diff(out) > half])]
+
+
+def _later(frames: np.ndarray, kept: np.ndarray, i: int, period: float) -> bool:
+    """Does beat i sit less than half a beat after the line of its nearest `kept` beats?"""
+    near = kept[np.argsort(np.abs(kept - i))[:SIDE]]
+    slope, icpt = np.polyfit(near.astype(float), frames[near], 1)
+    return bool(0.0 < ((frames[i] - (slope * i + icpt)) / period) % 1.0 <= 0.5)
