@@ -188,8 +188,15 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     snare_env = beatmod.level_snare_env(
         mix_env, mix.mid_onset, None if drum_feats is None else beatmod.normalise(drum_feats.onset),
         None if drum_feats is None else drum_feats.mid_onset)
+    # the low band (kicks, bass roots) picks the phase a slipped grid is put back on
+    low_beat_env = beatmod.normalise(mix.low_onset)
+    if drum_feats is not None:
+        m = min(len(low_beat_env), drum_feats.n_frames)
+        low_beat_env = (0.5 * low_beat_env[:m]
+                        + 0.5 * beatmod.normalise(drum_feats.low_onset[:m]))
     tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
-                                                           snare_env=snare_env)
+                                                           snare_env=snare_env,
+                                                           phase_env=low_beat_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
     if len(beat_times) < MIN_BARS * 4:

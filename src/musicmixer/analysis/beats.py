@@ -320,7 +320,8 @@ def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = Non
 
 
 def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
-                   snare_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
+                   snare_env: np.ndarray | None = None,
+                   phase_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
     """(tempo bpm, confidence, beat times in seconds) from an onset envelope.
 
     The tempo and its level are chosen on `tempo_env` (default `env`): the
@@ -333,6 +334,10 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     `snare_env` is the mid band whose backbeat helps choose the level: the
     mix's, or a drum stem's that pulses in the mix's tempo family
     (`level_snare_env`), so a stem can choose the octave but never another tempo.
+    A grid that slipped half a beat mid-song is put back on one phase
+    (`slips.hold_phase`), the one `phase_env` (default `env`) favours: the
+    analysis passes the low band (kicks, bass roots), which the hats, strums
+    and arpeggios that fill the off-beats of the full band do not reach.
     """
     tenv = env if tempo_env is None else tempo_env
     bpms, scores = tempo_candidates(tenv)
@@ -344,7 +349,7 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
         raise AnalysisError(
             "cannot analyse: no steady beat found (the onsets do not repeat at any tempo "
             f"between {MIN_BPM:.0f} and {MAX_BPM:.0f} BPM)")
-    frames = np.round(hold_phase(frames, env)).astype(int)
+    frames = np.round(hold_phase(frames, env if phase_env is None else phase_env)).astype(int)
     refined = _refine(env, frames, period)
     refined = _regularise(refined)
     refined = _smooth_grid(refined, tol=0.025 * FPS)

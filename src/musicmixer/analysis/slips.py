@@ -7,8 +7,12 @@ whose off-beat notes are brighter, a drum stem that reads the bass's pedal
 note as a kick only in the intro) the grid slips half a beat and the rest of
 the song sits on the off-beat: LMMS's "Socceroos-Progress" (200 BPM, separated
 drums) slipped 14 s in. Real music keeps its beat phase, so the grid is given
-one phase for the whole song (the one the onsets support over the song) and
-the phase is then decided once, for the whole song, in `meter`.
+one phase for the whole song, the one a `strength` envelope favours over the
+song (the analysis passes the low band: kicks and bass roots, not the bright
+off-beat notes), and the phase is then decided once, for the whole song, in
+`meter`. On the LMMS dev projects and the hard dev set, two grids slipped
+(Socceroos-Progress separated, a punk skank from the mix): beat F 0.24 and
+0.16 -> 1.00 each; full-band onsets instead put both wholly on the off-beat.
 
 A slip is where the beats after a point, fitted as a line, meet the line of
 the beats before it half a beat apart (whole-beat jumps, a missed or an extra
