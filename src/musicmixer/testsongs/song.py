@@ -113,7 +113,17 @@ def generate_song(spec: SongSpec, out_dir: str | os.PathLike) -> GeneratedSong:
     clock = spec.clock(score.total_beats)
     song_end = clock.time(score.total_beats)
     n = int(round((song_end + TAIL_SECONDS) * SAMPLE_RATE))
-    rendered = _render(score, voices, song_end + TAIL_SECONDS, n)
+    lead_cents = None
+    if spec.lead_style == "realistic":
+        from .lead_contour import note_offsets_cents
+
+        lead_cents = note_offsets_cents(score.parts["lead"], spec.seed)
+    rendered = _render(score, voices, song_end + TAIL_SECONDS, n, lead_cents)
+    if spec.lead_style == "realistic" and rendered.get("lead") is not None:
+        from .lead_contour import warp_lead
+
+        # before the timbre, so that breath and grit are not pitch-warped
+        rendered["lead"] = warp_lead(rendered["lead"], score.parts["lead"], spec.seed)
     if spec.voice_timbre != "clean":
         from .timbre import colour_voice
 
@@ -135,9 +145,11 @@ def generate_song(spec: SongSpec, out_dir: str | os.PathLike) -> GeneratedSong:
     return GeneratedSong(spec, song_dir, mix_path, paths, truth_path, truth)
 
 
-def _render(score: Score, voices: str, end_time: float, n: int) -> dict:
+def _render(score: Score, voices: str, end_time: float, n: int,
+            lead_cents: list[float] | None = None) -> dict:
     """Every part at once, two processes at a time (fluidsynth and Festival are
-    both single-threaded)."""
+    both single-threaded). `lead_cents`: per-note offsets Festival sings the lead
+    with (a GM lead cannot take them and keeps its notes' pitches)."""
     from .voice import sing
 
     programs = dict(score.programs, lead=GM_LEAD_PROGRAM, backing_hi=GM_BACKING_PROGRAM,
@@ -151,7 +163,8 @@ def _render(score: Score, voices: str, end_time: float, n: int) -> dict:
         for name in sorted(score.parts, key=lambda k: (k not in sung, k)):
             notes = score.parts[name]
             if name in sung:
-                futures[name] = pool.submit(sing, notes, n, work, name)
+                cents = lead_cents if name == "lead" else None
+                futures[name] = pool.submit(sing, notes, n, work, name, cents)
             else:
                 channel = DRUM_CHANNEL if name == "drums" else 0
                 futures[name] = pool.submit(render_part, name, notes, programs[name], channel,

@@ -50,6 +50,10 @@ VOICE_MODES = ("auto", "festival", "gm")
 # "harmony_vibrato": the harmony's notes sung with vibrato and a slow pitch
 # drift (`vibrato.py`), which a separator hears as voices, not as a pad.
 BACKING_STYLES = ("harmony", "unison", "harmony_vibrato")
+# "flat": the lead as Festival sings it, one flat pitch per note (the default);
+# "realistic": a sung contour (scoop and overshoot, vibrato after the onset,
+# drift, per-note misses; `lead_contour.py`), which HTDemucs hears as a voice.
+LEAD_STYLES = ("flat", "realistic")
 BEATS_PER_BAR = 4
 
 PITCH_CLASSES = {
@@ -80,6 +84,7 @@ class SongSpec:
     voices: str = "auto"
     drums: str = "standard"
     backing: str = "harmony"
+    lead_style: str = "flat"        # "realistic": the lead sung with a pitch contour
     # Options of the hard set (real-music traits). Their defaults leave a song as it
     # was, and `cache_key` leaves defaults out, so older caches stay valid.
     syncopation: bool = False       # anticipated kicks (on 4-and) and snares (on 3-and)
@@ -106,6 +111,8 @@ class SongSpec:
             raise ValueError(f"tempo_wander {self.tempo_wander} is outside [0, 0.2)")
         if self.voices not in VOICE_MODES:
             raise ValueError(f"voices must be one of {VOICE_MODES}, not {self.voices!r}")
+        if self.lead_style not in LEAD_STYLES:
+            raise ValueError(f"lead_style must be one of {LEAD_STYLES}, not {self.lead_style!r}")
         if self.backing not in BACKING_STYLES:
             raise ValueError(f"backing must be one of {BACKING_STYLES}, not {self.backing!r}")
         if not 30.0 <= self.tempo <= 300.0:
@@ -156,6 +163,8 @@ class SongSpec:
         for k in HARD_DEFAULTS:
             if k not in self.hard_options():
                 d.pop(k)
+        if d["lead_style"] == "flat":
+            del d["lead_style"]  # the default keeps the keys made before the option existed
         return d
 
     def cache_key(self, voices_resolved: str) -> str:

@@ -33,7 +33,14 @@ def add_vibrato(audio: np.ndarray, seed: int, rate_hz: float = 5.5, depth_cents:
     slow = rng.uniform(0.3, 1.2, size=2)
     drift = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) for f in slow) / 2
     ratio = 1.0 + vib + _cents(drift_cents) * drift
-    pos = np.concatenate([[0.0], np.cumsum(ratio[:-1])])
+    return read_at(x, np.concatenate([[0.0], np.cumsum(ratio[:-1])]))
+
+
+def read_at(audio: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """(channels, n) audio read at the fractional sample positions `pos`
+    (length n, linear interpolation): a read rate above 1 raises the pitch."""
+    x = np.asarray(audio, dtype=np.float32)
+    n = x.shape[-1]
     idx = np.arange(n)
     return np.stack([np.interp(pos, idx, ch) for ch in x.reshape(-1, n)]).reshape(x.shape).astype(np.float32)
 

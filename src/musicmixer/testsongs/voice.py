@@ -29,15 +29,17 @@ def festival_available() -> bool:
     return shutil.which("text2wave") is not None and KAL_VOICE.exists()
 
 
-def singing_xml(notes: list[Note]) -> str:
-    """The notes (with lyrics) as Festival singing markup on the song's timeline."""
+def singing_xml(notes: list[Note], cents: list[float] | None = None) -> str:
+    """The notes (with lyrics) as Festival singing markup on the song's timeline,
+    each `cents[i]` off its pitch where given (a sung lead's misses and drift)."""
     lines = [XML_HEAD]
     now = 0.0
-    for nt in sorted(notes, key=lambda x: x.start):
+    offsets = cents if cents is not None else [0.0] * len(notes)
+    for nt, off in sorted(zip(notes, offsets), key=lambda x: x[0].start):
         if nt.start > now + 1e-4:
             lines.append(f'<REST SECONDS="{nt.start - now:.5f}"></REST>')
             now = nt.start
-        freq = 440.0 * 2.0 ** ((nt.pitch - 69) / 12.0)
+        freq = 440.0 * 2.0 ** ((nt.pitch - 69) / 12.0 + off / 1200.0)
         length = nt.end - now
         lines.append(f'<PITCH FREQ="{freq:.4f}"><DURATION SECONDS="{length:.5f}">'
                      f'{nt.lyric or "la"}</DURATION></PITCH>')
@@ -46,13 +48,15 @@ def singing_xml(notes: list[Note]) -> str:
     return "\n".join(lines)
 
 
-def sing(notes: list[Note], n: int, workdir: Path, name: str) -> np.ndarray | None:
-    """One voice part sung by Festival, as (2, n) float32 at 44.1 kHz."""
+def sing(notes: list[Note], n: int, workdir: Path, name: str,
+         cents: list[float] | None = None) -> np.ndarray | None:
+    """One voice part sung by Festival, as (2, n) float32 at 44.1 kHz (`cents`:
+    per-note pitch offsets, see `singing_xml`)."""
     if not notes:
         return None
     xml = workdir / f"{name}.xml"
     wav = workdir / f"{name}.wav"
-    xml.write_text(singing_xml(notes))
+    xml.write_text(singing_xml(notes, cents))
     proc = subprocess.run(["text2wave", "-mode", "singing", str(xml), "-o", str(wav)],
                           capture_output=True)
     if proc.returncode != 0 or not wav.exists():
