@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,24 @@ def _start_worker(data: Path, shared: Path, url: str,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+@contextmanager
+def _workers(tmp_path: Path, url: str, monkeypatch, n: int = 1,
+             job_fn: str = "job_fakes:cluster_mix") -> Iterator[tuple[Path, Path, list]]:
+    """`n` worker processes on `url`, with the data folder and the fakes' shared
+    folder they use; stopped at the end whatever happened."""
+    data, shared = tmp_path / "data", tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("MM_TEST_DIR", str(shared))
+    procs = [_start_worker(data, shared, url, job_fn) for _ in range(n)]
+    try:
+        yield data, shared, procs
+    finally:
+        for w in procs:
+            if w.poll() is None:
+                w.terminate()
+                w.wait(30)
+
+
 def _wait_for(check, what: str, tries: int = 1200):
     for _ in range(tries):
         value = check()
@@ -52,92 +72,70 @@ def _wait_for(check, what: str, tries: int = 1200):
 
 
 def test_six_jobs_two_workers_one_killed_all_complete_once(tmp_path, redis_url, monkeypatch):
-    data, shared = tmp_path / "data", tmp_path / "shared"
-    shared.mkdir()
-    monkeypatch.setenv("MM_TEST_DIR", str(shared))
-    workers = [_start_worker(data, shared, redis_url) for _ in range(2)]
-    try:
-        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
-            assert api.client.get("/ready").json() == {"status": "ready"}
-            ids = [api.post().json()["session_id"] for _ in range(6)]
-            # both workers hold one job each, waiting on the gate
-            started = _wait_for(lambda: [i for i in ids if (shared / f"worker-{i}").exists()]
-                                if len([i for i in ids if (shared / f"worker-{i}").exists()]) == 2
-                                else None, "two jobs to start")
-            victim_job = started[0]
-            victim = int((shared / f"worker-{victim_job}").read_text().split()[0])
-            killed = next(w for w in workers if w.pid == victim)
-            os.kill(victim, signal.SIGKILL)
-            killed.wait(10)
-            (shared / "go").write_text("go")
-            for sid in ids:
-                status = api.wait(sid, tries=2400)
-                assert status["status"] == "complete", (sid, status)
-            for sid in ids:  # mixed exactly once each
-                assert (shared / f"done-{sid}").read_text() == "1\n", sid
-            runs = (shared / f"worker-{victim_job}").read_text().split()
-            assert len(runs) == 2 and runs[0] != runs[1]  # continued on the other worker
-            store = RedisJobStore(redis_url)
-            events = store.events_after(victim_job, 0)
-            assert any("stopped unexpectedly" in e.detail for e in events)
-            assert events[-1].step == "complete"
-            progress = [e.progress for e in events]
-            assert progress == sorted(progress)
-            audio = api.client.get(f"/api/remix/{victim_job}/audio")
-            assert audio.status_code == 200
-            base = data / "web" / "remixes" / victim_job / "base"
-            # one finished export, nothing left from the killed run
-            assert sorted(p.name for p in base.iterdir()) == ["plan.json", "remix.mp3",
-                                                              "report.json", "stems"]
-            for wav in (base / "stems").glob("*.wav"):
-                assert sf.info(str(wav)).frames > 0  # whole files, not half-written ones
-            live = api.client.get("/health").json()["cluster_workers"]
-            assert len(live) == 1  # the survivor beats; the killed one fell silent
-            assert not (data / "web" / "jobs.sqlite3").exists()  # records live in Redis
-    finally:
-        for w in workers:
-            if w.poll() is None:
-                w.terminate()
-                w.wait(30)
+    with _workers(tmp_path, redis_url, monkeypatch, n=2) as (data, shared, workers), \
+            open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+        assert api.client.get("/ready").json() == {"status": "ready"}
+        ids = [api.post().json()["session_id"] for _ in range(6)]
+        # both workers hold one job each, waiting on the gate
+        started = _wait_for(lambda: [i for i in ids if (shared / f"worker-{i}").exists()]
+                            if len([i for i in ids if (shared / f"worker-{i}").exists()]) == 2
+                            else None, "two jobs to start")
+        victim_job = started[0]
+        victim = int((shared / f"worker-{victim_job}").read_text().split()[0])
+        killed = next(w for w in workers if w.pid == victim)
+        os.kill(victim, signal.SIGKILL)
+        killed.wait(10)
+        (shared / "go").write_text("go")
+        for sid in ids:
+            status = api.wait(sid, tries=2400)
+            assert status["status"] == "complete", (sid, status)
+        for sid in ids:  # mixed exactly once each
+            assert (shared / f"done-{sid}").read_text() == "1\n", sid
+        runs = (shared / f"worker-{victim_job}").read_text().split()
+        assert len(runs) == 2 and runs[0] != runs[1]  # continued on the other worker
+        store = RedisJobStore(redis_url)
+        events = store.events_after(victim_job, 0)
+        assert any("stopped unexpectedly" in e.detail for e in events)
+        assert events[-1].step == "complete"
+        progress = [e.progress for e in events]
+        assert progress == sorted(progress)
+        audio = api.client.get(f"/api/remix/{victim_job}/audio")
+        assert audio.status_code == 200
+        base = data / "web" / "remixes" / victim_job / "base"
+        # one finished export, nothing left from the killed run
+        assert sorted(p.name for p in base.iterdir()) == ["plan.json", "remix.mp3",
+                                                          "report.json", "stems"]
+        for wav in (base / "stems").glob("*.wav"):
+            assert sf.info(str(wav)).frames > 0  # whole files, not half-written ones
+        live = api.client.get("/health").json()["cluster_workers"]
+        assert len(live) == 1  # the survivor beats; the killed one fell silent
+        assert not (data / "web" / "jobs.sqlite3").exists()  # records live in Redis
 
 
 def test_cancel_reaches_a_job_on_a_worker(tmp_path, redis_url, monkeypatch):
-    data, shared = tmp_path / "data", tmp_path / "shared"
-    shared.mkdir()
-    monkeypatch.setenv("MM_TEST_DIR", str(shared))
-    worker = _start_worker(data, shared, redis_url)
-    try:
-        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
-            sid = api.post().json()["session_id"]
-            _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
-            assert api.cancel(sid).status_code == 200
-            status = api.wait(sid, tries=600)
-            assert status["status"] == "cancelled" and status["step"] == "cancelled"
-            assert sid not in api.remix_dirs()
-            assert not (shared / f"done-{sid}").exists()
-    finally:
-        worker.terminate()
-        worker.wait(30)
+    with _workers(tmp_path, redis_url, monkeypatch) as (data, shared, _), \
+            open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+        sid = api.post().json()["session_id"]
+        _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
+        assert api.cancel(sid).status_code == 200
+        status = api.wait(sid, tries=600)
+        assert status["status"] == "cancelled" and status["step"] == "cancelled"
+        assert sid not in api.remix_dirs()
+        assert not (shared / f"done-{sid}").exists()
 
 
 def test_a_job_whose_worker_raises_fails_with_a_sentence(tmp_path, redis_url, monkeypatch):
     """An exception is not a lost worker: running it again would raise again."""
-    data, shared = tmp_path / "data", tmp_path / "shared"
-    shared.mkdir()
-    monkeypatch.setenv("MM_TEST_DIR", str(shared))
-    worker = _start_worker(data, shared, redis_url, job_fn="job_fakes:no_such_mix")
-    try:
-        with open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
-            sid = api.post().json()["session_id"]
-            status = api.wait(sid, tries=1200)
-            assert status["status"] == "failed", status
-            assert "could not recover" in status["error"] and status["step"] == "error"
-            job = RedisJobStore(redis_url).get(sid)
-            assert job is not None and job.attempts == 1  # failed, not redelivered
-            assert sid not in api.remix_dirs()
-    finally:
-        worker.terminate()
-        worker.wait(30)
+    raising = "job_fakes:no_such_mix"
+    with _workers(tmp_path, redis_url, monkeypatch, job_fn=raising) as (data, _, _), \
+            open_api("app", data, queue_url=redis_url, queue_heartbeat_timeout_s=3.0) as api:
+        sid = api.post().json()["session_id"]
+        status = api.wait(sid, tries=1200)
+        assert status["status"] == "failed", status
+        assert "could not recover" in status["error"] and status["step"] == "error"
+        job = RedisJobStore(redis_url).get(sid)
+        assert job is not None and job.attempts == 1  # failed, not redelivered
+        assert sid not in api.remix_dirs()
 
 
 def test_submit_while_the_queue_is_down_is_a_clear_503(tmp_path):
@@ -169,12 +167,9 @@ def test_a_redis_restart_mid_job_loses_nothing_accepted(tmp_path, monkeypatch):
     kept the records and the queue) the job that was running completes, once."""
     server = RedisServer(tmp_path / "redis", persistent=True)
     server.start()
-    data, shared = tmp_path / "data", tmp_path / "shared"
-    shared.mkdir()
-    monkeypatch.setenv("MM_TEST_DIR", str(shared))
-    worker = _start_worker(data, shared, server.url)
     try:
-        with open_api("app", data, queue_url=server.url, queue_heartbeat_timeout_s=3.0) as api:
+        with _workers(tmp_path, server.url, monkeypatch) as (data, shared, _), \
+                open_api("app", data, queue_url=server.url, queue_heartbeat_timeout_s=3.0) as api:
             sid = api.post().json()["session_id"]
             _wait_for(lambda: (shared / f"worker-{sid}").exists(), "the job to start")
             server.stop()
@@ -193,6 +188,4 @@ def test_a_redis_restart_mid_job_loses_nothing_accepted(tmp_path, monkeypatch):
             assert len((shared / f"worker-{sid}").read_text().split()) == 1  # never restarted
             assert len(api.remix_dirs()) == 1  # nothing kept of the refused remix
     finally:
-        worker.terminate()
-        worker.wait(30)
         server.stop()
