@@ -66,11 +66,11 @@ def test_levels_are_half_beat_and_double_with_scores(song_170):
 
 
 def test_analyze_prints_the_levels_and_confidences(song_170, capsys):
-    assert main(["analyze", str(song_170.mix_path), "--json"]) == 0
+    assert main(["analyze", str(song_170.mix_path), "--mix-only", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {lv["level"] for lv in data["tempo_levels"]} == {"half", "beat", "double"}
     assert 0.0 <= data["tempo_level_confidence"] <= 1.0 and "tempo_confidence" in data
-    assert main(["analyze", str(song_170.mix_path)]) == 0
+    assert main(["analyze", str(song_170.mix_path), "--mix-only"]) == 0
     text = capsys.readouterr().out
     assert "levels" in text and "double" in text
 
@@ -174,25 +174,56 @@ def test_a_drum_stem_in_the_mixs_tempo_family_lends_its_snare_to_the_octave_choi
     assert beat["stems"] >= beat["mix"]
 
 
-def test_analyze_separate_reads_what_the_job_reads(song_170, monkeypatch, tmp_path, capsys):
-    """`analyze SONG --separate` separates as the job does and analyses with
-    those stems (here a separator that returns the song's own stems)."""
+@pytest.fixture
+def own_data_dir(monkeypatch, tmp_path):
+    """A DATA_DIR (and so a stem cache) of this test's own, in the settings the CLI reads."""
+    from musicmixer.config import get_settings
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_analyze_separates_as_the_job_does_by_default(song_170, monkeypatch, own_data_dir, capsys):
+    """`analyze SONG` (and `--separate`, the same) separates as the job does and
+    analyses with those stems (here a separator that returns the song's own stems)."""
     from pipeline_helpers import TruthBackend
 
     from musicmixer.separation import dispatcher
     from musicmixer.stems import stems_for_settings
 
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setitem(dispatcher.BACKENDS, "local", TruthBackend(song_170))
     settings = load_settings()
     assert settings.stem_backend == "local"
     job = analyze_song(song_170.load_mix(), SR, song_170.truth_stems(stems_for_settings(settings)))
-    assert main(["analyze", str(song_170.mix_path), "--separate", "--json"]) == 0
+    for flags in ([], ["--separate"]):
+        assert main(["analyze", str(song_170.mix_path), *flags, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["tempo"] == pytest.approx(job.tempo, abs=1e-3)
+        assert data["beats"] == pytest.approx(job.beats, abs=1e-3)
+        assert data["downbeats"] == pytest.approx(job.downbeats, abs=1e-3)
+        assert data["stem_bar_energy"].keys() == job.stem_bar_energy.keys()
+        assert not any("mix alone" in w for w in data["warnings"])
+    with pytest.raises(SystemExit) as usage:
+        main(["analyze", str(song_170.mix_path), "--mix-only", "--separate"])
+    assert usage.value.code == 2
+
+
+def test_analyze_without_the_model_reads_the_mix_and_says_so(song_170, monkeypatch, own_data_dir,
+                                                             capsys):
+    from musicmixer.errors import ModelMissingError
+    from musicmixer.separation import dispatcher
+
+    def no_model(job):
+        raise ModelMissingError("htdemucs.onnx is missing: run `musicmixer models fetch`")
+
+    monkeypatch.setitem(dispatcher.BACKENDS, "local", no_model)
+    assert main(["analyze", str(song_170.mix_path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["tempo"] == pytest.approx(job.tempo, abs=1e-3)
-    assert data["beats"] == pytest.approx(job.beats, abs=1e-3)
-    assert data["downbeats"] == pytest.approx(job.downbeats, abs=1e-3)
-    assert data["stem_bar_energy"].keys() == job.stem_bar_energy.keys()
+    mix_only = analyze_song(song_170.load_mix(), SR)
+    assert data["tempo"] == pytest.approx(mix_only.tempo, abs=1e-3)
+    assert any("mix alone" in w and "models fetch" in w for w in data["warnings"])
 
 
 def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():

@@ -71,7 +71,7 @@ class MixResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_song(audio: np.ndarray, path: Path, settings: Settings) -> None:
+def check_song(audio: np.ndarray, path: Path, settings: Settings) -> None:
     seconds = audio.shape[-1] / SAMPLE_RATE
     if seconds > settings.max_song_minutes * 60:
         raise AudioTooLongError(f"{path.name} is {seconds / 60:.1f} min long; the limit is "
@@ -101,7 +101,7 @@ def run_mix(request: MixRequest, settings: Settings, progress_callback: Progress
             # Checked and let go: separation decodes the file itself, and holding
             # both songs through it cost 2 x 21 MB per minute (bench/memory.py).
             for path in paths.values():
-                _check_song(load_audio(path), path, settings)
+                check_song(load_audio(path), path, settings)
         with timer.stage("separate") as step:
             def song_step(i: int, name: str):  # the two songs share the "separate" bar
                 return lambda f, d="": step((i + f) / 2, f"{name}: {d}")

@@ -1,11 +1,14 @@
-"""`musicmixer analyze SONG [--stems DIR | --separate] [--json]`: tempo (with its
+"""`musicmixer analyze SONG [--stems DIR | --mix-only] [--json]`: tempo (with its
 half and double levels and their scores), beats, key, sections and stem
 character of one song (steps 2 and 3.5).
 
-`--separate` separates the song as the mix job does (same settings, same stem
-cache) and analyses it with those stems: what it prints is what the job reads.
-Without stems only the mix is read, and the octave of the tempo and the beat
-phase may differ where the mix alone is ambiguous.
+By default the song is separated as the mix job separates it (same settings,
+same stem cache, so a later `mix` of the song separates nothing again) and
+analysed with those stems: what it prints is what the job reads. The drum stem
+decides the octave of the tempo and the beat phase where the mix alone is
+ambiguous, so `--mix-only` (no separation: seconds instead of minutes on a CPU)
+may differ there; `--stems DIR` reads stems made elsewhere. Without the
+separation model the mix alone is analysed and a warning says so.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -22,11 +25,15 @@ def register(subparsers) -> None:
         description="Analyse one song: beat and bar grid, tempo, key, sections, "
                     "per-stem energy and vocal activity.")
     parser.add_argument("song", type=Path, help="audio file (wav, mp3, flac, ...)")
-    parser.add_argument("--stems", type=Path, default=None, metavar="DIR",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--stems", type=Path, default=None, metavar="DIR",
                         help="folder of stem WAVs (drums.wav, bass.wav, vocals.wav, ...)")
-    parser.add_argument("--separate", action="store_true",
-                        help="separate the song first, as the mix job does, and analyse "
-                             "it with those stems")
+    source.add_argument("--mix-only", action="store_true",
+                        help="analyse the mix alone, without separating it (fast; the "
+                             "tempo octave and beat phase may differ from the job's)")
+    source.add_argument("--separate", action="store_true",
+                        help="separate the song as the mix job does and analyse it with "
+                             "those stems (the default)")
     parser.add_argument("--vocal-sub-separation", action=argparse.BooleanOptionalAction,
                         default=None,
                         help="read lead_vocals.wav for the vocal analysis (7-stem mode); "
@@ -43,12 +50,10 @@ def _run(args: argparse.Namespace) -> int:
         from musicmixer.config import get_settings
 
         flag = get_settings().vocal_sub_separation
-    if args.separate and args.stems is not None:
-        raise SystemExit("analyze: give --stems or --separate, not both")
-    if args.separate:
-        analysis = analyze_separated(args.song)
-    else:
+    if args.stems is not None or args.mix_only:
         analysis = analyze_file(args.song, args.stems, vocal_sub_separation=flag)
+    else:
+        analysis = analyze_separated(args.song)
     if args.json:
         print(analysis.model_dump_json(indent=2))
     else:
@@ -57,18 +62,31 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def analyze_separated(song: Path, backends=None):
-    """The job's analysis of one song: its stems from `separate_stems` (as
-    `pipeline.run_mix` calls it, the settings deciding the stem mode), read by
-    `analyze_file`."""
+    """The job's analysis of one song: checked as the job checks it
+    (`pipeline.check_song`), its stems from `separate_stems` (as `pipeline.run_mix`
+    calls it, the settings deciding the stem mode), read by `analyze_file`.
+    Without the separation model: the mix alone, with a warning."""
     import tempfile
 
     from musicmixer.analysis.analyze import analyze_file
+    from musicmixer.audio import load_audio
     from musicmixer.config import get_settings
+    from musicmixer.errors import ModelMissingError
+    from musicmixer.pipeline import check_song
     from musicmixer.separation.dispatcher import separate_stems
 
+    settings = get_settings()
+    check_song(load_audio(song), Path(song), settings)
     with tempfile.TemporaryDirectory(prefix="musicmixer-analyze-") as work:
-        res = separate_stems(song, Path(work), settings=get_settings(), backends=backends,
-                             allow_vocal_fallback=True)
+        try:
+            res = separate_stems(song, Path(work), settings=settings, backends=backends,
+                                 allow_vocal_fallback=True)
+        except ModelMissingError as exc:
+            analysis = analyze_file(song)
+            analysis.warnings.append(
+                f"analysed the mix alone, not separated as the mix job does ({exc}); "
+                "the job's tempo octave and beat phase may differ")
+            return analysis
         return analyze_file(song, Path(work), vocal_sub_separation=res.vocal_sub_separation)
 
 
