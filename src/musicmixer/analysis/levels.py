@@ -9,33 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .beats import (
-    BACKBEAT_PULSE,
-    FAST_EIGHTHS,
-    FAST_PULSE,
-    MAX_BPM,
-    MIN_BPM,
-    _acf_at,
-    _autocorr,
-    backbeat_margin,
-    snare_autocorr,
-)
+from .beats import MAX_BPM, MIN_BPM, _autocorr, fast_member_margin, snare_autocorr
 from .features import FPS
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
 MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
-
-
-def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: np.ndarray | None = None) -> float:
-    """How far past (+) or short of (-) the tracker's rule (`beats.beat_is_fast_member`)
-    `bpm` is as the beat rather than the eighths of half its tempo."""
-    lag = 60.0 * FPS / bpm
-    pulse, eighths = _acf_at(ac, lag), _acf_at(ac, lag / 2)
-    margin = max(pulse - FAST_PULSE, min(eighths - pulse, eighths - FAST_EIGHTHS))
-    if snare_ac is not None:
-        margin = max(margin, min(backbeat_margin(snare_ac, bpm),
-                                 pulse - BACKBEAT_PULSE))
-    return margin
 
 
 def _p_faster(ac: np.ndarray, fast: float, snare_ac: np.ndarray | None = None) -> float:
@@ -64,7 +42,7 @@ def metrical_levels(env: np.ndarray, bpm: float, snare_env: np.ndarray | None = 
     pairing may map the beats at any level (`mix.tempo`). `snare_env` is the
     mix's mid band, as the tracker reads it.
     """
-    ac = _autocorr(env, min(len(env) - 1, int(60.0 * FPS / (bpm * 0.5)) + 4))
+    ac = _autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
     snare_ac = snare_autocorr(snare_env)
     p_double = _p_faster(ac, 2.0 * bpm, snare_ac)
     p_beat = _p_faster(ac, bpm, snare_ac)
