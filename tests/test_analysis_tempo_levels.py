@@ -242,3 +242,34 @@ def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
     assert from_drums < 0.0 and from_drums < from_mix - 0.05
     a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
     assert a.tempo == pytest.approx(96.0, rel=0.04)
+
+
+def _noisy_groove(bpm: float, eighths: list[float], noise: float, seconds: float = 60.0):
+    """An onset envelope: a drum pattern on the eighth notes of `bpm` (strengths
+    varying +-15 %) buried in the onsets of a dense real mix (gamma noise)."""
+    from musicmixer.analysis.features import FPS
+
+    rng = np.random.default_rng(3)
+    env = np.zeros(int(seconds * FPS))
+    step = 60.0 * FPS / bpm / 2
+    for i, t in enumerate(np.arange(0.0, len(env) - 2, step)):
+        env[int(round(t))] += eighths[i % len(eighths)] * rng.uniform(0.7, 1.0)
+    return env + noise * rng.gamma(1.0, 1.0, len(env))
+
+
+@pytest.mark.parametrize("noise", [0.12, 0.15, 0.17])
+def test_a_weak_but_even_pulse_in_a_dense_mix_is_the_beat(noise):
+    """Real recordings read every autocorrelation lower than generated songs: a
+    140 BPM half-time groove (kick on 1, snare on 3, hats on the eighths) in a
+    dense mix keeps its pulse as strong as its two-beat repetition but under
+    the absolute FAST_PULSE, and was read at 70. A 90 BPM rock beat in the same
+    mix, whose 180 BPM eighths repeat far more every two than every one, stays at 90."""
+    from musicmixer.analysis import beats as B
+    from musicmixer.analysis.features import FPS
+
+    half_time = B.normalise(_noisy_groove(140.0, [1.0, .3, .5, .3, 1.0, .3, .5, .3], noise))
+    ac = B._autocorr(half_time, 800)
+    assert B._acf_at(ac, 60.0 * FPS / 140.0) < B.FAST_PULSE  # the old rule said 70
+    assert B.choose_level(half_time, 140.0)[0] == pytest.approx(140.0)
+    straight = B.normalise(_noisy_groove(90.0, [1.0, .25, .9, .25, 1.0, .25, .9, .25], noise))
+    assert B.choose_level(straight, 90.0)[0] == pytest.approx(90.0)
