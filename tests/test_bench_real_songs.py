@@ -127,3 +127,33 @@ def test_fetch_reuses_excerpts_and_says_what_tool_is_missing(tmp_path, monkeypat
     other = next(s for s in catalogue() if s.name == "asc-machine_wars")
     with pytest.raises(SystemExit, match="apt-get"):
         fetch(tmp_path, [other])
+
+
+def test_a_refused_song_scores_zero_and_is_listed():
+    import numpy as np
+    from analysis import evaluate, summarise_real
+
+    class Silent:  # what the analysis refuses (AnalysisError), as an ambient track may be
+        def __init__(self):
+            beats = [0.5 * k for k in range(40)]
+            self.truth = {"title": "quiet", "beats": beats, "downbeats": beats[::4],
+                          "essentia_beats": beats, "consensus": True, "tempo_ref": 120.0,
+                          "trim_s": 5.0, "duration": 20.0}
+
+        def load_mix(self):
+            return np.zeros((2, 44100 * 20), np.float32)
+
+    row = evaluate(Silent(), "mix")
+    assert "error" in row and row["beat_f"] == row["beat_f_essentia"] == row["downbeat_f"] == 0.0
+    assert not row["tempo_strict"] and not row["tempo_octave"]
+    out = summarise_real([row, {**row, "title": "other", "consensus": False}])
+    assert out["errors"] == ["quiet", "other"] and out["consensus"]["songs"] == 1
+
+
+def test_beat_f_trims_the_first_five_seconds_on_both_sides():
+    from analysis import beat_f
+
+    ref = [0.5 * k for k in range(40)]
+    late_start = [t for t in ref if t >= 5.0]  # a tracker that locks on after 5 s loses nothing
+    assert beat_f(ref, late_start, 5.0) == 1.0 and beat_f(ref, late_start) < 1.0
+    assert beat_f(ref, [], 5.0) == 0.0
