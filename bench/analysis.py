@@ -1,7 +1,8 @@
 """Song analysis against ground truth, per set and split; prints one JSON object.
 
-    python bench/analysis.py [--set generated,hard,lmms] [--split dev,test] [--songs 24]
+    python bench/analysis.py [--set generated,hard,lmms,real] [--split dev,test] [--songs 24]
                              [--cache build/bench-songs] [--voices gm] [--modes mix,stems4]
+                             [--real-cache build/bench-real]
 
 Sets:
 - generated: synthetic songs (tempos 70-170 BPM, all twelve keys, major and minor,
@@ -12,11 +13,22 @@ Sets:
 - lmms: LMMS demo projects rendered headless (bench/lmms_songs.py): the project's
   grid is the truth, no key truth; licences in the output; stems (per-track
   renders, sorted by track name) only with --lmms-stems (one more render each).
+- real: game soundtracks from Debian packages (bench/real_songs.py), 60 s excerpts;
+  no hand annotations: beat F against madmom's beats and, separately,
+  essentia's; tempo against madmom's felt tempo (60 / median beat interval);
+  downbeat F against madmom's downbeats; beats in the first 5 s not scored
+  (mir_eval's trim). Reported for all songs and for the "consensus" subset
+  (madmom and essentia agree, beat F >= 0.8). All songs of the split unless
+  --songs; no stems4 (no stem truth).
 
 Splits, fixed before any tuning (the test split is for reporting, never tuning):
 generated dev = seed 0 (the standard set), test = seed 1000 (a fresh draw);
 hard dev = song seeds 5000.., test = 6000..; lmms: the usable projects shuffled
-once with seed 15, first half dev, second half test.
+once with seed 15, first half dev, second half test; real: test if
+sha1(name)[0] < '8' (hex), else dev (26 dev, 24 test).
+
+A song the analysis refuses (AnalysisError: no steady beat, as in ambient
+tracks) scores 0 on everything and is listed under "errors".
 
 Modes: `mix` (the mix alone), `stems4` (generated, hard; lmms with --lmms-stems:
 the four truth stems standing in for separation) and `separated` (the product's
@@ -39,6 +51,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -46,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from musicmixer.analysis.analyze import analyze_song  # noqa: E402
+from musicmixer.errors import AnalysisError  # noqa: E402
 from musicmixer.stems import FOUR_STEMS  # noqa: E402
 from musicmixer.testsongs import SongSpec, generate_song  # noqa: E402
 from musicmixer.testsongs.hardset import hard_specs  # noqa: E402
@@ -54,7 +68,10 @@ TARGETS = {
     "generated": {"tempo_strict": 0.98, "beat_f": 0.98, "downbeat_f": 0.98, "key_weighted": 0.98},
     "hard": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80, "key_weighted": 0.90},
     "lmms": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
+    "real": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
 }
+DEFAULT_SONGS = 24
+REFUSED = SimpleNamespace(tempo=0.0, beats=[], downbeats=[], sections=[])  # scores 0 everywhere
 GENERATED_SPLIT_SEEDS = {"dev": 0, "test": 1000}
 TEMPO_TOLERANCE = 0.04
 OCTAVE_FACTORS = (1.0, 2.0, 0.5, 3.0, 1.0 / 3.0)
@@ -145,8 +162,20 @@ def separated_stems(song) -> dict[str, np.ndarray]:
         return {n: load_file(p) for n, p in res.stems.items()}
 
 
+def beat_f(ref, est, trim_s: float = 0.0) -> float:
+    """mir_eval F-measure, 70 ms; beats before `trim_s` dropped on both sides
+    (mir_eval's 5 s trim, for excerpts cut from the middle of a song)."""
+    import mir_eval
+
+    r, e = np.asarray(ref, dtype=float), np.asarray(est, dtype=float)
+    if trim_s:
+        r, e = mir_eval.beat.trim_beats(r, trim_s), mir_eval.beat.trim_beats(e, trim_s)
+    return float(mir_eval.beat.f_measure(r, e, 0.07)) if len(r) and len(e) else 0.0
+
+
 def evaluate(song, stems_mode: str) -> dict:
-    """One song: a GeneratedSong, or an LMMS render (no key, no sections)."""
+    """One song: a GeneratedSong, an LMMS render (no key, no sections) or a real excerpt
+    (reference tempo given, essentia beats as a second reference, consensus flag)."""
     import mir_eval
 
     t = song.truth
@@ -154,20 +183,30 @@ def evaluate(song, stems_mode: str) -> dict:
     stems = (song.truth_stems(FOUR_STEMS) if stems_mode == "stems4"
              else separated_stems(song) if stems_mode == "separated" else None)
     t0 = time.perf_counter()
-    a = analyze_song(mix, 44100, stems, title=t["title"])
+    error = None
+    try:
+        a = analyze_song(mix, 44100, stems, title=t["title"])
+    except AnalysisError as exc:
+        a, error = REFUSED, str(exc)
     elapsed = time.perf_counter() - t0
     ref_beats = np.array(t["beats"])
-    ref_tempo = 60.0 * (len(ref_beats) - 1) / (ref_beats[-1] - ref_beats[0])
+    ref_tempo = t.get("tempo_ref") or 60.0 * (len(ref_beats) - 1) / (ref_beats[-1] - ref_beats[0])
+    trim = t.get("trim_s", 0.0)
     row = {"title": t["title"], "tempo_ref": round(ref_tempo, 2), "tempo": a.tempo,
            "feel": t.get("feel", "lmms"), **tempo_scores(a.tempo, ref_tempo),
-           "beat_f": float(mir_eval.beat.f_measure(ref_beats, np.array(a.beats), 0.07)),
-           "downbeat_f": float(mir_eval.beat.f_measure(np.array(t["downbeats"]),
-                                                       np.array(a.downbeats), 0.07)),
+           "beat_f": beat_f(ref_beats, a.beats, trim),
+           "downbeat_f": beat_f(t["downbeats"], a.downbeats, trim),
            "seconds": elapsed, "minutes": t["duration"] / 60.0}
+    if "essentia_beats" in t:
+        row |= {"beat_f_essentia": beat_f(t["essentia_beats"], a.beats, trim),
+                "consensus": t["consensus"]}
+    if error:
+        row["error"] = error
     if "key" in t:
-        est_key = f"{a.key} {a.mode}"
+        est_key = f"{a.key} {a.mode}" if error is None else "none"
         row |= {"key_ref": f"{t['key']} {t['mode']}", "key": est_key,
-                "key_score": float(mir_eval.key.weighted_score(f"{t['key']} {t['mode']}", est_key))}
+                "key_score": 0.0 if error else float(mir_eval.key.weighted_score(
+                    f"{t['key']} {t['mode']}", est_key))}
     if "sections" in t:
         hits, n_ref, n_est = boundary_scores(t["sections"], a.sections, 240.0 / ref_tempo)
         row |= {"hits": hits, "n_ref": n_ref, "n_est": n_est,
@@ -181,6 +220,8 @@ def summarise(rows: list[dict]) -> dict:
            "tempo_accuracy": mean("tempo_ok"), "beat_f": mean("beat_f"),
            "downbeat_f": mean("downbeat_f"),
            "key_weighted": mean("key_score") if "key_score" in rows[0] else None}
+    if "beat_f_essentia" in rows[0]:
+        out["beat_f_essentia"] = mean("beat_f_essentia")
     if "hits" in rows[0]:
         hits = sum(r["hits"] for r in rows)
         n_ref = sum(r["n_ref"] for r in rows)
@@ -191,11 +232,25 @@ def summarise(rows: list[dict]) -> dict:
     out["seconds_per_audio_minute"] = round(sum(r["seconds"] for r in rows)
                                             / sum(r["minutes"] for r in rows), 3)
     out["tempo_factors"] = [r["tempo_factor"] for r in rows]
+    if any("error" in r for r in rows):
+        out["errors"] = [r["title"] for r in rows if "error" in r]
     return out
 
 
-def load_set(name: str, split: str, n: int, args) -> tuple[list, dict]:
+def summarise_real(rows: list[dict]) -> dict:
+    """All songs, and the consensus subset (the two reference trackers agree) on its own."""
+    agreed = [r for r in rows if r["consensus"]]
+    return {"songs": len(rows), **summarise(rows),
+            "consensus": {"songs": len(agreed), **(summarise(agreed) if agreed else {})}}
+
+
+def load_set(name: str, split: str, n: int | None, args) -> tuple[list, dict]:
     """The songs of one set and split, and what the output should say about them."""
+    if name == "real":
+        from real_songs import load_real
+
+        return load_real(split, n, args.real_cache)
+    n = DEFAULT_SONGS if n is None else n
     if name == "generated":
         seed = args.seed if args.seed is not None else GENERATED_SPLIT_SEEDS[split]
         songs = [generate_song(s, args.cache) for s in song_specs(n, args.voices, seed)]
@@ -221,13 +276,16 @@ def load_set(name: str, split: str, n: int, args) -> tuple[list, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", default="generated", help="comma list of generated, hard, lmms")
+    p.add_argument("--set", default="generated", help="comma list of generated, hard, lmms, real")
     p.add_argument("--split", default="dev", help="comma list of dev, test")
-    p.add_argument("--songs", type=int, default=24, help="songs per set and split")
+    p.add_argument("--songs", type=int, default=None,
+                   help=f"songs per set and split (default {DEFAULT_SONGS}; real: all of the split)")
     p.add_argument("--seed", type=int, default=None,
                    help="generated set only: overrides the split's seed (0 standard, other held out)")
     p.add_argument("--cache", type=Path, default=ROOT / "build" / "bench-songs")
     p.add_argument("--lmms-cache", type=Path, default=ROOT / "build" / "bench-lmms")
+    p.add_argument("--real-cache", type=Path, default=ROOT / "build" / "bench-real",
+                   help="real set: Debian packages and excerpts (fetched where missing)")
     p.add_argument("--voices", default="gm", choices=("gm", "auto", "festival"))
     p.add_argument("--hard-voices", default="auto", choices=("gm", "auto", "festival"))
     p.add_argument("--modes", default="mix,stems4",
@@ -244,14 +302,17 @@ def main(argv: list[str] | None = None) -> int:
             songs, about = load_set(name, split, args.songs, args)
             prepared = time.perf_counter() - t0
             if not warmed:  # import and first-call costs are not billed to a song
-                analyze_song(load_audio(songs[0])[:, : 44100 * 8], 44100)
+                try:
+                    analyze_song(load_audio(songs[0])[:, : 44100 * 8], 44100)
+                except AnalysisError:
+                    pass
                 warmed = True
             res: dict = {"songs": len(songs), **about,
                          "tempo_range": [min(s.truth["tempo"] for s in songs),
                                          max(s.truth["tempo"] for s in songs)],
                          "prepare_seconds": round(prepared, 1)}
             for mode in args.modes.split(","):
-                if mode == "stems4" and name == "lmms" and not args.lmms_stems:
+                if mode == "stems4" and (name == "real" or (name == "lmms" and not args.lmms_stems)):
                     continue
                 rows = [evaluate(s, mode) for s in songs]
                 if args.verbose:
@@ -259,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                         print(json.dumps({"set": name, "split": split, "mode": mode,
                                           **{k: (round(v, 3) if isinstance(v, float) else v)
                                              for k, v in r.items()}}), file=sys.stderr)
-                res[mode] = summarise(rows)
+                res[mode] = summarise_real(rows) if name == "real" else summarise(rows)
             res["targets"] = TARGETS[name]
             out[f"{name}/{split}"] = res
     print(json.dumps(out, indent=1))

@@ -97,18 +97,29 @@ def load_project(path: Path) -> ET.Element:
 
 def licences(copyright_file: Path = COPYRIGHT) -> list[tuple[list[str], str]]:
     """(file patterns, licence) per stanza of a machine-readable copyright file."""
-    stanzas, files, lic = [], None, None
-    for line in copyright_file.read_text(errors="replace").splitlines() + [""]:
+    return licence_stanzas(copyright_file.read_text(errors="replace"))
+
+
+def licence_stanzas(text: str) -> list[tuple[list[str], str]]:
+    """(file patterns, licence) per Files stanza of machine-readable copyright text;
+    indented lines continue the field above them (Files or Copyright)."""
+    stanzas: list[tuple[list[str], str]] = []
+    files: list[str] | None = None
+    lic, field_name = None, ""
+    for line in text.splitlines() + [""]:
         if line.startswith("Files:"):
-            files = line[6:].split()
-        elif files is not None and line.startswith(" ") and lic is None:
-            files += line.split()
+            files, field_name = line[6:].split(), "Files"
+        elif line.startswith(" ") and line.strip():
+            if files is not None and field_name == "Files":
+                files += line.split()
         elif line.startswith("License:") and files is not None:
-            lic = line[8:].strip()
-        elif not line.strip() and files is not None:
-            if lic:
+            lic, field_name = line[8:].strip(), "License"
+        elif not line.strip():
+            if files is not None and lic:
                 stanzas.append((files, lic))
-            files, lic = None, None
+            files, lic, field_name = None, None, ""
+        else:
+            field_name = line.split(":", 1)[0]
     return stanzas
 
 

@@ -1,0 +1,159 @@
+"""The real set's bookkeeping (bench/real_songs.py): the split, licences read from
+Debian copyright files, and the committed reference covering the catalogue.
+No network, no audio."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import real_songs
+from real_songs import (
+    CONSENSUS_F,
+    catalogue,
+    felt_tempo,
+    fetch,
+    licence_from_copyright,
+    load_reference,
+    split,
+    split_of,
+)
+
+MACHINE_READABLE = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: Some Game
+
+Files: *
+Copyright: 2005 The Project
+           2006 music/menu.ogg contributors
+License: GPL-2+
+
+Files: debian/*
+Copyright: 2010 A Packager
+License: GPL-2+
+
+Files: data/music/menu.ogg
+Copyright: 2008 A Composer
+License: CC-BY-SA-3.0
+
+License: GPL-2+
+ This program is free software.
+"""
+
+FREE_FORM = """This package was debianized by someone.
+
+This program is free software; you can redistribute it and/or
+modify it under the terms of the GNU General Public License
+as published by the Free Software Foundation; either version 2
+of the License, or (at your option) any later version.
+"""
+
+
+def test_split_is_the_sha1_rule_and_partitions_the_catalogue():
+    songs = catalogue()
+    names = [s.name for s in songs]
+    assert len(names) == len(set(names)) == 50
+    # sha1("asc-frontiers") starts with 3, sha1("nexuiz-calling-bogus") with e
+    assert split_of("asc-frontiers") == "test" and split_of("nexuiz-calling-bogus") == "dev"
+    dev, test = split(songs, "dev"), split(songs, "test")
+    assert (len(dev), len(test)) == (26, 24)
+    assert {s.name for s in dev} | {s.name for s in test} == set(names)
+
+
+def test_catalogue_names_packages_and_paths():
+    songs = {s.name: s for s in catalogue()}
+    assert {s.package for s in songs.values()} == {"nexuiz-music", "warzone2100-music", "asc-music"}
+    thunder = songs["nexuiz-thunder"]
+    assert thunder.pk3.endswith("music.pk3") and thunder.source.endswith(":sound/cdtracks/thunder.ogg")
+    assert songs["warzone2100-legacy-track4"].member.endswith("legacy_soundtrack/track4.opus")
+    assert songs["asc-frontiers"].pk3 == "" and songs["asc-frontiers"].member.endswith("frontiers.mp3")
+
+
+def test_machine_readable_copyright_last_matching_stanza_wins():
+    installed = "usr/share/games/game/data/music/menu.ogg"
+    assert licence_from_copyright(MACHINE_READABLE, installed) == "CC-BY-SA-3.0"
+    # a continuation line of Copyright is not a Files pattern
+    assert licence_from_copyright(MACHINE_READABLE, "usr/share/x/music/menu.ogg") == "GPL-2+"
+    assert licence_from_copyright(MACHINE_READABLE, "usr/share/games/game/other.ogg") == "GPL-2+"
+    no_default = MACHINE_READABLE.replace("Files: *", "Files: src/*")
+    assert licence_from_copyright(no_default, "usr/share/games/game/other.ogg") == "unknown"
+
+
+def test_free_form_copyright_states_the_gnu_licence():
+    assert licence_from_copyright(FREE_FORM, "anything.ogg") == "GPL-2+"
+    only_v3 = FREE_FORM.replace("version 2", "version 3").replace("any later version", "no other")
+    assert licence_from_copyright(only_v3, "a.ogg") == "GPL-3"
+    lesser = FREE_FORM.replace("GNU General", "GNU Lesser General").replace("version 2", "version 2.1")
+    assert licence_from_copyright(lesser, "a.ogg") == "LGPL-2+"
+    assert licence_from_copyright("All rights reserved.", "a.ogg") == "unknown"
+
+
+def test_every_catalogue_entry_has_a_consistent_reference():
+    ref = load_reference()
+    assert set(ref) == {s.name for s in catalogue()}
+    for s in catalogue():
+        r = ref[s.name]
+        assert r["split"] == split_of(s.name) and r["package"] == s.package
+        assert r["source"] == s.source and r["licence"] not in ("", "unknown")
+        beats = r["madmom_beats"]
+        assert beats == sorted(beats) and 0 <= beats[0] and beats[-1] <= 60.0
+        downbeats = r["madmom_downbeats"]
+        assert downbeats == sorted(downbeats) and r["madmom_beats_per_bar"] in (3, 4)
+        assert r["essentia_beats"] == sorted(r["essentia_beats"])
+        assert r["consensus"] == (r["mm_ess_beat_f"] >= CONSENSUS_F)
+        assert r["madmom_tempo"] == pytest.approx(felt_tempo(beats), abs=0.01)
+    assert any(r["consensus"] for r in ref.values()) and not all(r["consensus"] for r in ref.values())
+
+
+def test_felt_tempo_is_the_median_interval():
+    beats = [0.0, 0.5, 1.0, 1.5, 2.6, 3.1]  # one dropped beat does not move it
+    assert felt_tempo(beats) == pytest.approx(120.0)
+
+
+def test_fetch_reuses_excerpts_and_says_what_tool_is_missing(tmp_path, monkeypatch):
+    song = next(s for s in catalogue() if s.name == "asc-frontiers")
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / "asc-frontiers.wav").write_bytes(b"")
+
+    def no_run(*a, **k):
+        raise AssertionError("nothing to run for an excerpt that exists")
+
+    monkeypatch.setattr(real_songs.subprocess, "run", no_run)
+    assert fetch(tmp_path, [song])[0].wav == tmp_path / "ex" / "asc-frontiers.wav"
+    monkeypatch.setattr(real_songs.shutil, "which", lambda tool: None)
+    other = next(s for s in catalogue() if s.name == "asc-machine_wars")
+    with pytest.raises(SystemExit, match="apt-get"):
+        fetch(tmp_path, [other])
+
+
+def test_a_refused_song_scores_zero_and_is_listed():
+    import numpy as np
+    from analysis import evaluate, summarise_real
+
+    class Silent:  # what the analysis refuses (AnalysisError), as an ambient track may be
+        def __init__(self):
+            beats = [0.5 * k for k in range(40)]
+            self.truth = {"title": "quiet", "beats": beats, "downbeats": beats[::4],
+                          "essentia_beats": beats, "consensus": True, "tempo_ref": 120.0,
+                          "trim_s": 5.0, "duration": 20.0}
+
+        def load_mix(self):
+            return np.zeros((2, 44100 * 20), np.float32)
+
+    row = evaluate(Silent(), "mix")
+    assert "error" in row and row["beat_f"] == row["beat_f_essentia"] == row["downbeat_f"] == 0.0
+    assert not row["tempo_strict"] and not row["tempo_octave"]
+    out = summarise_real([row, {**row, "title": "other", "consensus": False}])
+    assert out["errors"] == ["quiet", "other"] and out["consensus"]["songs"] == 1
+
+
+def test_beat_f_trims_the_first_five_seconds_on_both_sides():
+    from analysis import beat_f
+
+    ref = [0.5 * k for k in range(40)]
+    late_start = [t for t in ref if t >= 5.0]  # a tracker that locks on after 5 s loses nothing
+    assert beat_f(ref, late_start, 5.0) == 1.0 and beat_f(ref, late_start) < 1.0
+    assert beat_f(ref, [], 5.0) == 0.0
