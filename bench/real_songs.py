@@ -284,7 +284,8 @@ def felt_tempo(beats) -> float:
 
 
 def load_real(which: str, n: int | None, cache: Path, reference: Path = REFERENCE) -> tuple[list, dict]:
-    """The songs of one split with their reference as `truth`, and what the output says of them."""
+    """The songs of one split with their reference as `truth`, and what the output says of
+    them: package versions, and the licence per song (supertuxkart-data's differ by track)."""
     ref = load_reference(reference)
     songs = fetch(cache, split(catalogue(), which)[:n])
     for s in songs:
@@ -298,8 +299,8 @@ def load_real(which: str, n: int | None, cache: Path, reference: Path = REFERENC
         if s.version and s.version != r["version"]:
             print(f"warning: {s.name}: excerpt cut from {s.package} {s.version}, the reference from "
                   f"{r['version']}", file=sys.stderr)
-    packages = {s.package: {"version": ref[s.name]["version"], "licence": s.licence} for s in songs}
-    return songs, {"packages": packages,
+    packages = {s.package: ref[s.name]["version"] for s in songs}
+    return songs, {"packages": packages, "licences": {s.name: s.licence for s in songs},
                    "consensus": sorted(s.name for s in songs if s.truth["consensus"]),
                    "reference": "madmom 0.16.1 beats (DBN), downbeats (DBN, 3 or 4 beats a bar); "
                                 "essentia RhythmExtractor2013 multifeature; beat F trims the first "

@@ -139,6 +139,7 @@ def test_every_catalogue_entry_has_a_consistent_reference():
         r = ref[s.name]
         assert r["split"] == split_of(s.name) and r["package"] == s.package
         assert r["source"] == s.source and r["licence"] not in ("", "unknown")
+        assert r["start_s"] in ((0, 30) if s.short_from_start else (30,))
         beats = r["madmom_beats"]
         assert beats == sorted(beats) and 0 <= beats[0] and beats[-1] <= 60.0
         downbeats = r["madmom_downbeats"]
@@ -147,6 +148,14 @@ def test_every_catalogue_entry_has_a_consistent_reference():
         assert r["consensus"] == (r["mm_ess_beat_f"] >= CONSENSUS_F)
         assert r["madmom_tempo"] == pytest.approx(felt_tempo(beats), abs=0.01)
     assert any(r["consensus"] for r in ref.values()) and not all(r["consensus"] for r in ref.values())
+    # licences as each package's copyright file gives them, per track where it names one
+    assert ref["supertuxkart-alien_signal"]["licence"] == "CC-BY-SA-4.0"
+    assert ref["supertuxkart-beneath_the_rabbit_hole"]["licence"] == "GPL-2+ OR CC-BY-SA"
+    assert ref["supertuxkart-battle_theme_1"]["licence"] == "CC-BY-4.0"
+    assert ref["supertuxkart-penguin_party"]["licence"] == "GPL-3+"
+    assert ref["megaglest-romans"]["licence"] == "CC-BY-SA-3.0"
+    assert ref["freedroidrpg-town"]["licence"] == ref["extremetuxracer-race1-jt"]["licence"] == "GPL-2+"
+    assert ref["extremetuxracer-race1-jt"]["start_s"] == 0 and ref["supertuxkart-xeon6"]["start_s"] == 30
 
 
 def test_felt_tempo_is_the_median_interval():
@@ -194,6 +203,21 @@ def test_fetch_starts_a_short_track_of_the_later_packages_at_zero(tmp_path, monk
     assert ffmpeg[ffmpeg.index("-t") + 1] == "60" and wav == tmp_path / "ex" / f"{name}.wav"
     assert wav.read_bytes() == b"wav"
     assert any(c[0] == "ffprobe" for c in calls) == song.short_from_start
+
+
+def test_load_real_gives_each_song_its_own_licence(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    (tmp_path / "ex").mkdir()
+    for s in split(catalogue(), "dev"):
+        sf.write(tmp_path / "ex" / f"{s.name}.wav", np.zeros((441, 2), np.float32), 44100)
+    songs, about = real_songs.load_real("dev", None, tmp_path)
+    ref = load_reference()
+    assert len(songs) == 60 and about["licences"] == {s.name: ref[s.name]["licence"] for s in songs}
+    stk = {about["licences"][s.name] for s in songs if s.package == "supertuxkart-data"}
+    assert len(stk) > 1 and about["packages"]["supertuxkart-data"] == "1.4+dfsg-2"
+    assert songs[0].truth["beats"] == ref[songs[0].name]["madmom_beats"]
 
 
 def test_a_refused_song_scores_zero_and_is_listed():
