@@ -25,7 +25,7 @@ Splits, fixed before any tuning (the test split is for reporting, never tuning):
 generated dev = seed 0 (the standard set), test = seed 1000 (a fresh draw);
 hard dev = song seeds 5000.., test = 6000..; lmms: the usable projects shuffled
 once with seed 15, first half dev, second half test; real: test if
-sha1(name)[0] < '8' (hex), else dev (26 dev, 24 test).
+sha1(name)[0] < '8' (hex), else dev (60 dev, 47 test).
 
 A song the analysis refuses (AnalysisError: no steady beat, as in ambient
 tracks) scores 0 on everything and is listed under "errors".

@@ -12,10 +12,10 @@ by a DBN: `DBNBeatTrackingProcessor(fps=100)`; downbeats by
 `DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)`) and, as an
 independent check, essentia's `RhythmExtractor2013(method="multifeature")`.
 The JSON keeps, per excerpt (one line each): split, package, version, source,
-licence, madmom beats and downbeats (ms), beats per bar, felt tempo (60 / median
-beat interval), essentia beats/bpm/confidence, and their agreement: beat F
-(mir_eval, 70 ms, first 5 s trimmed), tempo within 4 %, and `consensus`
-(beat F >= 0.8): the songs whose reference is trustworthy.
+excerpt start (s), licence, madmom beats and downbeats (ms), beats per bar, felt
+tempo (60 / median beat interval), essentia beats/bpm/confidence, and their
+agreement: beat F (mir_eval, 70 ms, first 5 s trimmed), tempo within 4 %, and
+`consensus` (beat F >= 0.8): the songs whose reference is trustworthy.
 
 Neither tracker is a project dependency, and nothing of them ships: madmom's
 model files are CC BY-NC-SA (non-commercial), so they only make these
@@ -51,12 +51,15 @@ from real_songs import (
     EXCERPT_START_S,
     REFERENCE,
     ROOT,
+    SHORT_TRACK_S,
     TEMPO_AGREE,
     TRIM_S,
     catalogue,
+    excerpt_start,
     felt_tempo,
     fetch,
     licences_of,
+    source_file,
     split_of,
 )
 
@@ -116,13 +119,13 @@ def beat_f(ref, est) -> float:
     return float(mir_eval.beat.f_measure(r, e, TOLERANCE_S))
 
 
-def entry(song, mm: dict, ess: dict) -> dict:
+def entry(song, mm: dict, ess: dict, start_s: int = EXCERPT_START_S) -> dict:
     beats = [round(t, 3) for t in mm["beats"]]
     bars = mm["downbeat_tracker"]
     mm_tempo = felt_tempo(beats)
     f = beat_f(beats, ess["beats"])
     return {"split": split_of(song.name), "package": song.package, "version": song.version,
-            "source": song.source, "licence": song.licence,
+            "source": song.source, "start_s": start_s, "licence": song.licence,
             "madmom_tempo": round(mm_tempo, 2), "madmom_beats": beats,
             "madmom_downbeats": [round(t, 3) for t, b in bars if int(b) == 1],
             "madmom_beats_per_bar": int(max(b for _, b in bars)) if bars else 0,
@@ -142,12 +145,15 @@ def assemble(cache: Path, out: Path = REFERENCE) -> dict:
                or not (cache / "ref_ess" / f"{s.name}.json").exists()]
     if missing:
         raise SystemExit(f"no tracker output yet for {len(missing)} excerpts: {', '.join(missing)}")
+    starts = {s.name: excerpt_start(s, source_file(s, cache)) for s in songs if s.short_from_start}
     rows = {s.name: entry(s, json.loads((cache / "ref" / f"{s.name}.json").read_text()),
-                          json.loads((cache / "ref_ess" / f"{s.name}.json").read_text()))
+                          json.loads((cache / "ref_ess" / f"{s.name}.json").read_text()),
+                          starts.get(s.name, EXCERPT_START_S))
             for s in songs}
     about = {"made_by": "bench/real_reference.py",
-             "excerpts": f"ffmpeg -ss {EXCERPT_START_S} -t {EXCERPT_SECONDS} -ar 44100 -ac 2 "
-                         "(bench/real_songs.py)",
+             "excerpts": f"ffmpeg -ss {EXCERPT_START_S} -t {EXCERPT_SECONDS} -ar 44100 -ac 2; -ss 0 for "
+                         f"a track of supertuxkart-data, freedroidrpg-data, megaglest-data or "
+                         f"extremetuxracer-data shorter than {SHORT_TRACK_S} s (bench/real_songs.py)",
              "madmom": "0.16.1: RNNBeatProcessor + DBNBeatTrackingProcessor(fps=100); "
                        "RNNDownBeatProcessor + DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)",
              "essentia": "2.1b6.dev1389: RhythmExtractor2013(method='multifeature')",

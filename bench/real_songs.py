@@ -1,7 +1,9 @@
 """Real recordings as a benchmark set: game soundtracks that Debian packages ship.
 
-nexuiz-music, warzone2100-music and asc-music hold produced, mastered music
-(real drums, guitars, orchestral and electronic tracks, some ambient). Nothing of
+107 tracks from seven packages: nexuiz-music (18), warzone2100-music (29),
+asc-music (3), supertuxkart-data (28), freedroidrpg-data (16), megaglest-data
+(7) and extremetuxracer-data (6) hold produced, mastered music (real drums,
+guitars, orchestral, folk and electronic tracks, some ambient). Nothing of
 it is annotated, so the reference beats come from two independent trackers that
 are not ours, madmom (RNN + DBN) and essentia (RhythmExtractor2013,
 multifeature), made once by bench/real_reference.py and committed as
@@ -12,14 +14,18 @@ figures are the ones to trust; the others are reported too.
 `fetch(cache)` downloads the packages with `apt-get download` (needs the
 archive in the apt sources and `apt-get update`), extracts them with
 `dpkg-deb -x` (and nexuiz's music.pk3 with unzip) and cuts one excerpt per track
-with ffmpeg (30 s in, 60 s long, 44.1 kHz stereo WAV); everything lands under the
-cache (default build/bench-real), is reused when present and never committed.
+with ffmpeg (30 s in, 60 s long, 44.1 kHz stereo WAV; a track of the four later
+packages shorter than 95 s from 0 s, see `excerpt_start`); everything lands under
+the cache (default build/bench-real), is reused when present and never committed.
 The licence of each track is read from its package's copyright file
-(/usr/share/doc/<pkg>/copyright); the Aftermath album of warzone2100-music also
-offers CC-BY-SA-3.0 in its own license.txt.
+(/usr/share/doc/<pkg>/copyright): supertuxkart-data gives most tracks a stanza of
+their own (CC-BY-SA-3.0 or 4.0, one "GPL", one "GPL-2+ OR CC-BY-SA"; the four it
+names nowhere take its package-wide GPL-3+), the others one licence for all
+their music; the Aftermath album of warzone2100-music also offers CC-BY-SA-3.0
+in its own license.txt.
 
 Split, fixed before any figure was seen: test if the first hex digit of
-sha1(name) is below 8, else dev (26 dev, 24 test).
+sha1(name) is below 8, else dev (60 dev, 47 test; the first 50: 26 dev, 24 test).
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "bench" / "data" / "real_reference.json"
 EXCERPT_START_S = 30
 EXCERPT_SECONDS = 60
+SHORT_TRACK_S = 95     # later packages: a track shorter than this is cut from 0 s
 SR = 44100
 CONSENSUS_F = 0.8      # madmom vs essentia beat F at or above which a song is "consensus"
 TEMPO_AGREE = 0.04     # their tempos agree within 4 %
@@ -46,24 +54,59 @@ TRIM_S = 5.0           # mir_eval's convention: beats in the first 5 s are not s
 
 NEXUIZ_PK3 = "usr/share/games/nexuiz/data/music.pk3"
 WARZONE = "usr/share/games/warzone2100/music/albums"
-# (package, pk3 inside the package or "", path of each track (inside the pk3 where
-#  there is one), name prefix, tracks)
+STK = "usr/share/games/supertuxkart/data"
+MEGAGLEST = "usr/share/games/megaglest/techs/megapack/factions"
+
+
+class Group(NamedTuple):
+    """Tracks of one package that share a path pattern. A track may carry folders
+    (`music/Lava`); its name is the prefix and its lowercased file name."""
+
+    package: str
+    path: str              # of each track, `{}` the track; inside `pk3` where there is one
+    prefix: str
+    tracks: str
+    pk3: str = ""
+    short_from_start: bool = False   # a track shorter than SHORT_TRACK_S is cut from 0 s
+
+
+# farm_f and the *_fast files of supertuxkart are left out: the same music sped
+# up, which must not land in the other split than its original.
 GROUPS = (
-    ("nexuiz-music", NEXUIZ_PK3, "sound/cdtracks/{}.ogg", "nexuiz",
-     "beast-of-insanity brainsukker breakdown-easy brokenlight calling-bogus chaos-fog desert3 "
-     "digital-pursuit infight neuronal-diving ninesix northern-lights sixtyfour_ "
-     "sixtyfour_revisited stairs subcities thru-the-mirror thunder"),
-    ("warzone2100-music", "", WARZONE + "/aftermath_soundtrack/{}.opus", "warzone2100-aftermath",
-     "menu_enhanced track17 track18 track19 track20 track21 track22 track23 track24 track25 "
-     "track26 track27 track3_enhanced"),
-    ("warzone2100-music", "", WARZONE + "/legacy_soundtrack/{}.opus", "warzone2100-legacy",
-     "track10 track11 track12 track13 track14 track15 track16 track4 track5 track6 track7 "
-     "track8 track9"),
-    ("warzone2100-music", "", WARZONE + "/original_soundtrack/{}.opus", "warzone2100-original",
-     "track1 track2 track3"),
-    ("asc-music", "", "usr/share/games/asc/music/{}.mp3", "asc", "frontiers machine_wars time_to_strike"),
+    Group("nexuiz-music", "sound/cdtracks/{}.ogg", "nexuiz",
+          "beast-of-insanity brainsukker breakdown-easy brokenlight calling-bogus chaos-fog desert3 "
+          "digital-pursuit infight neuronal-diving ninesix northern-lights sixtyfour_ "
+          "sixtyfour_revisited stairs subcities thru-the-mirror thunder", pk3=NEXUIZ_PK3),
+    Group("warzone2100-music", WARZONE + "/aftermath_soundtrack/{}.opus", "warzone2100-aftermath",
+          "menu_enhanced track17 track18 track19 track20 track21 track22 track23 track24 track25 "
+          "track26 track27 track3_enhanced"),
+    Group("warzone2100-music", WARZONE + "/legacy_soundtrack/{}.opus", "warzone2100-legacy",
+          "track10 track11 track12 track13 track14 track15 track16 track4 track5 track6 track7 "
+          "track8 track9"),
+    Group("warzone2100-music", WARZONE + "/original_soundtrack/{}.opus", "warzone2100-original",
+          "track1 track2 track3"),
+    Group("asc-music", "usr/share/games/asc/music/{}.mp3", "asc", "frontiers machine_wars time_to_strike"),
+    Group("supertuxkart-data", STK + "/{}.ogg", "supertuxkart",
+          "music/Lava music/Penguin_Party music/SkyVibe-HighFrequency music/West music/alien_signal "
+          "music/bay music/cocoa_river music/demonhill music/egypt music/farm music/garden "
+          "music/hacienda music/jumping_to_the_stars_remake music/kart_grand_prix "
+          "music/klabauter_dance music/menutheme music/overworld music/ravenbridge_mansion "
+          "music/snowmountain music/subsea music/theGreatFair music/valley music/win_theme "
+          "music/xeon6 tracks/ancient_colosseum_labyrinth/Battle_Theme_1 "
+          "tracks/battleisland/Gran_Paradiso_Unused_-_TuxKart_5a_Gowns_Bow_Remix "
+          "tracks/cave/beneath_the_rabbit_hole tracks/introcutscene2/intro2", short_from_start=True),
+    Group("freedroidrpg-data", "usr/share/freedroidrpg/data/sound/music/{}.ogg", "freedroidrpg",
+          "Ambience AmbientBattle Bleostrada HellFortressEntrance HellFortressTwo Hyperbattle "
+          "ImperialArmy NewTutorialStage Suspicion TechBattle TheBeginning hellforce menu temple town "
+          "underground", short_from_start=True),
+    Group("megaglest-data", MEGAGLEST + "/{}.ogg", "megaglest",
+          "egypt/music/asak-jadeflange indian/music/music_indian magic/music/music_magic "
+          "norsemen/music/manolo_camp-medieval persian/music/aminos-together_together "
+          "romans/music/romans tech/music/music_tech", short_from_start=True),
+    Group("extremetuxracer-data", "usr/share/games/etr/music/{}.ogg", "extremetuxracer",
+          "calmrace-ks credits1-cp freezingpoint race1-jt spunkyrace-ks start1-jt", short_from_start=True),
 )
-PACKAGES = tuple(dict.fromkeys(g[0] for g in GROUPS))
+PACKAGES = tuple(dict.fromkeys(g.package for g in GROUPS))
 
 
 @dataclass
@@ -72,6 +115,7 @@ class RealSong:
     package: str
     member: str            # path inside the package, or inside `pk3` where there is one
     pk3: str = ""          # the zip inside the package that holds the track
+    short_from_start: bool = False
     licence: str = "unknown"
     version: str = ""      # of the package the excerpt was cut from
     wav: Path | None = None
@@ -88,8 +132,9 @@ class RealSong:
 
 
 def catalogue() -> list[RealSong]:
-    return [RealSong(f"{prefix}-{t}", pkg, path.format(t), pk3)
-            for pkg, pk3, path, prefix, tracks in GROUPS for t in tracks.split()]
+    return [RealSong(f"{g.prefix}-{PurePosixPath(t).name.lower()}", g.package, g.path.format(t), g.pk3,
+                     g.short_from_start)
+            for g in GROUPS for t in g.tracks.split()]
 
 
 def split_of(name: str) -> str:
@@ -134,7 +179,7 @@ def _need(*tools: str) -> None:
     if missing:
         raise SystemExit(f"the real set needs {', '.join(missing)} on the PATH: apt-get and dpkg-deb "
                          "(a Debian/Ubuntu system) fetch the packages, unzip opens nexuiz's music.pk3, "
-                         "ffmpeg cuts the excerpts (apt-get install -y ffmpeg unzip)")
+                         "ffmpeg (and its ffprobe) cuts the excerpts (apt-get install -y ffmpeg unzip)")
 
 
 def package_dir(cache: Path, package: str) -> Path:
@@ -182,6 +227,19 @@ def source_file(song: RealSong, cache: Path) -> Path:
     return target
 
 
+def excerpt_start(song: RealSong, src: Path) -> int:
+    """Where the excerpt starts: 30 s in, or 0 s for a track of the later packages
+    shorter than SHORT_TRACK_S (13 of their 57 run 54-94 s: 30 s in would leave less
+    than 60 s). The first three packages keep 30 s throughout, as their reference was
+    made (nexuiz's 48 s thunder gives an 18 s excerpt)."""
+    if not song.short_from_start:
+        return EXCERPT_START_S
+    _need("ffprobe")
+    res = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                          str(src)], capture_output=True, text=True, check=True)
+    return 0 if float(res.stdout.strip()) < SHORT_TRACK_S else EXCERPT_START_S
+
+
 def fetch(cache: Path, songs: list[RealSong] | None = None) -> list[RealSong]:
     """Excerpts for `songs` (default: all) under cache/ex, cut where missing; fills `wav`."""
     songs = catalogue() if songs is None else songs
@@ -190,10 +248,11 @@ def fetch(cache: Path, songs: list[RealSong] | None = None) -> list[RealSong]:
         wav = ex / f"{song.name}.wav"
         if not wav.exists():
             src = source_file(song, cache)
+            start = excerpt_start(song, src)
             _need("ffmpeg")
             ex.mkdir(parents=True, exist_ok=True)
             tmp = ex / f".{song.name}.wav.part"
-            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", str(EXCERPT_START_S),
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", str(start),
                             "-t", str(EXCERPT_SECONDS), "-i", str(src), "-ar", str(SR), "-ac", "2",
                             "-f", "wav", str(tmp)], check=True)
             os.replace(tmp, wav)
@@ -225,7 +284,8 @@ def felt_tempo(beats) -> float:
 
 
 def load_real(which: str, n: int | None, cache: Path, reference: Path = REFERENCE) -> tuple[list, dict]:
-    """The songs of one split with their reference as `truth`, and what the output says of them."""
+    """The songs of one split with their reference as `truth`, and what the output says of
+    them: package versions, and the licence per song (supertuxkart-data's differ by track)."""
     ref = load_reference(reference)
     songs = fetch(cache, split(catalogue(), which)[:n])
     for s in songs:
@@ -239,8 +299,8 @@ def load_real(which: str, n: int | None, cache: Path, reference: Path = REFERENC
         if s.version and s.version != r["version"]:
             print(f"warning: {s.name}: excerpt cut from {s.package} {s.version}, the reference from "
                   f"{r['version']}", file=sys.stderr)
-    packages = {s.package: {"version": ref[s.name]["version"], "licence": s.licence} for s in songs}
-    return songs, {"packages": packages,
+    packages = {s.package: ref[s.name]["version"] for s in songs}
+    return songs, {"packages": packages, "licences": {s.name: s.licence for s in songs},
                    "consensus": sorted(s.name for s in songs if s.truth["consensus"]),
                    "reference": "madmom 0.16.1 beats (DBN), downbeats (DBN, 3 or 4 beats a bar); "
                                 "essentia RhythmExtractor2013 multifeature; beat F trims the first "
