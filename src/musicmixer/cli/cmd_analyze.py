@@ -39,6 +39,8 @@ def register(subparsers) -> None:
                         help="read lead_vocals.wav for the vocal analysis (7-stem mode); "
                              "default: the VOCAL_SUB_SEPARATION setting")
     parser.add_argument("--json", action="store_true", help="print the full analysis as JSON")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar while separating (it goes to stderr)")
     parser.set_defaults(func=_run)
 
 
@@ -53,7 +55,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.stems is not None or args.mix_only:
         analysis = analyze_file(args.song, args.stems, vocal_sub_separation=flag)
     else:
-        analysis = analyze_separated(args.song)
+        from musicmixer.cli.progress import progress_bar
+
+        with progress_bar(f"separating {args.song.name}", enabled=not args.no_progress) as update:
+            analysis = analyze_separated(args.song, progress=update)
     if args.json:
         print(analysis.model_dump_json(indent=2))
     else:
@@ -61,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def analyze_separated(song: Path, backends=None):
+def analyze_separated(song: Path, backends=None, progress=None):
     """The job's analysis of one song: checked as the job checks it
     (`pipeline.check_song`), its stems from `separate_stems` (as `pipeline.run_mix`
     calls it, the settings deciding the stem mode), read by `analyze_file`.
@@ -79,8 +84,8 @@ def analyze_separated(song: Path, backends=None):
     check_song(load_audio(song), Path(song), settings)
     with tempfile.TemporaryDirectory(prefix="musicmixer-analyze-") as work:
         try:
-            res = separate_stems(song, Path(work), settings=settings, backends=backends,
-                                 allow_vocal_fallback=True)
+            res = separate_stems(song, Path(work), progress, settings=settings,
+                                 backends=backends, allow_vocal_fallback=True)
         except ModelMissingError as exc:
             analysis = analyze_file(song)
             analysis.warnings.append(
