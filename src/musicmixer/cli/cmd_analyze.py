@@ -57,7 +57,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         from musicmixer.cli.progress import progress_bar
 
-        with progress_bar(f"separating {args.song.name}", enabled=not args.no_progress) as update:
+        with progress_bar(f"separating {args.song.name}", enabled=not args.no_progress,
+                          lazy=True) as update:
             analysis = analyze_separated(args.song, progress=update)
     if args.json:
         print(analysis.model_dump_json(indent=2))

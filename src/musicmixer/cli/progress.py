@@ -8,12 +8,23 @@ from tqdm import tqdm
 
 
 @contextmanager
-def progress_bar(description: str, enabled: bool = True):
-    """Yield a callback taking (fraction 0..1, detail) that drives one bar."""
-    bar = tqdm(total=1000, desc=description, disable=not enabled, unit="‰",
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}{postfix}")
+def progress_bar(description: str, enabled: bool = True, lazy: bool = False):
+    """Yield a callback taking (fraction 0..1, detail) that drives one bar.
+    `lazy`: the bar appears at the first call only, so an error raised before
+    the work starts is the only line on stderr."""
+    bars: list = []
+
+    def make():
+        return tqdm(total=1000, desc=description, disable=not enabled, unit="‰",
+                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}{postfix}")
+
+    if not lazy:
+        bars.append(make())
 
     def update(fraction: float, detail: str = "") -> None:
+        if not bars:
+            bars.append(make())
+        bar = bars[0]
         target = int(max(0.0, min(1.0, fraction)) * 1000)
         bar.update(max(0, target - bar.n))
         if detail:
@@ -22,4 +33,5 @@ def progress_bar(description: str, enabled: bool = True):
     try:
         yield update
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
