@@ -396,8 +396,10 @@ def main() -> int:
         "targets_met": {
             "lufs": ok("lufs", lambda r: abs(r["lufs_error"]) <= 0.5),
             "true_peak": ok("tp", lambda r: r["true_peak_dbtp"] <= -1.0),
+            # measured on the generated pairs only: elsewhere no figure, not a failure
             "downbeat": ok("db", lambda r: r["downbeat_offset_ms"].get("median", 1e9) <= 20
-                           and r["downbeat_offset_ms"].get("worst", 1e9) <= 50),
+                           and r["downbeat_offset_ms"].get("worst", 1e9) <= 50)
+            if any(r["downbeat_offset_ms"] for r in runs) else None,
             "mix_speed": ok("speed", lambda r: r["mix_seconds_per_output_second"] <= 0.15),
             "all_rendered": len(runs) == len(all_runs),
             "all_aligned": all(aligned) and len(runs) == len(all_runs),
