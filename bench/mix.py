@@ -58,7 +58,7 @@ product's data folder, so the stem cache (keyed by content) already holds most
 excerpts' stems. Measured (2026-12-06, local HTDemucs): 8/8 render at the mapping
 the true tempos call for (2:1, 1:1, 1:2; stretch 0.86-1.34), -14.0 +- 0.1 LUFS,
 true peak <= -1.05 dBTP; the 4 harsh-voice pairs aligned (eighth and/or beat
-level, scores 0.9-1.8 against a control of -1.0), the 4 breathy ones no verdict
+level, scores 0.88-1.80 against a control of -1.0), the 4 breathy ones no verdict
 (HTDemucs keeps 1-7 onsets of the voice; 4-20 with `--lead-style realistic`). The downbeat offset is measured on the
 generated pairs only (it pairs the songs' bars one to one).
 
