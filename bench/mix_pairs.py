@@ -5,6 +5,8 @@ drifting). HARD_PAIRS: the traits that broke real pairs (driven guitars,
 harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1 pairs).
 LMMS_PAIRS: a hard-set vocal song over an LMMS demo production with drums
 (bench/lmms_songs.py: exact grid from the project file, licence checked).
+REAL_PAIRS: the same kind of vocal song over a real recording (bench/real_songs.py:
+a game-soundtrack excerpt, its grid madmom's beats where essentia agrees).
 Songs are generated or rendered once into their caches.
 """
 
@@ -71,8 +73,75 @@ LMMS_PAIRS = [
      "CapDan-ZeroSumGame-OriginalByZakarra"),                                        # 144: 1:1, half time
 ]
 
+# (vocal song, real excerpt): a hard-set vocal song over a real recording
+# (bench/real_songs.py), its grid madmom's beats, only "consensus" excerpts (madmom
+# and essentia agree). Picked by `pick_real` before any mix was run: per split,
+# the consensus excerpts sorted by name, the first unused one whose reference felt
+# tempo is in each slot of REAL_SLOTS; the comment gives that tempo and the
+# mapping the true tempos call for. Seeds 81-84 (dev), 91-94 (test).
+REAL_SLOTS = (  # (felt-tempo slot of the instrumental, the mapping it is for)
+    ((85.0, 110.0), "2:1"),    # harsh 180 double time over ~90-105
+    ((155.0, 175.0), "1:1"),   # harsh 172 double time over ~160
+    ((155.0, 175.0), "1:2"),   # breathy 88 over ~160
+    ((120.0, 145.0), "1:1"),   # breathy 160 half time over ~120-140
+)
+REAL_PAIRS = [
+    (dict(tempo=180.0, key="D", mode="minor", seed=81, title="Real V0", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"), "nexuiz-ninesix"),           # 89.6: 2:1
+    (dict(tempo=172.0, key="F#", mode="minor", seed=82, title="Real V1", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh", drumless_intro=True),
+     "warzone2100-aftermath-track20"),                                               # 162.2: 1:1
+    (dict(tempo=88.0, key="A", mode="minor", seed=83, title="Real V2", feel="straight",
+          voice_timbre="breathy"), "warzone2100-aftermath-track27"),                 # 162.2: 1:2
+    (dict(tempo=160.0, key="Bb", mode="major", seed=84, title="Real V3", feel="half_time",
+          voice_timbre="breathy", tempo_drift=0.02), "nexuiz-beast-of-insanity"),    # 139.5: 1:1
+    (dict(tempo=180.0, key="E", mode="minor", seed=91, title="Real V4", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"), "nexuiz-northern-lights"),  # 105.3: 2:1
+    (dict(tempo=172.0, key="C#", mode="minor", seed=92, title="Real V5", feel="double_time",
+          guitar_tone="overdrive", voice_timbre="harsh", drumless_intro=True),
+     "asc-frontiers"),                                                               # 157.9: 1:1
+    (dict(tempo=88.0, key="G", mode="minor", seed=93, title="Real V6", feel="straight",
+          voice_timbre="breathy"), "warzone2100-legacy-track8"),                     # 162.2: 1:2
+    (dict(tempo=160.0, key="F", mode="major", seed=94, title="Real V7", feel="half_time",
+          voice_timbre="breathy", tempo_drift=0.02), "asc-machine_wars"),           # 120.0: 1:1
+]
+
+
+def pick_real(reference: dict[str, dict], which: str) -> list[str]:
+    """The instrumentals REAL_PAIRS should use for one split, one per REAL_SLOTS
+    slot: the split's consensus excerpts sorted by name, the first unused one
+    whose felt tempo (60 / median madmom beat interval) is in the slot."""
+    from real_songs import felt_tempo
+
+    names = sorted(n for n, r in reference.items() if r["split"] == which and r["consensus"])
+    picked: list[str] = []
+    for (lo, hi), _ in REAL_SLOTS:
+        picked.append(next(n for n in names if n not in picked
+                           and lo <= felt_tempo(reference[n]["madmom_beats"]) <= hi))
+    return picked
+
+
 def pairs_for(set_name: str) -> list:
-    return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS}[set_name]
+    return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS, "real": REAL_PAIRS}[set_name]
+
+
+def real_song(name: str, cache: Path):
+    """The real excerpt `name` (cut under cache/ex if missing), its reference as
+    `truth`: madmom's beats and downbeats, the felt tempo from them, split and
+    licence. Only consensus excerpts: elsewhere the reference grid is in doubt."""
+    import real_songs
+
+    ref = real_songs.load_reference()[name]
+    if not ref["consensus"]:
+        raise SystemExit(f"{name}: madmom and essentia disagree; no reference grid to judge by")
+    song = next(s for s in real_songs.catalogue() if s.name == name)
+    real_songs.fetch(cache, [song])
+    song.licence = ref["licence"]
+    song.truth = {"title": name, "tempo": round(real_songs.felt_tempo(ref["madmom_beats"]), 2),
+                  "beats": ref["madmom_beats"], "downbeats": ref["madmom_downbeats"],
+                  "split": ref["split"], "licence": ref["licence"], "consensus": True,
+                  "package": f"{ref['package']} {ref['version']}"}
+    return song
 
 
 def lmms_project(name: str, cache: Path):
@@ -93,7 +162,7 @@ def lmms_project(name: str, cache: Path):
 
 def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
                set_name: str = "generated", lmms_cache: Path | None = None,
-               lead_style: str = "flat"):
+               lead_style: str = "flat", real_cache: Path | None = None):
     """The pair's songs; `lead_style="realistic"` sings the generated vocal
     songs' leads with a pitch contour (testsongs/lead_contour.py: a realism fix
     of the test material, since HTDemucs hears a flat Festival lead as a synth)."""
@@ -101,6 +170,9 @@ def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
 
     out = []
     for spec in pairs_for(set_name)[pair]:
+        if isinstance(spec, str) and set_name == "real":
+            out.append(real_song(spec, real_cache or ROOT / "build" / "bench-real"))
+            continue
         if isinstance(spec, str):
             out.append(lmms_project(spec, lmms_cache or ROOT / "build" / "bench-lmms"))
             continue

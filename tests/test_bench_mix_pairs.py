@@ -1,0 +1,65 @@
+"""The real set's pair table (bench/mix_pairs.py REAL_PAIRS) is well formed: every
+instrumental is a consensus excerpt of the committed reference, half the pairs
+per split, picked by the stated rule, at the mapping its slot is for. No audio."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from mix_pairs import REAL_PAIRS, REAL_SLOTS, pick_real, real_song
+from real_songs import catalogue, felt_tempo, load_reference, split_of
+
+from musicmixer.mix.tempo import choose_mapping
+
+REF = load_reference()
+
+
+def test_every_instrumental_is_a_consensus_excerpt_of_the_catalogue():
+    names = {s.name for s in catalogue()}
+    for _, name in REAL_PAIRS:
+        assert name in names and name in REF
+        assert REF[name]["consensus"], name
+        assert REF[name]["split"] == split_of(name)
+
+
+def test_four_pairs_per_split_dev_first_and_no_instrumental_twice():
+    splits = [REF[name]["split"] for _, name in REAL_PAIRS]
+    assert splits == ["dev"] * 4 + ["test"] * 4
+    assert len({name for _, name in REAL_PAIRS}) == len(REAL_PAIRS)
+
+
+def test_the_table_is_what_the_stated_rule_picks():
+    assert [name for _, name in REAL_PAIRS] == pick_real(REF, "dev") + pick_real(REF, "test")
+
+
+def test_each_pair_is_at_the_mapping_its_slot_is_for():
+    for i, (vocal, name) in enumerate(REAL_PAIRS):
+        (lo, hi), mapping = REAL_SLOTS[i % len(REAL_SLOTS)]
+        tempo = felt_tempo(REF[name]["madmom_beats"])
+        assert lo <= tempo <= hi, name
+        assert choose_mapping(vocal["tempo"], tempo)[0] == mapping, (vocal["title"], name)
+
+
+def test_the_rule_skips_songs_outside_every_slot_and_disagreeing_trackers():
+    def entry(split: str, bpm: float, consensus: bool = True) -> dict:
+        return {"split": split, "consensus": consensus,
+                "madmom_beats": [i * 60.0 / bpm for i in range(40)]}
+
+    ref = {"a-slow": entry("dev", 95.0, consensus=False), "b-slow": entry("dev", 95.0),
+           "c-mid": entry("dev", 200.0), "d-fast": entry("dev", 160.0), "e-fast": entry("dev", 165.0),
+           "f-mid": entry("dev", 130.0), "g-test": entry("test", 130.0)}
+    assert pick_real(ref, "dev") == ["b-slow", "d-fast", "e-fast", "f-mid"]
+
+
+def test_a_real_song_carries_its_reference_grid(tmp_path):
+    _, name = REAL_PAIRS[0]
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / f"{name}.wav").write_bytes(b"")  # present: fetch cuts nothing
+    song = real_song(name, tmp_path)
+    assert song.mix_path == tmp_path / "ex" / f"{name}.wav"
+    assert song.truth["beats"] == REF[name]["madmom_beats"]
+    assert song.truth["tempo"] == round(felt_tempo(REF[name]["madmom_beats"]), 2)
+    assert song.truth["split"] == "dev" and song.truth["licence"] == REF[name]["licence"]
