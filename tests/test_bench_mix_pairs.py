@@ -51,7 +51,7 @@ def test_the_rule_skips_songs_outside_every_slot_and_disagreeing_trackers():
     ref = {"a-slow": entry("dev", 95.0, consensus=False), "b-slow": entry("dev", 95.0),
            "c-mid": entry("dev", 200.0), "d-fast": entry("dev", 160.0), "e-fast": entry("dev", 165.0),
            "f-mid": entry("dev", 130.0), "g-test": entry("test", 130.0)}
-    assert pick_real(ref, "dev") == ["b-slow", "d-fast", "e-fast", "f-mid"]
+    assert pick_real(ref, "dev", None) == ["b-slow", "d-fast", "e-fast", "f-mid"]
 
 
 def test_a_real_song_carries_its_reference_grid(tmp_path):
