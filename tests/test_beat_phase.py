@@ -152,3 +152,36 @@ def test_kick_and_snare_taking_turns_put_the_beat_on_the_kick():
     assert f_measure(truth, d.beats) >= 0.95
     a = analyze_song(s.load_mix(), 44100, stems)
     assert f_measure(truth, a.beats) >= 0.9 and not any("phase" in w for w in a.warnings)
+
+
+def _pulse_env(times: np.ndarray, n: int, strength: float) -> np.ndarray:
+    from musicmixer.analysis.features import FPS
+
+    env = np.zeros(n)
+    for t in times:
+        f = int(round((t + beatmod.ONSET_LAG_S) * FPS))
+        if 0 <= f < n:
+            env[f] += strength
+    return env
+
+
+@pytest.mark.parametrize("offbeat_kick, moved", [(0.0, False), (0.8, True)])
+def test_weak_evidence_against_a_grid_does_not_move_it(offbeat_kick, moved):
+    """Real recordings read lower on correct grids than generated songs: a
+    four-on-the-floor kick with a clap on every other off-beat reads only
+    mildly against its grid (-0.12: the clap alternates between the beats, the
+    kick is all on them) and stays; with kicks between the beats too (-0.33)
+    the evidence is strong and the grid moves. The old threshold moved both."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.meter import MeterCues, combined, decide_meter, phase_evidence
+
+    period, n_beats = 0.5, 96
+    beats = np.arange(n_beats) * period + 0.25
+    n = int((beats[-1] + 1.0) * FPS)
+    kick = _pulse_env(beats, n, 1.0) + _pulse_env(beats[::2] + period / 2, n, offbeat_kick)
+    snare = _pulse_env(beats[1::2] + period / 2, n, 0.5)
+    cues = MeterCues(low=kick, chroma=np.zeros((12, 0)), kick=kick, snare=snare, drum_stem=True)
+    evidence = combined(phase_evidence(beats, cues))
+    assert evidence < -0.1 and combined(phase_evidence(beats, cues), ("snare", "kick")) < 0
+    d = decide_meter(beats, cues, kick + snare, float(beats[-1] + 1.0))
+    assert d.phase_shifted is moved
