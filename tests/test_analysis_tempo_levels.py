@@ -113,8 +113,8 @@ def test_backbeat_snares_keep_fast_songs_at_their_felt_tempo(index):
 
 
 def test_backbeat_margin_reads_the_snare_on_two_and_four():
-    from musicmixer.analysis.beats import backbeat_margin, snare_autocorr
     from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import backbeat_margin, snare_autocorr
 
     n, period = int(30 * FPS), 60 * FPS / 170.0
     snare = np.zeros(n)
@@ -143,13 +143,9 @@ def test_a_drum_stem_in_the_mixs_tempo_family_lends_its_snare_to_the_octave_choi
     band (hats, strums and voice fill it), so with a drum stem the backbeat
     reading of a 168 BPM double-time metal song (harsh voice) clears its rule by more, and the
     beat level is surer; a drum stem pulsing at a tempo of its own lends nothing."""
-    from musicmixer.analysis.beats import (
-        backbeat_margin,
-        level_snare_env,
-        normalise,
-        snare_autocorr,
-    )
     from musicmixer.analysis.features import compute_features
+    from musicmixer.analysis.octave import backbeat_margin, level_snare_env, snare_autocorr
+    from musicmixer.analysis.periodicity import normalise
     from musicmixer.testsongs.hardset import hard_specs
 
     spec = hard_specs(1, "dev", voices="auto")[0]  # the harsh voice fills the mid band
@@ -230,8 +226,8 @@ def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
     """A 96 BPM straight song's hats and strums fill the mix's mid band on every
     beat, so its 192 BPM eighths nearly pass the backbeat rule from the mix; the
     drum stem's snare, which repeats every four of those eighths, fails it plainly."""
-    from musicmixer.analysis.beats import backbeat_margin, snare_autocorr
     from musicmixer.analysis.features import compute_features
+    from musicmixer.analysis.octave import backbeat_margin, snare_autocorr
 
     s = generate_song(SongSpec(tempo=96.0, key="C", mode="major", bars=12, seed=12,
                                title="Drift I", voices="gm"), SONG_CACHE)
@@ -266,10 +262,12 @@ def test_a_weak_but_even_pulse_in_a_dense_mix_is_the_beat(noise):
     mix, whose 180 BPM eighths repeat far more every two than every one, stays at 90."""
     from musicmixer.analysis import beats as B
     from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import FAST_PULSE
+    from musicmixer.analysis.periodicity import acf_at, autocorr, normalise
 
-    half_time = B.normalise(_noisy_groove(140.0, [1.0, .3, .5, .3, 1.0, .3, .5, .3], noise))
-    ac = B._autocorr(half_time, 800)
-    assert B._acf_at(ac, 60.0 * FPS / 140.0) < B.FAST_PULSE  # the old rule said 70
+    half_time = normalise(_noisy_groove(140.0, [1.0, .3, .5, .3, 1.0, .3, .5, .3], noise))
+    ac = autocorr(half_time, 800)
+    assert acf_at(ac, 60.0 * FPS / 140.0) < FAST_PULSE  # the old rule said 70
     assert B.choose_level(half_time, 140.0)[0] == pytest.approx(140.0)
-    straight = B.normalise(_noisy_groove(90.0, [1.0, .25, .9, .25, 1.0, .25, .9, .25], noise))
+    straight = normalise(_noisy_groove(90.0, [1.0, .25, .9, .25, 1.0, .25, .9, .25], noise))
     assert B.choose_level(straight, 90.0)[0] == pytest.approx(90.0)

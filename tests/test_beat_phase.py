@@ -20,6 +20,7 @@ from musicmixer.analysis.meter import (
     meter_warnings,
     phase_evidence,
 )
+from musicmixer.analysis.periodicity import normalise
 from musicmixer.stems import FOUR_STEMS
 from musicmixer.testsongs import SongSpec, generate_song
 
@@ -41,8 +42,8 @@ def cues_and_env(song):
     bass = compute_features(stems["bass"], 44100, with_chroma=False)
     chroma, _ = compute_chroma(sum(to_mono(stems[n]) for n in stems if n != "drums"), 44100)
     m = min(len(mix.onset), len(drums.onset))
-    env = 0.5 * beatmod.normalise(mix.onset[:m]) + 0.5 * beatmod.normalise(drums.onset[:m])
-    low = 0.5 * beatmod.normalise(mix.low_onset) + 0.5 * beatmod.normalise(bass.onset)
+    env = 0.5 * normalise(mix.onset[:m]) + 0.5 * normalise(drums.onset[:m])
+    low = 0.5 * normalise(mix.low_onset) + 0.5 * normalise(bass.onset)
     cues = MeterCues(low=low, chroma=chroma, kick=drums.low_onset, snare=drums.mid_onset,
                      drum_stem=True,
                      bass=bass.onset)
@@ -146,7 +147,7 @@ def test_kick_and_snare_taking_turns_put_the_beat_on_the_kick():
     on_snares = truth[:-1] + np.diff(truth) / 2
     assert phase_evidence(truth, cues)["snare"] > 0.2
     assert phase_evidence(on_snares, cues)["snare"] < -0.2
-    env = beatmod.normalise(drums.onset)
+    env = normalise(drums.onset)
     d = decide_meter(on_snares, cues, env, s.truth["duration"])
     assert d.phase_shifted and d.phase_confidence >= 0.5
     assert f_measure(truth, d.beats) >= 0.95

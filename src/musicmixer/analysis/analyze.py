@@ -34,6 +34,8 @@ from .key import estimate_key
 from .levels import metrical_levels
 from .meter import MeterCues, decide_meter, meter_warnings
 from .model import SongAnalysis, TempoLevel
+from .octave import level_snare_env
+from .periodicity import normalise
 from .stem_reader import StemInput, StemReader
 from .structure import (
     bar_edges,
@@ -154,11 +156,11 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     # beats: the mix's onsets, sharpened by the drum stem's where there is one
     stem_feats = {n: compute_features(stems[n], sr, with_chroma=False) for n in stems}
-    env = mix_env = beatmod.normalise(mix.onset)
+    env = mix_env = normalise(mix.onset)
     if DRUM_STEM in stems:
         drums = stem_feats[DRUM_STEM]
         m = min(len(env), drums.n_frames)
-        env = 0.5 * env[:m] + 0.5 * beatmod.normalise(drums.onset[:m])
+        env = 0.5 * env[:m] + 0.5 * normalise(drums.onset[:m])
     # harmony (key, bar phase, structure): everything but the drums
     # ... split into the band's pitched stems and the vocals, whose pitch
     # content step 8.5 compares bar by bar when the keys are unsure
@@ -179,21 +181,21 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     if BASS_STEM in stems:
         bass = stem_feats[BASS_STEM]
         m = min(len(low_env), bass.n_frames)
-        low_env = 0.5 * beatmod.normalise(low_env[:m]) + 0.5 * beatmod.normalise(bass.onset[:m])
+        low_env = 0.5 * normalise(low_env[:m]) + 0.5 * normalise(bass.onset[:m])
 
     # the tempo family from the mix alone, so that stems never move it to
     # another tempo (`estimate_beats`); a drum stem in that family lends its
     # snare to the choice of octave (`level_snare_env`)
     drum_feats = stem_feats.get(DRUM_STEM)
-    snare_env = beatmod.level_snare_env(
-        mix_env, mix.mid_onset, None if drum_feats is None else beatmod.normalise(drum_feats.onset),
+    snare_env = level_snare_env(
+        mix_env, mix.mid_onset, None if drum_feats is None else normalise(drum_feats.onset),
         None if drum_feats is None else drum_feats.mid_onset)
     # the low band (kicks, bass roots) picks the phase a slipped grid is put back on
-    low_beat_env = beatmod.normalise(mix.low_onset)
+    low_beat_env = normalise(mix.low_onset)
     if drum_feats is not None:
         m = min(len(low_beat_env), drum_feats.n_frames)
         low_beat_env = (0.5 * low_beat_env[:m]
-                        + 0.5 * beatmod.normalise(drum_feats.low_onset[:m]))
+                        + 0.5 * normalise(drum_feats.low_onset[:m]))
     tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
                                                            snare_env=snare_env,
                                                            phase_env=low_beat_env)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .beats import MAX_BPM, MIN_BPM, _autocorr, fast_member_margin, snare_autocorr
 from .features import FPS
+from .octave import fast_member_margin, snare_autocorr
+from .periodicity import MAX_BPM, MIN_BPM, autocorr
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
 MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
@@ -42,7 +43,7 @@ def metrical_levels(env: np.ndarray, bpm: float, snare_env: np.ndarray | None = 
     pairing may map the beats at any level (`mix.tempo`). `snare_env` is the
     mix's mid band, as the tracker reads it.
     """
-    ac = _autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
+    ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
     snare_ac = snare_autocorr(snare_env)
     p_double = _p_faster(ac, 2.0 * bpm, snare_ac)
     p_beat = _p_faster(ac, bpm, snare_ac)

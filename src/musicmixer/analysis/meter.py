@@ -24,8 +24,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from .beats import ONSET_LAG_S, _refine, _smooth_grid, normalise
+from .beats import ONSET_LAG_S, _refine, _smooth_grid
 from .features import CHROMA_FPS, FPS
+from .periodicity import normalise
 
 # Phase cue weights: a snare between two beats is rare, so the snare is the
 # surest cue; kick, bass and harmony also sit on off-beats in many grooves.
