@@ -57,6 +57,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from real_songs import beat_f  # noqa: E402
 
 from musicmixer.analysis.analyze import analyze_song  # noqa: E402
 from musicmixer.errors import AnalysisError  # noqa: E402
@@ -160,17 +163,6 @@ def separated_stems(song) -> dict[str, np.ndarray]:
     with tempfile.TemporaryDirectory(prefix="bench-analysis-") as work:
         res = separate_stems(mix_path(song), Path(work), allow_vocal_fallback=True)
         return {n: load_file(p) for n, p in res.stems.items()}
-
-
-def beat_f(ref, est, trim_s: float = 0.0) -> float:
-    """mir_eval F-measure, 70 ms; beats before `trim_s` dropped on both sides
-    (mir_eval's 5 s trim, for excerpts cut from the middle of a song)."""
-    import mir_eval
-
-    r, e = np.asarray(ref, dtype=float), np.asarray(est, dtype=float)
-    if trim_s:
-        r, e = mir_eval.beat.trim_beats(r, trim_s), mir_eval.beat.trim_beats(e, trim_s)
-    return float(mir_eval.beat.f_measure(r, e, 0.07)) if len(r) and len(e) else 0.0
 
 
 def evaluate(song, stems_mode: str) -> dict:

@@ -46,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from real_songs import (
+    BEAT_TOLERANCE_S,
     CONSENSUS_F,
     EXCERPT_SECONDS,
     EXCERPT_START_S,
@@ -54,6 +55,7 @@ from real_songs import (
     SHORT_TRACK_S,
     TEMPO_AGREE,
     TRIM_S,
+    beat_f,
     catalogue,
     excerpt_start,
     felt_tempo,
@@ -62,8 +64,6 @@ from real_songs import (
     source_file,
     split_of,
 )
-
-TOLERANCE_S = 0.07
 
 
 def run_madmom(cache: Path) -> None:
@@ -107,23 +107,11 @@ def run_essentia(cache: Path) -> None:
         print(song.name, round(bpm, 1), round(conf, 2), flush=True)
 
 
-def beat_f(ref, est) -> float:
-    """mir_eval's F-measure (70 ms) with its 5 s trim on both sides."""
-    import mir_eval
-    import numpy as np
-
-    r = mir_eval.beat.trim_beats(np.asarray(ref, dtype=float), TRIM_S)
-    e = mir_eval.beat.trim_beats(np.asarray(est, dtype=float), TRIM_S)
-    if len(r) == 0 or len(e) == 0:
-        return 0.0
-    return float(mir_eval.beat.f_measure(r, e, TOLERANCE_S))
-
-
 def entry(song, mm: dict, ess: dict, start_s: int = EXCERPT_START_S) -> dict:
     beats = [round(t, 3) for t in mm["beats"]]
     bars = mm["downbeat_tracker"]
     mm_tempo = felt_tempo(beats)
-    f = beat_f(beats, ess["beats"])
+    f = beat_f(beats, ess["beats"], TRIM_S)
     return {"split": split_of(song.name), "package": song.package, "version": song.version,
             "source": song.source, "start_s": start_s, "licence": song.licence,
             "madmom_tempo": round(mm_tempo, 2), "madmom_beats": beats,
@@ -157,7 +145,7 @@ def assemble(cache: Path, out: Path = REFERENCE) -> dict:
              "madmom": "0.16.1: RNNBeatProcessor + DBNBeatTrackingProcessor(fps=100); "
                        "RNNDownBeatProcessor + DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)",
              "essentia": "2.1b6.dev1389: RhythmExtractor2013(method='multifeature')",
-             "agreement": f"mm_ess_beat_f: mir_eval f_measure, {TOLERANCE_S * 1000:.0f} ms, first "
+             "agreement": f"mm_ess_beat_f: mir_eval f_measure, {BEAT_TOLERANCE_S * 1000:.0f} ms, first "
                           f"{TRIM_S:.0f} s trimmed; tempo_agree: essentia bpm within "
                           f"{TEMPO_AGREE:.0%} of madmom's felt tempo; consensus: mm_ess_beat_f >= {CONSENSUS_F}",
              "split": "test if sha1(name)[0] < '8' else dev",

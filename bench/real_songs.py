@@ -276,6 +276,21 @@ def load_reference(path: Path = REFERENCE) -> dict[str, dict]:
     return json.loads(path.read_text())["excerpts"]
 
 
+BEAT_TOLERANCE_S = 0.07  # mir_eval's F-measure window
+
+
+def beat_f(ref, est, trim_s: float = 0.0) -> float:
+    """mir_eval F-measure (70 ms); beats before `trim_s` dropped on both sides
+    (mir_eval's 5 s trim, for excerpts cut from the middle of a song)."""
+    import mir_eval
+    import numpy as np
+
+    r, e = np.asarray(ref, dtype=float), np.asarray(est, dtype=float)
+    if trim_s:
+        r, e = mir_eval.beat.trim_beats(r, trim_s), mir_eval.beat.trim_beats(e, trim_s)
+    return float(mir_eval.beat.f_measure(r, e, BEAT_TOLERANCE_S)) if len(r) and len(e) else 0.0
+
+
 def felt_tempo(beats) -> float:
     """60 / the median beat interval: the pulse a listener taps, robust to a few odd beats."""
     import numpy as np
