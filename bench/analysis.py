@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from live_tempo import PERIOD_S  # noqa: E402
 from real_songs import beat_f  # noqa: E402
 
 from musicmixer.analysis.analyze import analyze_song  # noqa: E402
@@ -165,15 +166,18 @@ def separated_stems(song) -> dict[str, np.ndarray]:
         return {n: load_file(p) for n, p in res.stems.items()}
 
 
-def evaluate(song, stems_mode: str) -> dict:
+def evaluate(song, stems_mode: str, drift: float = 0.0) -> dict:
     """One song: a GeneratedSong, an LMMS render (no key, no sections) or a real excerpt
-    (reference tempo given, essentia beats as a second reference, consensus flag)."""
+    (reference tempo given, essentia beats as a second reference, consensus flag).
+    `drift` > 0 plays it with live tempo drift first (`live_tempo`)."""
     import mir_eval
 
     t = song.truth
     mix = load_audio(song)
     stems = (song.truth_stems(FOUR_STEMS) if stems_mode == "stems4"
              else separated_stems(song) if stems_mode == "separated" else None)
+    if drift > 0:
+        t, mix, stems = drifted(t, mix, stems, drift)
     t0 = time.perf_counter()
     error = None
     try:
@@ -204,6 +208,28 @@ def evaluate(song, stems_mode: str) -> dict:
         row |= {"hits": hits, "n_ref": n_ref, "n_est": n_est,
                 "labels": label_accuracy(t["sections"], a.sections, t["bars"])}
     return row
+
+
+def drifted(truth: dict, mix: np.ndarray, stems: dict | None, amount: float):
+    """The song and its truth played with live tempo drift: beats and downbeats
+    moved, the mean tempo re-read from the moved beats, key and sections left out."""
+    from live_tempo import Drift, move, warp
+
+    drift = Drift.for_song(truth["title"], amount)
+    mix, tau = warp(mix, 44100, drift)
+    if stems is not None:
+        stems = {n: warp(a, 44100, drift)[0] for n, a in stems.items()}
+    keep = {k: v for k, v in truth.items() if k not in ("key", "mode", "sections", "tempo_ref")}
+    beats = move(truth["beats"], tau, 44100)
+    moved = keep | {"beats": beats.tolist(), "downbeats": move(truth["downbeats"], tau, 44100).tolist(),
+                    "duration": len(tau) / 44100}
+    if "essentia_beats" in truth:
+        moved["essentia_beats"] = move(truth["essentia_beats"], tau, 44100).tolist()
+    if "tempo_ref" in truth:  # the real set's felt tempo
+        from real_songs import felt_tempo
+
+        moved["tempo_ref"] = felt_tempo(beats.tolist())
+    return moved, mix, stems
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -283,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default="mix,stems4",
                    help="mix, stems4 (truth stems; needs --lmms-stems for lmms), separated")
     p.add_argument("--lmms-stems", action="store_true", help="render LMMS tracks for stems4")
+    p.add_argument("--drift", type=float, default=0.0,
+                   help="play every song with live tempo drift of this amount (0.03: +-3 %%; "
+                        "bench/live_tempo.py); key and sections are then not scored")
     p.add_argument("--verbose", action="store_true", help="one line per song on stderr")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT / "bench"))
@@ -299,14 +328,15 @@ def main(argv: list[str] | None = None) -> int:
                 except AnalysisError:
                     pass
                 warmed = True
-            res: dict = {"songs": len(songs), **about,
+            res: dict = {"songs": len(songs), **about, **({"drift": {
+                             "amount": args.drift, "period_s": PERIOD_S}} if args.drift else {}),
                          "tempo_range": [min(s.truth["tempo"] for s in songs),
                                          max(s.truth["tempo"] for s in songs)],
                          "prepare_seconds": round(prepared, 1)}
             for mode in args.modes.split(","):
                 if mode == "stems4" and (name == "real" or (name == "lmms" and not args.lmms_stems)):
                     continue
-                rows = [evaluate(s, mode) for s in songs]
+                rows = [evaluate(s, mode, args.drift) for s in songs]
                 if args.verbose:
                     for r in rows:
                         print(json.dumps({"set": name, "split": split, "mode": mode,
