@@ -1,6 +1,6 @@
 """Song analysis against ground truth, per set and split; prints one JSON object.
 
-    python bench/analysis.py [--set generated,hard,lmms,real] [--split dev,test] [--songs 24]
+    python bench/analysis.py [--set generated,hard,lmms,real] [--split dev,test,fresh] [--songs 24]
                              [--cache build/bench-songs] [--voices gm] [--modes mix,stems4]
                              [--real-cache build/bench-real]
 
@@ -25,7 +25,8 @@ Splits, fixed before any tuning (the test split is for reporting, never tuning):
 generated dev = seed 0 (the standard set), test = seed 1000 (a fresh draw);
 hard dev = song seeds 5000.., test = 6000..; lmms: the usable projects shuffled
 once with seed 15, first half dev, second half test; real: test if
-sha1(name)[0] < '8' (hex), else dev (60 dev, 47 test).
+sha1(name)[0] < '8' (hex), else dev (60 dev, 47 test); real also has `fresh`
+(42 tracks of five more packages, held out: scored once, never tuned on).
 
 A song the analysis refuses (AnalysisError: no steady beat, as in ambient
 tracks) scores 0 on everything and is listed under "errors".
@@ -295,7 +296,7 @@ def load_set(name: str, split: str, n: int | None, args) -> tuple[list, dict]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--set", default="generated", help="comma list of generated, hard, lmms, real")
-    p.add_argument("--split", default="dev", help="comma list of dev, test")
+    p.add_argument("--split", default="dev", help="comma list of dev, test; real also fresh (held out)")
     p.add_argument("--songs", type=int, default=None,
                    help=f"songs per set and split (default {DEFAULT_SONGS}; real: all of the split)")
     p.add_argument("--seed", type=int, default=None,

@@ -4,6 +4,7 @@ No network, no audio."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -74,22 +75,46 @@ of the License, or (at your option) any later version.
 """
 
 
+FRESH = {"hedgewars-data", "xmoto-data", "btanks-data", "powermanga-data", "caveexpress-data"}
+
+
 def test_split_is_the_sha1_rule_and_partitions_the_catalogue():
     songs = catalogue()
     names = [s.name for s in songs]
-    assert len(names) == len(set(names)) == 107
+    assert len(names) == len(set(names)) == 149
     # sha1("asc-frontiers") starts with 3, sha1("nexuiz-calling-bogus") with e
     assert split_of("asc-frontiers") == "test" and split_of("nexuiz-calling-bogus") == "dev"
-    dev, test = split(songs, "dev"), split(songs, "test")
-    assert (len(dev), len(test)) == (60, 47)
-    assert {s.name for s in dev} | {s.name for s in test} == set(names)
+    dev, test, fresh = split(songs, "dev"), split(songs, "test"), split(songs, "fresh")
+    assert (len(dev), len(test), len(fresh)) == (60, 47, 42)
+    assert {s.name for s in dev} | {s.name for s in test} | {s.name for s in fresh} == set(names)
+
+
+def test_the_fresh_split_is_whole_packages_disjoint_from_dev_and_test():
+    songs = catalogue()
+    fresh = split(songs, "fresh")
+    assert {s.package for s in fresh} == FRESH
+    assert all(split_of(s.name) == "fresh" for s in songs if s.package in FRESH)
+    assert not {s.package for s in songs if split_of(s.name) != "fresh"} & FRESH
+    # hedgewars-brick's sha1 says test, hedgewars-castle's dev: the group's split wins
+    assert split_of("hedgewars-brick") == split_of("hedgewars-castle") == "fresh"
+    assert hashlib.sha1(b"hedgewars-brick").hexdigest()[0] < "8" <= hashlib.sha1(b"hedgewars-castle").hexdigest()[0]
+
+
+def test_the_older_songs_keep_their_sha1_split():
+    old = [s for s in catalogue() if s.package not in FRESH]
+    assert len(old) == 107
+    for s in old:
+        assert split_of(s.name) == ("test" if hashlib.sha1(s.name.encode()).hexdigest()[0] < "8" else "dev")
+    # the committed reference says the same split for each of them
+    ref = load_reference()
+    assert all(ref[s.name]["split"] == split_of(s.name) for s in old)
 
 
 def test_catalogue_names_packages_and_paths():
     songs = {s.name: s for s in catalogue()}
     assert {s.package for s in songs.values()} == {
         "nexuiz-music", "warzone2100-music", "asc-music",
-        "supertuxkart-data", "freedroidrpg-data", "megaglest-data", "extremetuxracer-data"}
+        "supertuxkart-data", "freedroidrpg-data", "megaglest-data", "extremetuxracer-data"} | FRESH
     thunder = songs["nexuiz-thunder"]
     assert thunder.pk3.endswith("music.pk3") and thunder.source.endswith(":sound/cdtracks/thunder.ogg")
     assert songs["warzone2100-legacy-track4"].member.endswith("legacy_soundtrack/track4.opus")
@@ -156,6 +181,11 @@ def test_every_catalogue_entry_has_a_consistent_reference():
     assert ref["megaglest-romans"]["licence"] == "CC-BY-SA-3.0"
     assert ref["freedroidrpg-town"]["licence"] == ref["extremetuxracer-race1-jt"]["licence"] == "GPL-2+"
     assert ref["extremetuxracer-race1-jt"]["start_s"] == 0 and ref["supertuxkart-xeon6"]["start_s"] == 30
+    assert ref["hedgewars-rock"]["licence"] == "GPL-2" and ref["xmoto-batcave"]["licence"] == "GPL-2+"
+    assert ref["caveexpress-music-1"]["licence"] == "CC-BY-SA-4.0"
+    assert ref["powermanga-music_game"]["licence"] == "GPL-3+"
+    assert ref["btanks-gameboy"]["licence"] == "Battle-Tanks-License"
+    assert ref["hedgewars-sdmusic"]["start_s"] == 0 and ref["hedgewars-rock"]["start_s"] == 30
 
 
 def test_felt_tempo_is_the_median_interval():
