@@ -104,10 +104,22 @@ def _contrast(on: np.ndarray, off: np.ndarray) -> float | None:
     return (a - b) / (a + b) if a + b > 1e-9 else None
 
 
+ALTERNATION_SPAN = 16  # positions (four bars of beats) over which the alternation is read
+
+
 def _alternation(x: np.ndarray) -> float:
-    """How differently every other position sounds (a backbeat: 2 and 4 vs 1 and 3)."""
+    """How differently every other position sounds (a backbeat: 2 and 4 vs 1 and 3),
+    read four bars at a time and averaged: a bar of two or six beats, a fill or a
+    dropped beat swaps which beats are 2 and 4, and read over the whole song the
+    two halves cancel (a real song's snare read +0.08 and -0.13 either side of
+    such a break, 0.00 over the song, while its off-beat ghost notes, never
+    broken, read 0.08 and moved its correct grid half a beat off)."""
     n = len(x) - len(x) % 2
-    return abs(float(x[:n:2].mean() - x[1:n:2].mean())) if n >= 2 else 0.0
+    if n < 2:
+        return 0.0
+    spans = [x[a:min(a + ALTERNATION_SPAN, n)] for a in range(0, n, ALTERNATION_SPAN)]
+    spans = [s for s in spans if len(s) >= 4] or [x[:n]]
+    return float(np.mean([abs(float(s[0::2].mean() - s[1::2].mean())) for s in spans]))
 
 
 def _backbeat_contrast(on: np.ndarray, off: np.ndarray) -> float | None:
