@@ -183,3 +183,23 @@ def test_stem_bar_energy_shares_one_scale():
     e = stem_bar_energy({"drums": np.array([0.5, 0.5, 0.0]), "bass": np.array([0.05, 0.5, 0.5])})
     assert e["drums"] == [1.0, 1.0, 0.0]
     assert e["bass"][1] == 1.0 and 0.4 < e["bass"][0] < 0.7
+
+
+def test_a_band_that_drifts_is_not_refused():
+    """Kicks and hats whose tempo swings +-6 % over 20 s, under noise: the
+    song-long autocorrelation smears below the no-beat floor (0.11), 10 s spans
+    do not (0.20)."""
+    sr, secs, bpm = 22050, 60, 120.0
+    rng = np.random.default_rng(5)
+    y = 0.3 * rng.standard_normal(secs * sr)
+    tone = np.arange(int(0.08 * sr)) / sr
+    kick = np.exp(-tone * 40) * np.sin(2 * np.pi * 60 * tone * (1 + 2 * np.exp(-tone * 30)))
+    hat = 0.3 * np.exp(-tone * 120) * rng.standard_normal(len(tone))
+    t = 0.0
+    while t < secs - 0.5:
+        for sound, at in ((kick, t), (hat, t + 30.0 / bpm)):
+            i = int(at * sr)
+            y[i:i + len(sound)] += sound
+        t += 60.0 / bpm / (1 + 0.06 * np.sin(2 * np.pi * t / 20.0))
+    a = analyze_song(np.stack([y, y]).astype(np.float32), sr)
+    assert abs(a.tempo / bpm - 1.0) < 0.05

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import AnalysisError
 from .features import FPS
 from .octave import beat_is_fast_member, family, snare_autocorr
-from .periodicity import MAX_BPM, MIN_BPM, acf_at, autocorr, tempo_candidates
+from .periodicity import MAX_BPM, MIN_BPM, acf_at, autocorr, local_pulse, tempo_candidates
 from .slips import hold_phase
 
 MIN_PULSE = 0.15  # below this pulse strength there is no beat to report
@@ -215,9 +215,11 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
 
 def pulse_strength(env: np.ndarray, period: float) -> float:
     """Autocorrelation at the beat, two-beat or bar period, whichever is
-    strongest: about 0.5 or more for music, under 0.1 for noise or a drone."""
+    strongest: about 0.5 or more for music, under 0.1 for noise or a drone;
+    over the whole song, or span by span where that reads stronger (a band
+    that drifts, `periodicity.local_pulse`)."""
     ac = autocorr(env, min(len(env) - 1, int(period * 4) + 4))
-    return max(acf_at(ac, period * k) for k in (1, 2, 4))
+    return max(max(acf_at(ac, period * k) for k in (1, 2, 4)), local_pulse(env, period))
 
 
 def _tempo_from_beats(beats: np.ndarray, fallback: float) -> float:
