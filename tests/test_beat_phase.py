@@ -186,3 +186,27 @@ def test_weak_evidence_against_a_grid_does_not_move_it(offbeat_kick, moved):
     assert evidence < -0.1 and combined(phase_evidence(beats, cues), ("snare", "kick")) < 0
     d = decide_meter(beats, cues, kick + snare, float(beats[-1] + 1.0))
     assert d.phase_shifted is moved
+
+
+def test_a_backbeat_that_changes_parity_still_votes_for_its_beats():
+    """Snares on 2 and 4 whose parity flips halfway (a two-beat bar), with soft
+    ghost notes after every other beat that never flip: read over the whole song
+    the backbeat cancelled and the ghost notes voted the grid half a beat off;
+    read four bars at a time the backbeat wins."""
+    from musicmixer.analysis.features import FPS
+
+    period, n = 0.5, 64
+    beats = np.arange(n) * period + 0.25
+    snare = np.zeros(int((n + 2) * period * FPS))
+
+    def hit(t: float, amp: float) -> None:
+        snare[int(round(t * FPS))] = amp
+
+    for i in range(n):
+        if (i < n // 2 and i % 2 == 1) or (i >= n // 2 and i % 2 == 0):
+            hit(beats[i], 1.0)  # the backbeat, parity broken at beat 32
+        if i % 2 == 0:
+            hit(beats[i] + period / 2, 0.4)  # ghost notes on every other off-beat
+    cues = MeterCues(low=np.zeros_like(snare), chroma=np.zeros((12, 0)), snare=snare,
+                     drum_stem=True)
+    assert phase_evidence(beats, cues)["snare"] > 0.3
