@@ -48,13 +48,11 @@ def _phases(beats: np.ndarray) -> np.ndarray:
 def test_tracker_keeps_one_phase_when_the_accents_move_to_the_off_beat():
     feats = compute_features(_eighths(60.0, 16.0), SR, with_chroma=False)
     env = normalise(feats.onset)
+    # the full band slips to the bright off-beats 16 s in
     _, _, beats = beatmod.estimate_beats(env)
     ph = _phases(beats[(beats > 2.0) & (beats < 58.0)])
-    on = np.abs(ph) < 0.15
-    off = np.abs(ph) > 0.35
-    # one phase for the whole song: (nearly) all beats on it, none on the other
-    assert max(on.mean(), off.mean()) >= 0.97, (on.mean(), off.mean())
-    # and with the low band choosing, the kick's phase
+    assert 0.1 < np.mean(np.abs(ph) > 0.35) < 0.9
+    # with the low band choosing (as the analysis does): one phase, the kick's
     _, _, beats = beatmod.estimate_beats(env, phase_env=normalise(feats.low_onset))
     ph = _phases(beats[(beats > 2.0) & (beats < 58.0)])
     assert np.mean(np.abs(ph) < 0.15) >= 0.97
@@ -105,3 +103,16 @@ def test_a_slip_inside_drift_is_still_found():
     frames[120:] += np.linspace(0.0, 12.0, 5).tolist() + [12.0] * (len(frames) - 125)
     labels, _ = phase_labels(frames)
     assert labels[:110].max() == 0 and labels[130:].min() == 1
+
+
+def test_a_jump_both_sides_of_which_sit_on_the_onsets_is_left():
+    # the grid jumps half a beat, but the strength envelope has its peaks on the
+    # beats on both sides of the jump (a band pushing the tempo for a bar, a drift
+    # cycle too short for the smooth curve): no side is on the off-beat, nothing moves
+    period = 30.0
+    frames = np.arange(120) * period
+    frames[60:] += np.linspace(0.0, 0.5 * period, 8).tolist() + [0.5 * period] * 52
+    assert phase_labels(frames)[0].max() == 1
+    strength = np.zeros(int(frames[-1]) + 40)
+    strength[np.round(frames).astype(int)] = 1.0
+    assert np.array_equal(hold_phase(frames, strength), frames)
