@@ -2,7 +2,9 @@
 
     python bench/analysis.py [--set generated,hard,lmms,real] [--split dev,test,fresh] [--songs 24]
                              [--cache build/bench-songs] [--voices gm] [--modes mix,stems4]
-                             [--real-cache build/bench-real]
+                             [--real-cache build/bench-real] [--drift 0.03]
+
+--drift plays every song with live tempo drift first (bench/live_tempo.py).
 
 Sets:
 - generated: synthetic songs (tempos 70-170 BPM, all twelve keys, major and minor,
