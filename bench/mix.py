@@ -4,7 +4,7 @@
                         [--local truth|onnx] [--modal truth|bands] [--reuse-stems]
                         [--set generated|hard|lmms|real] [--split dev|test|all] [--only 0,2]
                         [--lmms-cache build/bench-lmms] [--real-cache build/bench-real]
-                        [--lead-style flat|realistic]
+                        [--lead-style flat|realistic] [--drift 0.03]
 
 Song pairs are generated (tempos >= 15% apart, different keys, one vocal song
 drifting in tempo). Configurations 1 and 3 separate with the local backend
@@ -115,7 +115,7 @@ def run_one(job: dict) -> dict:
 
     vocal_song, inst_song = make_songs(job["pair"], job["bars"], job["minutes"], Path(job["cache"]),
                                        job["set"], Path(job["lmms_cache"]), job["lead_style"],
-                                       Path(job["real_cache"]))
+                                       Path(job["real_cache"]), job.get("drift", 0.0))
     cfg = CONFIGS[job["config"]]
     settings = load_settings(stem_backend=cfg["stem_backend"],
                              vocal_sub_separation=cfg["vocal_sub_separation"],
@@ -144,7 +144,8 @@ def run_one(job: dict) -> dict:
              "songs": [vocal_song.truth.get("title"), inst_song.truth.get("title")],
              "split": inst_song.truth.get("split", "dev"),
              **({"licence": inst_song.truth["licence"]} if "licence" in inst_song.truth else {}),
-             **({"package": inst_song.truth["package"]} if "package" in inst_song.truth else {})}
+             **({"package": inst_song.truth["package"]} if "package" in inst_song.truth else {}),
+             **({"drift": inst_song.truth["drift"]} if "drift" in inst_song.truth else {})}
     try:
         result = run_mix(MixRequest(vocal_song.mix_path, inst_song.mix_path, PROMPT, out,
                                     backends=backends), settings)
@@ -234,7 +235,11 @@ def main() -> int:
     ap.add_argument("--only", default=None, help="comma list of pair indices")
     ap.add_argument("--lead-style", default="flat", choices=["flat", "realistic"],
                     help="realistic: the vocal songs' leads sung with a pitch contour")
+    ap.add_argument("--drift", type=float, default=0.0,
+                    help="real set: the instrumentals played with live tempo drift (0.03: +-3 %%)")
     args = ap.parse_args()
+    if args.drift and args.set != "real":
+        ap.error("--drift is for --set real (the generated sets draw their own drift)")
     pairs = pairs_for(args.set)
     configs = args.configs or (",".join(CONFIGS) if args.set == "generated" else "1-baseline")
     chosen = ([int(i) for i in args.only.split(",")] if args.only
@@ -249,7 +254,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for pair in chosen:
             songs = make_songs(pair, bars, args.minutes, args.cache, args.set, args.lmms_cache,
-                               args.lead_style, args.real_cache)
+                               args.lead_style, args.real_cache, args.drift)
             if args.split != "all" and songs[1].truth.get("split", "dev") != args.split:
                 continue
             data_dir = (product_data if args.set == "real"
@@ -258,7 +263,7 @@ def main() -> int:
                 job = dict(pair=pair, set=args.set, config=config, bars=bars, minutes=args.minutes,
                            lead_style=args.lead_style,
                            cache=str(args.cache), lmms_cache=str(args.lmms_cache),
-                           real_cache=str(args.real_cache),
+                           real_cache=str(args.real_cache), drift=args.drift,
                            local=args.local, modal=args.modal,
                            data_dir=str(data_dir),
                            out_dir=str(Path(tmp) / f"out-{pair}-{config}"))

@@ -133,10 +133,12 @@ def pairs_for(set_name: str) -> list:
     return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS, "real": REAL_PAIRS}[set_name]
 
 
-def real_song(name: str, cache: Path):
+def real_song(name: str, cache: Path, drift: float = 0.0):
     """The real excerpt `name` (cut under cache/ex if missing), its reference as
     `truth`: madmom's beats and downbeats, the felt tempo from them, split and
-    licence. Only consensus excerpts: elsewhere the reference grid is in doubt."""
+    licence. Only consensus excerpts: elsewhere the reference grid is in doubt.
+    `drift` > 0: the excerpt played with live tempo drift (`live_tempo`, written
+    once under cache/drift), its reference moved to match."""
     import real_songs
 
     ref = real_songs.load_reference()[name]
@@ -149,6 +151,28 @@ def real_song(name: str, cache: Path):
                   "beats": ref["madmom_beats"], "downbeats": ref["madmom_downbeats"],
                   "split": ref["split"], "licence": ref["licence"], "consensus": True,
                   "package": f"{ref['package']} {ref['version']}"}
+    return drifted_song(song, cache, drift) if drift > 0 else song
+
+
+def drifted_song(song, cache: Path, amount: float):
+    """`song` played with live tempo drift: a WAV under cache/drift (made once) and
+    its truth beats, downbeats and felt tempo moved through the same curve."""
+    import real_songs
+    import soundfile as sf
+    from live_tempo import Drift, move, warp
+
+    drift = Drift.for_song(song.name, amount)
+    audio, sr = sf.read(str(song.wav), dtype="float32", always_2d=True)
+    warped, tau = warp(audio.T, sr, drift)
+    out = cache / "drift" / f"{song.name}-drift{amount:g}.wav"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out), warped.T, sr, subtype="PCM_16")
+    beats = move(song.truth["beats"], tau, sr)
+    song.wav = out
+    song.truth |= {"beats": beats.tolist(), "downbeats": move(song.truth["downbeats"], tau, sr).tolist(),
+                   "tempo": round(real_songs.felt_tempo(beats), 2),
+                   "drift": {"amount": amount, "period_s": round(drift.period_s, 1)}}
     return song
 
 
@@ -170,7 +194,7 @@ def lmms_project(name: str, cache: Path):
 
 def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
                set_name: str = "generated", lmms_cache: Path | None = None,
-               lead_style: str = "flat", real_cache: Path | None = None):
+               lead_style: str = "flat", real_cache: Path | None = None, drift: float = 0.0):
     """The pair's songs; `lead_style="realistic"` sings the generated vocal
     songs' leads with a pitch contour (testsongs/lead_contour.py: a realism fix
     of the test material, since HTDemucs hears a flat Festival lead as a synth)."""
@@ -179,7 +203,7 @@ def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
     out = []
     for spec in pairs_for(set_name)[pair]:
         if isinstance(spec, str) and set_name == "real":
-            out.append(real_song(spec, real_cache or ROOT / "build" / "bench-real"))
+            out.append(real_song(spec, real_cache or ROOT / "build" / "bench-real", drift))
             continue
         if isinstance(spec, str):
             out.append(lmms_project(spec, lmms_cache or ROOT / "build" / "bench-lmms"))

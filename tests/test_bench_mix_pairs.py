@@ -63,3 +63,36 @@ def test_a_real_song_carries_its_reference_grid(tmp_path):
     assert song.truth["beats"] == REF[name]["madmom_beats"]
     assert song.truth["tempo"] == round(felt_tempo(REF[name]["madmom_beats"]), 2)
     assert song.truth["split"] == "dev" and song.truth["licence"] == REF[name]["licence"]
+
+
+def test_a_drifted_instrumental_moves_its_reference_with_the_audio(tmp_path):
+    """The mix bench's --drift: the excerpt is played with live drift and its
+    reference beats land on the moved clicks; the WAV is written once."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import soundfile as sf
+    from mix_pairs import drifted_song
+
+    sr, bpm = 22050, 120.0
+    beats = np.arange(0.25, 29.0, 60.0 / bpm)
+    y = np.zeros(30 * sr, dtype=np.float32)
+    for b in beats:
+        y[int(b * sr):int(b * sr) + 64] = 1.0
+    wav = tmp_path / "clicks.wav"
+    sf.write(str(wav), np.stack([y, y]).T, sr)
+    song = SimpleNamespace(name="clicks", wav=wav, truth={"beats": beats.tolist(),
+                                                          "downbeats": beats[::4].tolist()})
+    out = drifted_song(song, tmp_path, 0.03)
+    audio, _ = sf.read(str(out.wav), always_2d=True)
+    onsets = np.nonzero(np.diff((audio[:, 0] > 0.5).astype(int)) == 1)[0] / sr
+    moved = np.asarray(out.truth["beats"])
+    assert len(moved) >= len(beats) - 2
+    near = [np.min(np.abs(onsets - b)) for b in moved[1:]]
+    assert max(near) < 0.002
+    assert np.ptp(np.diff(moved)) > 0.02  # the tempo really moves (+-3 % of 0.5 s)
+    assert abs(out.truth["tempo"] - bpm) < bpm * 0.04
+    stamp = out.wav.stat().st_mtime_ns
+    drifted_song(SimpleNamespace(name="clicks", wav=wav, truth={"beats": beats.tolist(),
+                                                                "downbeats": []}), tmp_path, 0.03)
+    assert out.wav.stat().st_mtime_ns == stamp
