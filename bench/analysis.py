@@ -216,22 +216,17 @@ def evaluate(song, stems_mode: str, drift: float = 0.0) -> dict:
 def drifted(truth: dict, mix: np.ndarray, stems: dict | None, amount: float):
     """The song and its truth played with live tempo drift: beats and downbeats
     moved, the mean tempo re-read from the moved beats, key and sections left out."""
-    from live_tempo import Drift, move, warp
+    from live_tempo import Drift, move_truth, warp
 
     drift = Drift.for_song(truth["title"], amount)
     mix, tau = warp(mix, 44100, drift)
     if stems is not None:
         stems = {n: warp(a, 44100, drift)[0] for n, a in stems.items()}
-    keep = {k: v for k, v in truth.items() if k not in ("key", "mode", "sections", "tempo_ref")}
-    beats = move(truth["beats"], tau, 44100)
-    moved = keep | {"beats": beats.tolist(), "downbeats": move(truth["downbeats"], tau, 44100).tolist(),
-                    "duration": len(tau) / 44100}
-    if "essentia_beats" in truth:
-        moved["essentia_beats"] = move(truth["essentia_beats"], tau, 44100).tolist()
+    moved = move_truth({k: v for k, v in truth.items() if k not in ("key", "mode", "sections")},
+                       tau, 44100)
+    moved["duration"] = len(tau) / 44100
     if "tempo_ref" in truth:  # the real set's felt tempo
-        from real_songs import felt_tempo
-
-        moved["tempo_ref"] = felt_tempo(beats.tolist())
+        moved["tempo_ref"] = moved["felt_tempo"]
     return moved, mix, stems
 
 

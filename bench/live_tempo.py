@@ -61,3 +61,13 @@ def move(times: np.ndarray | list[float], tau: np.ndarray, sr: int) -> np.ndarra
     t = np.asarray(times, dtype=float)
     t = t[t <= tau[-1]]
     return np.interp(t, tau, np.arange(len(tau)) / sr)
+
+
+TIMED_KEYS = ("beats", "downbeats", "essentia_beats")  # truth entries that are lists of times
+
+
+def move_truth(truth: dict, tau: np.ndarray, sr: int) -> dict:
+    """`truth` with its beat-time lists moved (`move`) and its felt tempo (60 /
+    median beat interval) re-read from the moved beats."""
+    moved = {k: move(truth[k], tau, sr).tolist() for k in TIMED_KEYS if k in truth}
+    return truth | moved | {"felt_tempo": float(60.0 / np.median(np.diff(moved["beats"])))}

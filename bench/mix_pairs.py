@@ -157,9 +157,8 @@ def real_song(name: str, cache: Path, drift: float = 0.0):
 def drifted_song(song, cache: Path, amount: float):
     """`song` played with live tempo drift: a WAV under cache/drift (made once) and
     its truth beats, downbeats and felt tempo moved through the same curve."""
-    import real_songs
     import soundfile as sf
-    from live_tempo import Drift, move, warp
+    from live_tempo import Drift, move_truth, warp
 
     drift = Drift.for_song(song.name, amount)
     audio, sr = sf.read(str(song.wav), dtype="float32", always_2d=True)
@@ -168,10 +167,9 @@ def drifted_song(song, cache: Path, amount: float):
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(out), warped.T, sr, subtype="PCM_16")
-    beats = move(song.truth["beats"], tau, sr)
     song.wav = out
-    song.truth |= {"beats": beats.tolist(), "downbeats": move(song.truth["downbeats"], tau, sr).tolist(),
-                   "tempo": round(real_songs.felt_tempo(beats), 2),
+    song.truth = move_truth(song.truth, tau, sr)
+    song.truth |= {"tempo": round(song.truth["felt_tempo"], 2),
                    "drift": {"amount": amount, "period_s": round(drift.period_s, 1)}}
     return song
 
