@@ -59,7 +59,9 @@ excerpts' stems. Measured (2026-12-06, local HTDemucs): 8/8 render at the mappin
 the true tempos call for (2:1, 1:1, 1:2; stretch 0.86-1.34), -14.0 +- 0.1 LUFS,
 true peak <= -1.05 dBTP; the 4 harsh-voice pairs aligned (eighth and/or beat
 level, scores 0.88-1.80 against a control of -1.0), the 4 breathy ones no verdict
-(HTDemucs keeps 1-7 onsets of the voice; 4-20 with `--lead-style realistic`). The downbeat offset is measured on the
+(HTDemucs keeps 1-7 onsets of the voice; 4-20 with `--lead-style realistic`). `--drift 0.03`
+plays the real instrumentals with +-3 % live drift (bench/live_tempo.py): 8/8 render, the
+same 4 pairs aligned (docs/architecture.md has the run). The downbeat offset is measured on the
 generated pairs only (it pairs the songs' bars one to one).
 
 `--lead-style realistic` sings the vocal songs' leads with a pitch contour
