@@ -91,14 +91,15 @@ def phase_labels(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     offsets past RUN (`slip_offsets`) whose peak passes SLIP, and somewhere in
     which the detrended step passes STEP, is one slip, at the peak, and toggles
     the phase."""
-    off = np.abs(slip_offsets(np.asarray(frames, dtype=float)))
+    frames = np.asarray(frames, dtype=float)
+    off = np.abs(slip_offsets(frames))
     labels = np.zeros(len(frames), dtype=int)
     ramp = np.zeros(len(frames), dtype=bool)
     big = np.nonzero(off >= RUN)[0]
     state, start = 0, 0
     for run in np.split(big, np.nonzero(np.diff(big) > GAP)[0] + 1) if big.size else []:
         peak = run[0] + int(np.argmax(off[run[0]:run[-1] + 1]))
-        if off[peak] < SLIP or max(abs(detrended_step(np.asarray(frames, dtype=float), int(j)))
+        if off[peak] < SLIP or max(abs(detrended_step(frames, int(j)))
                                    for j in range(run[0], run[-1] + 1)) < STEP:
             continue
         labels[start:peak] = state
