@@ -67,7 +67,9 @@ TIMED_KEYS = ("beats", "downbeats", "essentia_beats")  # truth entries that are 
 
 
 def move_truth(truth: dict, tau: np.ndarray, sr: int) -> dict:
-    """`truth` with its beat-time lists moved (`move`) and its felt tempo (60 /
-    median beat interval) re-read from the moved beats."""
+    """`truth` with its beat-time lists moved (`move`) and its felt tempo
+    (`real_songs.felt_tempo`) re-read from the moved beats."""
+    from real_songs import felt_tempo
+
     moved = {k: move(truth[k], tau, sr).tolist() for k in TIMED_KEYS if k in truth}
-    return truth | moved | {"felt_tempo": float(60.0 / np.median(np.diff(moved["beats"])))}
+    return truth | moved | {"felt_tempo": felt_tempo(moved["beats"])}
