@@ -36,20 +36,21 @@ class Drift:
         rng = np.random.default_rng(int(hashlib.sha1(title.encode()).hexdigest()[:8], 16))
         return cls(amount, float(rng.uniform(*PERIOD_S)), float(rng.uniform(0.0, 2.0 * np.pi)))
 
-    def source_times(self, n_out: int, sr: int) -> np.ndarray:
-        """For each output sample, the time (s) in the original it plays."""
-        t = np.arange(n_out) / sr
+    def source_times(self, n_in: int, sr: int) -> np.ndarray:
+        """For each output sample, the time (s) in an `n_in`-sample original it
+        plays; the output ends where the original runs out."""
+        t = np.arange(int(n_in * (1.0 + abs(self.amount))) + 1) / sr
         rate = 1.0 + self.amount * np.sin(2.0 * np.pi * t / self.period_s + self.phase)
-        return np.concatenate([[0.0], np.cumsum(rate[:-1])]) / sr
+        tau = np.concatenate([[0.0], np.cumsum(rate[:-1])]) / sr
+        return tau[tau <= (n_in - 1) / sr]
 
 
 def warp(audio: np.ndarray, sr: int, drift: Drift) -> tuple[np.ndarray, np.ndarray]:
-    """(warped audio, source time of each output sample). `audio` is (channels, n) or
-    (n,); the output ends where the original runs out."""
+    """(warped audio, source time of each output sample: `Drift.source_times`).
+    `audio` is (channels, n) or (n,)."""
     x = np.atleast_2d(np.asarray(audio, dtype=np.float32))
     n = x.shape[-1]
-    tau = drift.source_times(int(n * (1.0 + abs(drift.amount))) + 1, sr)
-    tau = tau[tau <= (n - 1) / sr]
+    tau = drift.source_times(n, sr)
     pos = tau * sr
     out = np.stack([np.interp(pos, np.arange(n), ch) for ch in x]).astype(np.float32)
     return (out if np.ndim(audio) == 2 else out[0]), tau

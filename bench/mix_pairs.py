@@ -161,14 +161,15 @@ def drifted_song(song, cache: Path, amount: float):
     from live_tempo import Drift, move_truth, warp
 
     drift = Drift.for_song(song.name, amount)
-    audio, sr = sf.read(str(song.wav), dtype="float32", always_2d=True)
-    warped, tau = warp(audio.T, sr, drift)
+    info = sf.info(str(song.wav))
+    tau = drift.source_times(info.frames, info.samplerate)
     out = cache / "drift" / f"{song.name}-drift{amount:g}.wav"
-    if not out.exists():
+    if not out.exists():  # the audio is warped once; its time map is cheap to remake
+        audio, sr = sf.read(str(song.wav), dtype="float32", always_2d=True)
         out.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(out), warped.T, sr, subtype="PCM_16")
+        sf.write(str(out), warp(audio.T, sr, drift)[0].T, sr, subtype="PCM_16")
     song.wav = out
-    song.truth = move_truth(song.truth, tau, sr)
+    song.truth = move_truth(song.truth, tau, info.samplerate)
     song.truth |= {"tempo": round(song.truth["felt_tempo"], 2),
                    "drift": {"amount": amount, "period_s": round(drift.period_s, 1)}}
     return song
