@@ -187,7 +187,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     # another tempo (`estimate_beats`); a drum stem in that family lends its
     # snare to the choice of octave (`level_snare_env`)
     drum_feats = stem_feats.get(DRUM_STEM)
-    snare_env = level_snare_env(
+    snare = level_snare_env(
         mix_env, mix.mid_onset, None if drum_feats is None else normalise(drum_feats.onset),
         None if drum_feats is None else drum_feats.mid_onset)
     # the low band (kicks, bass roots) picks the phase a slipped grid is put back on
@@ -197,7 +197,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         low_beat_env = (0.5 * low_beat_env[:m]
                         + 0.5 * normalise(drum_feats.low_onset[:m]))
     tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
-                                                           snare_env=snare_env,
+                                                           snare=snare,
                                                            phase_env=low_beat_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
@@ -206,7 +206,8 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
-              for n, b, s in metrical_levels(mix_env, tempo, snare_env)]
+              for n, b, s in metrical_levels(mix_env, tempo, snare,
+                                             (beat_times + beatmod.ONSET_LAG_S) * FPS)]
     cues = MeterCues(
         low=low_env, chroma=chroma,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,

@@ -24,9 +24,10 @@ import numpy as np
 
 from ..errors import AnalysisError
 from .features import FPS
-from .octave import beat_is_fast_member, family, snare_autocorr
+from .octave import SnareBand, beat_is_fast_member, family, snare_autocorr
 from .periodicity import MAX_BPM, MIN_BPM, acf_at, autocorr, local_pulse, tempo_candidates
 from .slips import hold_phase
+from .steady import local_periods, resample, steady_clock_if_clearer
 
 MIN_PULSE = 0.15  # below this pulse strength there is no beat to report
 ONSET_LAG_S = 0.008  # spectral flux peaks this long after the note starts (measured)
@@ -156,24 +157,43 @@ def _trim_and_extend(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
-def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None,
-                 snare_env: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """Pick the beat level in bpm's octave family (fastest first, halving while
-    the faster member is eighth notes) from `env` and the mid band `snare_env`;
-    returns (bpm, beat frames tracked on `track_env`, default `env`)."""
-    members = family(bpm)
+def _level(env: np.ndarray, members: list[float], snare: SnareBand | None) -> float:
+    """The first member of an octave family, fastest first, that is the beat
+    rather than the eighths of the next (`octave.beat_is_fast_member`)."""
     ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / MIN_BPM * 2 / 0.97) + 8))
-    snare_ac = snare_autocorr(snare_env)
-    chosen = members[-1]
+    snare_ac = snare_autocorr(snare)
     for fast in members[:-1]:
         if beat_is_fast_member(ac, fast, snare_ac):
-            chosen = fast
-            break
-    return chosen, track_beats(env if track_env is None else track_env, chosen)
+            return fast
+    return members[-1]
+
+
+def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None,
+                 snare: SnareBand | None = None) -> tuple[float, np.ndarray]:
+    """Pick the beat level in bpm's octave family (fastest first, halving while
+    the faster member is eighth notes) from `env` and the mid band `snare`;
+    returns (bpm, beat frames tracked on `track_env`, default `env`).
+
+    Where the band drifts, the level is read again from the envelopes played
+    at the tracked beats' mean tempo (`steady`), and the beats tracked again
+    if that reading picks another member."""
+    members = family(bpm)
+    track = env if track_env is None else track_env
+    chosen = _level(env, members, snare)
+    frames = track_beats(track, chosen)
+    clock = steady_clock_if_clearer(env, frames)
+    if clock is not None:
+        ratio = float(np.mean(local_periods(frames))) / float(np.mean(np.diff(frames)))
+        steady = _level(resample(env, clock), [m * ratio for m in members],
+                        None if snare is None else snare._replace(env=resample(snare.env, clock)))
+        again = members[int(np.argmin([abs(m * ratio - steady) for m in members]))]
+        if again != chosen:
+            chosen, frames = again, track_beats(track, again)
+    return chosen, frames
 
 
 def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
-                   snare_env: np.ndarray | None = None,
+                   snare: SnareBand | None = None,
                    phase_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
     """(tempo bpm, confidence, beat times in seconds) from an onset envelope.
 
@@ -184,7 +204,7 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     the mix job while `analyze` on the mix said 170; deciding the tempo on the
     mix alone makes the job, `analyze SONG` and `analyze SONG --stems` agree
     (on the generated sets the two envelopes gave the same tempo everywhere).
-    `snare_env` is the mid band whose backbeat helps choose the level: the
+    `snare` is the mid band whose backbeat helps choose the level: the
     mix's, or a drum stem's that pulses in the mix's tempo family
     (`level_snare_env`), so a stem can choose the octave but never another tempo.
     A grid that slipped half a beat mid-song is put back on one phase
@@ -195,7 +215,7 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     tenv = env if tempo_env is None else tempo_env
     bpms, scores = tempo_candidates(tenv)
     best = float(bpms[int(np.argmax(scores))])
-    bpm, frames = choose_level(tenv, best, env, snare_env)
+    bpm, frames = choose_level(tenv, best, env, snare)
     period = 60.0 * FPS / bpm
     strength = pulse_strength(env, period)
     if strength < MIN_PULSE:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from .features import FPS
-from .octave import fast_member_margin, snare_autocorr
+from .octave import SnareBand, SnareRepetition, fast_member_margin, snare_autocorr
 from .periodicity import MAX_BPM, MIN_BPM, autocorr
+from .steady import resample, steady_clock_if_clearer
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
 MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
 
 
-def _p_faster(ac: np.ndarray, fast: float, snare_ac: np.ndarray | None = None) -> float:
+def _p_faster(ac: np.ndarray, fast: float, snare_ac: SnareRepetition | None = None) -> float:
     """Chance that `fast` rather than half of it is the beat. The tracker never
     reports a tempo outside its range, so neither do the scores."""
     if not MIN_BPM * 0.97 <= fast <= MAX_BPM:
@@ -27,8 +28,8 @@ def _p_faster(ac: np.ndarray, fast: float, snare_ac: np.ndarray | None = None) -
     return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast, snare_ac) / MARGIN_SCALE)))
 
 
-def metrical_levels(env: np.ndarray, bpm: float, snare_env: np.ndarray | None = None
-                    ) -> list[tuple[str, float, float]]:
+def metrical_levels(env: np.ndarray, bpm: float, snare: SnareBand | None = None,
+                    beat_frames: np.ndarray | None = None) -> list[tuple[str, float, float]]:
     """(name, bpm, score) for the tracked beat and the levels at half and double
     its tempo; the scores sum to 1.
 
@@ -40,11 +41,17 @@ def metrical_levels(env: np.ndarray, bpm: float, snare_env: np.ndarray | None = 
     the rest. The tracked level always leads its half; a close call (a 170 BPM
     song tracked at 85 whose eighths nearly passed) shows as a strong double
     level and a low `tempo_level_confidence`. The scores do not move the grid:
-    pairing may map the beats at any level (`mix.tempo`). `snare_env` is the
-    mix's mid band, as the tracker reads it.
+    pairing may map the beats at any level (`mix.tempo`). `snare` is the
+    mid band the tracker reads (`octave.level_snare_env`). Given the tracked `beat_frames`
+    of a band that drifts, both are read at its mean tempo, as the tracker
+    chose the level (`beats.choose_level`, `steady`).
     """
+    clock = None if beat_frames is None else steady_clock_if_clearer(env, beat_frames)
+    if clock is not None:
+        env = resample(env, clock)
+        snare = None if snare is None else snare._replace(env=resample(snare.env, clock))
     ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
-    snare_ac = snare_autocorr(snare_env)
+    snare_ac = snare_autocorr(snare)
     p_double = _p_faster(ac, 2.0 * bpm, snare_ac)
     p_beat = _p_faster(ac, bpm, snare_ac)
     scores = {"double": p_double, "beat": (1 - p_double) * p_beat,
