@@ -211,6 +211,26 @@ def test_analyze_separates_as_the_job_does_by_default(song_170, monkeypatch, own
     assert usage.value.code == 2
 
 
+def test_plan_separates_audio_songs_as_the_job_does(song_170, monkeypatch, own_data_dir, capsys):
+    """`plan A.wav B.wav` analysed the mixes alone, so its tempo octave and beat
+    grid could differ from the job's; it now separates as the job does (and
+    `--mix-only` keeps the quick reading)."""
+    from pipeline_helpers import TruthBackend
+
+    from musicmixer.separation import dispatcher
+
+    backend = TruthBackend(song_170)
+    monkeypatch.setitem(dispatcher.BACKENDS, "local", backend)
+    monkeypatch.setenv("LLM_PROVIDER", "none")
+    song = str(song_170.mix_path)
+    assert main(["plan", song, song, "--prompt", "vocals from A", "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out)["sections"]
+    assert backend.calls == 1  # song B, the same file, comes from the job's stem cache
+    assert main(["plan", song, song, "--prompt", "vocals from A", "--mix-only"]) == 0
+    assert json.loads(capsys.readouterr().out)["sections"]
+    assert backend.calls == 1
+
+
 def test_analyze_without_the_model_reads_the_mix_and_says_so(song_170, monkeypatch, own_data_dir,
                                                              capsys):
     from musicmixer.errors import ModelMissingError

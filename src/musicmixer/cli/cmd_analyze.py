@@ -67,11 +67,12 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def analyze_separated(song: Path, backends=None, progress=None):
+def analyze_separated(song: Path, backends=None, progress=None, settings=None):
     """The job's analysis of one song: checked as the job checks it
     (`pipeline.check_song`), its stems from `separate_stems` (as `pipeline.run_mix`
-    calls it, the settings deciding the stem mode), read by `analyze_file`.
-    Without the separation model: the mix alone, with a warning."""
+    calls it, `settings` (default: the environment's) deciding the stem mode),
+    read by `analyze_file`. Without the separation model: the mix alone, with a
+    warning."""
     import tempfile
 
     from musicmixer.analysis.analyze import analyze_file
@@ -81,7 +82,7 @@ def analyze_separated(song: Path, backends=None, progress=None):
     from musicmixer.pipeline import check_song
     from musicmixer.separation.dispatcher import separate_stems
 
-    settings = get_settings()
+    settings = settings or get_settings()
     check_song(load_audio(song), Path(song), settings)
     with tempfile.TemporaryDirectory(prefix="musicmixer-analyze-") as work:
         try:

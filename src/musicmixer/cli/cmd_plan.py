@@ -2,7 +2,11 @@
 print the remix plan (step 4) as JSON, without rendering anything.
 
 A SONG may also be a SongAnalysis JSON file (what an analysis run saved), so
-plans can be tried on known analyses in a second.
+plans can be tried on known analyses in a second. An audio SONG is separated
+and analysed as the mix job does it (`cmd_analyze.analyze_separated`: same
+settings, same stem cache), so the plan's tempo mapping and beat grid are the
+job's; `--mix-only` reads the mix alone (seconds instead of minutes on a CPU;
+the tempo octave and beat phase may then differ from the job's).
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -27,6 +31,11 @@ def register(subparsers) -> None:
     parser.add_argument("--prompt", "-p", default="", help="what the mashup should do")
     parser.add_argument("--stems-a", type=Path, default=None, help="folder with song A's stem WAVs")
     parser.add_argument("--stems-b", type=Path, default=None, help="folder with song B's stem WAVs")
+    parser.add_argument("--mix-only", action="store_true",
+                        help="analyse audio songs from the mix alone, without separating them "
+                             "(fast; the tempo octave and beat phase may differ from the job's)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar while separating (it goes to stderr)")
     parser.add_argument("--stem-backend", choices=("local", "modal"), default=None,
                         help="stem mode to plan for (default: STEM_BACKEND setting)")
     parser.add_argument("--vocal-sub-separation", action="store_true", default=None,
@@ -55,7 +64,7 @@ def _settings(args: argparse.Namespace):
     return load_settings(**overrides) if overrides else get_settings()
 
 
-def _analysis(path: Path, stem_dir: Path | None, settings: Settings):
+def _analysis(path: Path, stem_dir: Path | None, settings: Settings, args: argparse.Namespace):
     if not path.is_file():
         raise MusicMixerError(f"{path}: no such file")
     if path.suffix.lower() == ".json":
@@ -69,15 +78,21 @@ def _analysis(path: Path, stem_dir: Path | None, settings: Settings):
             raise MusicMixerError(f"{path}: not a SongAnalysis JSON file ({exc.__class__.__name__})") from None
     from musicmixer.analysis.analyze import analyze_file
 
-    return analyze_file(path, stem_dir, vocal_sub_separation=settings.vocal_sub_separation)
+    if stem_dir is not None or args.mix_only:
+        return analyze_file(path, stem_dir, vocal_sub_separation=settings.vocal_sub_separation)
+    from musicmixer.cli.cmd_analyze import analyze_separated
+    from musicmixer.cli.progress import progress_bar
+
+    with progress_bar(f"separating {path.name}", enabled=not args.no_progress, lazy=True) as update:
+        return analyze_separated(path, progress=update, settings=settings)
 
 
 def _run(args: argparse.Namespace) -> int:
     from musicmixer.interpreter import interpret
 
     settings = _settings(args)
-    analysis_a = _analysis(args.song_a, args.stems_a, settings)
-    analysis_b = _analysis(args.song_b, args.stems_b, settings)
+    analysis_a = _analysis(args.song_a, args.stems_a, settings, args)
+    analysis_b = _analysis(args.song_b, args.stems_b, settings, args)
     plan = interpret(analysis_a, analysis_b, args.prompt, settings=settings)
     print(json.dumps(plan.model_dump(mode="json"), indent=2))
     return 0
