@@ -206,8 +206,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
-              for n, b, s in metrical_levels(mix_env, tempo, snare,
-                                             (beat_times + beatmod.ONSET_LAG_S) * FPS)]
+              for n, b, s in metrical_levels(mix_env, tempo, snare)]
     cues = MeterCues(
         low=low_env, chroma=chroma,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,

@@ -27,7 +27,6 @@ from .features import FPS
 from .octave import SnareBand, beat_is_fast_member, family, snare_autocorr
 from .periodicity import MAX_BPM, MIN_BPM, acf_at, autocorr, local_pulse, tempo_candidates
 from .slips import hold_phase
-from .steady import local_periods, resample, steady_clock_if_clearer
 
 MIN_PULSE = 0.15  # below this pulse strength there is no beat to report
 ONSET_LAG_S = 0.008  # spectral flux peaks this long after the note starts (measured)
@@ -172,24 +171,9 @@ def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = Non
                  snare: SnareBand | None = None) -> tuple[float, np.ndarray]:
     """Pick the beat level in bpm's octave family (fastest first, halving while
     the faster member is eighth notes) from `env` and the mid band `snare`;
-    returns (bpm, beat frames tracked on `track_env`, default `env`).
-
-    Where the band drifts, the level is read again from the envelopes played
-    at the tracked beats' mean tempo (`steady`), and the beats tracked again
-    if that reading picks another member."""
-    members = family(bpm)
-    track = env if track_env is None else track_env
-    chosen = _level(env, members, snare)
-    frames = track_beats(track, chosen)
-    clock = steady_clock_if_clearer(env, frames)
-    if clock is not None:
-        ratio = float(np.mean(local_periods(frames))) / float(np.mean(np.diff(frames)))
-        steady = _level(resample(env, clock), [m * ratio for m in members],
-                        None if snare is None else snare._replace(env=resample(snare.env, clock)))
-        again = members[int(np.argmin([abs(m * ratio - steady) for m in members]))]
-        if again != chosen:
-            chosen, frames = again, track_beats(track, again)
-    return chosen, frames
+    returns (bpm, beat frames tracked on `track_env`, default `env`)."""
+    chosen = _level(env, family(bpm), snare)
+    return chosen, track_beats(env if track_env is None else track_env, chosen)
 
 
 def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,

@@ -12,7 +12,6 @@ import numpy as np
 from .features import FPS
 from .octave import SnareBand, SnareRepetition, fast_member_margin, snare_autocorr
 from .periodicity import MAX_BPM, MIN_BPM, autocorr
-from .steady import resample, steady_clock_if_clearer
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
 MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
@@ -28,8 +27,8 @@ def _p_faster(ac: np.ndarray, fast: float, snare_ac: SnareRepetition | None = No
     return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast, snare_ac) / MARGIN_SCALE)))
 
 
-def metrical_levels(env: np.ndarray, bpm: float, snare: SnareBand | None = None,
-                    beat_frames: np.ndarray | None = None) -> list[tuple[str, float, float]]:
+def metrical_levels(env: np.ndarray, bpm: float, snare: SnareBand | None = None
+                    ) -> list[tuple[str, float, float]]:
     """(name, bpm, score) for the tracked beat and the levels at half and double
     its tempo; the scores sum to 1.
 
@@ -42,14 +41,8 @@ def metrical_levels(env: np.ndarray, bpm: float, snare: SnareBand | None = None,
     song tracked at 85 whose eighths nearly passed) shows as a strong double
     level and a low `tempo_level_confidence`. The scores do not move the grid:
     pairing may map the beats at any level (`mix.tempo`). `snare` is the
-    mid band the tracker reads (`octave.level_snare_env`). Given the tracked `beat_frames`
-    of a band that drifts, both are read at its mean tempo, as the tracker
-    chose the level (`beats.choose_level`, `steady`).
+    mid band the tracker reads (`octave.level_snare_env`).
     """
-    clock = None if beat_frames is None else steady_clock_if_clearer(env, beat_frames)
-    if clock is not None:
-        env = resample(env, clock)
-        snare = None if snare is None else snare._replace(env=resample(snare.env, clock))
     ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
     snare_ac = snare_autocorr(snare)
     p_double = _p_faster(ac, 2.0 * bpm, snare_ac)
