@@ -125,6 +125,30 @@ def test_backbeat_margin_reads_the_snare_on_two_and_four():
     assert backbeat_margin(ac, 340.0) < 0.0 and backbeat_margin(ac, 85.0) < 0.0
 
 
+def _repetition(bpm: float, one: float, two: float, four: float, separated: bool):
+    """A snare autocorrelation that reads `one`, `two` and `four` at those beats of `bpm`."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import SnareRepetition
+
+    lag = 60 * FPS / bpm
+    ac = np.zeros(int(lag * 4) + 10)
+    for k, v in ((1, one), (2, two), (4, four)):
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    return SnareRepetition(ac, separated)
+
+
+def test_a_separated_snares_backbeat_may_repeat_a_little_less_than_its_bar():
+    """From a drum stem the two-beat repetition need only be 0.85 of the bar's
+    (the metal song's 0.36 / 0.65 / 0.71); the mix's mid band keeps the
+    absolute rule, and a weak repetition (a drifting band, 0.30 / 0.33) gets no share."""
+    from musicmixer.analysis.octave import backbeat_margin
+
+    assert backbeat_margin(_repetition(180.0, 0.36, 0.65, 0.71, True), 180.0) > 0.0
+    assert backbeat_margin(_repetition(180.0, 0.36, 0.65, 0.71, False), 180.0) < 0.0
+    assert backbeat_margin(_repetition(180.0, 0.10, 0.30, 0.33, True), 180.0) < 0.0
+    assert backbeat_margin(_repetition(180.0, 0.10, 0.60, 0.78, True), 180.0) < 0.0  # 0.77 of the bar
+
+
 def test_a_minor_song_in_distorted_power_chords_reads_minor():
     """The hard set's G minor metal song (distorted root-fifth chords, whose fifth
     harmonics ring a major third above each note) was read as G major with its
@@ -250,9 +274,8 @@ def test_analyze_without_the_model_reads_the_mix_and_says_so(song_170, monkeypat
 def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
     """A 96 BPM straight song's hats and strums fill the mix's mid band on every
     beat, so its 192 BPM eighths nearly pass the backbeat rule from the mix; the
-    drum stem's snare, which repeats every four of those eighths, fails it by
-    more (-0.037 against -0.010; it reads two-beat repetition 0.77 of the
-    four-beat one, under `BACKBEAT_FOUR_SHARE`)."""
+    drum stem's snare, which repeats every four of those eighths, fails it plainly
+    (its two-beat repetition, 0.36, is too weak for `BACKBEAT_FOUR_SHARE` to apply)."""
     from musicmixer.analysis.features import compute_features
     from musicmixer.analysis.octave import SnareBand, backbeat_margin, snare_autocorr
 
@@ -262,7 +285,7 @@ def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
     drums = compute_features(s.load_stem("drums"), SR, with_chroma=False)
     from_mix = backbeat_margin(snare_autocorr(SnareBand(mix.mid_onset)), 192.0)
     from_drums = backbeat_margin(snare_autocorr(SnareBand(drums.mid_onset, separated=True)), 192.0)
-    assert from_drums < 0.0 and from_drums < from_mix - 0.02
+    assert from_drums < 0.0 and from_drums < from_mix - 0.05
     a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
     assert a.tempo == pytest.approx(96.0, rel=0.04)
 
