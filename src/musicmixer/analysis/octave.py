@@ -57,8 +57,9 @@ BACKBEAT_PULSE = 0.2
 # BPM vocal song analysed at 85). From the drum stem the four-beat side asks
 # two-beat repetition of at least this share of the four-beat one instead.
 # Eighth-note members read 0.44-0.63 (real 80-95 BPM songs, four of seven
-# with a clean snare) and about 0.5 (generated); beat members 0.77 or more
-# on 33 of 35 real dev/test/fresh songs.
+# with a clean snare) and 0.77 (a generated 96 BPM straight song, whose
+# two-beat repetition, 0.36, is under the floor below); beat members 0.77 or
+# more on 33 of 35 real dev/test/fresh songs.
 BACKBEAT_FOUR_SHARE = 0.85
 # ... for a snare that plainly repeats every two beats: drift smears the
 # four-beat lag first, and a real 90 BPM song played with +-3 % drift read its
