@@ -45,26 +45,33 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from musicmixer.analysis.analyze import analyze_file
-
     flag = args.vocal_sub_separation
     if flag is None:
         from musicmixer.config import get_settings
 
         flag = get_settings().vocal_sub_separation
-    if args.stems is not None or args.mix_only:
-        analysis = analyze_file(args.song, args.stems, vocal_sub_separation=flag)
-    else:
-        from musicmixer.cli.progress import progress_bar
-
-        with progress_bar(f"separating {args.song.name}", enabled=not args.no_progress,
-                          lazy=True) as update:
-            analysis = analyze_separated(args.song, progress=update)
+    analysis = read_song(args.song, args.stems, mix_only=args.mix_only,
+                         show_progress=not args.no_progress, vocal_sub_separation=flag)
     if args.json:
         print(analysis.model_dump_json(indent=2))
     else:
         print(format_analysis(analysis))
     return 0
+
+
+def read_song(song: Path, stem_dir: Path | None, *, mix_only: bool, show_progress: bool,
+              vocal_sub_separation: bool, settings=None):
+    """What `analyze` and `plan` read of an audio song: its stems from
+    `stem_dir`, or the mix alone (`mix_only`), else the song separated as the
+    job does (`analyze_separated`, a progress bar on stderr)."""
+    from musicmixer.analysis.analyze import analyze_file
+
+    if stem_dir is not None or mix_only:
+        return analyze_file(song, stem_dir, vocal_sub_separation=vocal_sub_separation)
+    from musicmixer.cli.progress import progress_bar
+
+    with progress_bar(f"separating {song.name}", enabled=show_progress, lazy=True) as update:
+        return analyze_separated(song, progress=update, settings=settings)
 
 
 def analyze_separated(song: Path, backends=None, progress=None, settings=None):

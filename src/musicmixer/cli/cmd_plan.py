@@ -3,7 +3,7 @@ print the remix plan (step 4) as JSON, without rendering anything.
 
 A SONG may also be a SongAnalysis JSON file (what an analysis run saved), so
 plans can be tried on known analyses in a second. An audio SONG is separated
-and analysed as the mix job does it (`cmd_analyze.analyze_separated`: same
+and analysed as the mix job does it (`cmd_analyze.read_song`: same
 settings, same stem cache), so the plan's tempo mapping and beat grid are the
 job's; `--mix-only` reads the mix alone (seconds instead of minutes on a CPU;
 the tempo octave and beat phase may then differ from the job's).
@@ -76,15 +76,10 @@ def _analysis(path: Path, stem_dir: Path | None, settings: Settings, args: argpa
             return SongAnalysis.model_validate_json(path.read_text(encoding="utf-8"))
         except (ValidationError, UnicodeDecodeError) as exc:
             raise MusicMixerError(f"{path}: not a SongAnalysis JSON file ({exc.__class__.__name__})") from None
-    from musicmixer.analysis.analyze import analyze_file
+    from musicmixer.cli.cmd_analyze import read_song
 
-    if stem_dir is not None or args.mix_only:
-        return analyze_file(path, stem_dir, vocal_sub_separation=settings.vocal_sub_separation)
-    from musicmixer.cli.cmd_analyze import analyze_separated
-    from musicmixer.cli.progress import progress_bar
-
-    with progress_bar(f"separating {path.name}", enabled=not args.no_progress, lazy=True) as update:
-        return analyze_separated(path, progress=update, settings=settings)
+    return read_song(path, stem_dir, mix_only=args.mix_only, show_progress=not args.no_progress,
+                     vocal_sub_separation=settings.vocal_sub_separation, settings=settings)
 
 
 def _run(args: argparse.Namespace) -> int:
