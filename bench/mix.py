@@ -38,6 +38,14 @@ verdict at any level is not aligned. The median figures (median, reference,
 control, and `pushed_control`: the rendered vocals themselves pushed half a
 step, the outside check's form) are kept beside it.
 
+`grid_placement` (bench/grid_placement.py) needs no onsets: the vocal song's
+true beats are carried through the beat map the render used (the report's
+`alignment.vocal_beat_map`) and compared with the instrumental's true grid, in
+vocal beats (perfect 0, the half-eighth control 0.25, the off-beat 0.5;
+`placed`: median under 0.125), with the vocal downbeats against the bar lines.
+It judges every pair, whatever the voice, but measures the analysis and the
+map, not the rendered audio (the onset check does that where the voice allows).
+
 `--set hard` runs the hard pairs instead (HARD_PAIRS: driven guitars,
 harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1 pairs) in
 configuration 1 by default; a refused pair is a result ("rendered": false with
@@ -90,6 +98,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from mix_measures import (  # noqa: E402
     downbeat_stats,
+    placement_on_grid,
     section_energy,
     separated,
     truth_mapping,
@@ -175,6 +184,7 @@ def run_one(job: dict) -> dict:
         "vocal_alignment": vocal_alignment(
             result.plan, rep, stems, vocal_song, inst_song,
             separated(vocal_song, settings, backends, Path(job["out_dir"]), vocal=True)),
+        "grid_placement": placement_on_grid(result.plan, rep, vocal_song, inst_song),
         "keys": [rep["key"]["vocal_key"], rep["key"]["instrumental_key"]],
         "key_shift": {"vocal": rep["key"]["vocal_shift"], "instrumental": rep["key"]["instrumental_shift"]},
         "output_seconds": seconds,
@@ -214,6 +224,8 @@ def table_row(r: dict) -> dict:
             "eighth_offset": (a.get("eighth") or {}).get("offset"),
             "beat_offset": (a.get("beat") or {}).get("offset"),
             "judged_by": a.get("judged_by"), "aligned": a.get("aligned"),
+            "placement_beats": r.get("grid_placement", {}).get("median_abs_beats"),
+            "placed": r.get("grid_placement", {}).get("placed"),
             "lufs": r["lufs"], "tp": r["true_peak_dbtp"]}
 
 
@@ -274,10 +286,12 @@ def main() -> int:
     all_runs, runs = runs, [r for r in runs if r["rendered"]]
     ok = lambda key, test: all(test(r) for r in runs)  # noqa: E731
     aligned = [r["vocal_alignment"].get("aligned", False) for r in runs]
+    placed = [r.get("grid_placement", {}).get("placed", False) for r in runs]
     summary = {
         "rendered": f"{len(runs)}/{len(all_runs)}",
         "refused": [r["refused"] for r in all_runs if not r["rendered"]],
         "aligned": f"{sum(aligned)}/{len(all_runs)}",
+        "placed": f"{sum(placed)}/{len(all_runs)}",
         "alignment_median": [r["vocal_alignment"].get("median") for r in runs],
         "alignment_reference": [r["vocal_alignment"].get("reference") for r in runs],
         "alignment_control": [r["vocal_alignment"].get("control") for r in runs],
@@ -307,6 +321,7 @@ def main() -> int:
             "mix_speed": ok("speed", lambda r: r["mix_seconds_per_output_second"] <= 0.15),
             "all_rendered": len(runs) == len(all_runs),
             "all_aligned": all(aligned) and len(runs) == len(all_runs),
+            "all_placed": all(placed) and len(runs) == len(all_runs),
         },
     }
     print(json.dumps({"benchmark": "mix", "set": args.set,

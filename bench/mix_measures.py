@@ -36,6 +36,27 @@ def vocal_alignment(plan, rep, stems: dict, vocal_song, inst_song, source: np.nd
                      out_downbeats)
 
 
+def placement_on_grid(plan, rep, vocal_song, inst_song) -> dict:
+    """The vocal song's true beats through the report's beat map against the
+    instrumental's true grid in output time (bench/grid_placement.py)."""
+    from grid_alignment import division_for
+    from grid_placement import placement
+
+    ratio = rep["tempo"]["instrumental_ratio"]
+    start = plan.instrumental_range.start
+
+    def out_time(times) -> np.ndarray:
+        t = np.asarray(times, dtype=np.float64)
+        return (t[t >= start - 1e-3] - start) * ratio
+
+    align = rep.get("alignment", {})
+    division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
+    return placement(np.asarray(vocal_song.truth["beats"]), np.asarray(vocal_song.truth["downbeats"]),
+                     np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
+                     out_time(inst_song.truth["beats"]), out_time(inst_song.truth["downbeats"]),
+                     division / 2)
+
+
 def truth_mapping(vocal_bpm: float, instrumental_bpm: float) -> str:
     """The mapping the true tempos call for (what the job should have chosen)."""
     from musicmixer.mix.tempo import choose_mapping
