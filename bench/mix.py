@@ -2,7 +2,8 @@
 
     python bench/mix.py [--bars 48 | --minutes 3] [--pairs 2] [--cache build/bench-songs]
                         [--local truth|onnx] [--modal truth|bands] [--reuse-stems]
-                        [--set generated|hard|lmms|real] [--split dev|test|all] [--only 0,2]
+                        [--set generated|hard|lmms|real|real-sweep]
+                        [--split dev|test|fresh|all] [--only 0,2]
                         [--lmms-cache build/bench-lmms] [--real-cache build/bench-real]
                         [--lead-style flat|realistic] [--drift 0.03]
 
@@ -71,6 +72,11 @@ level, scores 0.88-1.80 against a control of -1.0), the 4 breathy ones no verdic
 plays the real instrumentals with +-3 % live drift (bench/live_tempo.py): 8/8 render, the
 same 4 pairs aligned (docs/architecture.md has the run). The downbeat offset is measured on the
 generated pairs only (it pairs the songs' bars one to one).
+
+`--set real-sweep` mixes every consensus excerpt of every split (92: 40 dev,
+26 test, 26 fresh), each under one of REAL_PAIRS' vocal songs by a tempo rule
+fixed before the first sweep (`mix_pairs.real_sweep`): the placement check on
+many real grids rather than one per slot.
 
 `--lead-style realistic` sings the vocal songs' leads with a pitch contour
 (testsongs/lead_contour.py), a realism fix of the test material: HTDemucs hears
@@ -240,11 +246,12 @@ def main() -> int:
     ap.add_argument("--reuse-stems", action="store_true", help="keep the stem cache between runs")
     ap.add_argument("--configs", default=None,
                     help="comma list; default all four (generated) or 1-baseline (hard)")
-    ap.add_argument("--set", default="generated", choices=["generated", "hard", "lmms", "real"])
+    ap.add_argument("--set", default="generated",
+                    choices=["generated", "hard", "lmms", "real", "real-sweep"])
     ap.add_argument("--lmms-cache", type=Path, default=ROOT / "build" / "bench-lmms")
     ap.add_argument("--real-cache", type=Path, default=ROOT / "build" / "bench-real",
                     help="real set: bench/real_songs.py's cache (excerpts under ex/)")
-    ap.add_argument("--split", default="all", choices=["dev", "test", "all"],
+    ap.add_argument("--split", default="all", choices=["dev", "test", "fresh", "all"],
                     help="lmms and real sets: the pairs whose instrumental is in this half")
     ap.add_argument("--only", default=None, help="comma list of pair indices")
     ap.add_argument("--lead-style", default="flat", choices=["flat", "realistic"],
@@ -252,12 +259,12 @@ def main() -> int:
     ap.add_argument("--drift", type=float, default=0.0,
                     help="real set: the instrumentals played with live tempo drift (0.03: +-3 %%)")
     args = ap.parse_args()
-    if args.drift and args.set != "real":
+    if args.drift and args.set not in ("real", "real-sweep"):
         ap.error("--drift is for --set real (the generated sets draw their own drift)")
     pairs = pairs_for(args.set)
     configs = args.configs or (",".join(CONFIGS) if args.set == "generated" else "1-baseline")
     chosen = ([int(i) for i in args.only.split(",")] if args.only
-              else list(range(len(pairs)) if args.set in ("lmms", "real")
+              else list(range(len(pairs)) if args.set in ("lmms", "real", "real-sweep")
                         else range(min(args.pairs, len(pairs)))))
     bars = None if args.minutes else args.bars
     data_root = ROOT / "build" / "bench-mix-data"
@@ -271,7 +278,7 @@ def main() -> int:
                                args.lead_style, args.real_cache, args.drift)
             if args.split != "all" and songs[1].truth.get("split", "dev") != args.split:
                 continue
-            data_dir = (product_data if args.set == "real"
+            data_dir = (product_data if args.set in ("real", "real-sweep")
                         else data_root if args.reuse_stems else Path(tmp) / f"data-{pair}")
             for config in configs.split(","):
                 job = dict(pair=pair, set=args.set, config=config, bars=bars, minutes=args.minutes,
@@ -292,6 +299,9 @@ def main() -> int:
         "refused": [r["refused"] for r in all_runs if not r["rendered"]],
         "aligned": f"{sum(aligned)}/{len(all_runs)}",
         "placed": f"{sum(placed)}/{len(all_runs)}",
+        "placed_by_split": {sp: f"{sum(p for p, r in zip(placed, runs) if r.get('split') == sp)}/"
+                            f"{sum(r.get('split') == sp for r in all_runs)}"
+                            for sp in dict.fromkeys(r.get("split") for r in all_runs)},
         "alignment_median": [r["vocal_alignment"].get("median") for r in runs],
         "alignment_reference": [r["vocal_alignment"].get("reference") for r in runs],
         "alignment_control": [r["vocal_alignment"].get("control") for r in runs],

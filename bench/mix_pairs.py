@@ -129,7 +129,36 @@ def pick_real(reference: dict[str, dict], which: str,
     return picked
 
 
+def real_sweep(reference: dict[str, dict] | None = None) -> list:
+    """REAL_SWEEP: every consensus excerpt of every split (all packages, sorted by
+    split then name), each under one of REAL_PAIRS' vocal songs by a rule fixed
+    before any sweep was run: the split's vocal songs (dev: V0-V3, test and fresh:
+    V4-V7), by the excerpt's felt tempo T: under 120 BPM the 180 BPM harsh song
+    (2:1 for ~90), 120-150 the 160 BPM half-time breathy one (1:1), from 150 the
+    172 BPM harsh (1:1) and the 88 BPM breathy (1:2) songs in turn. For the
+    placement check (bench/grid_placement.py) on many real grids, not one per slot."""
+    import real_songs
+
+    ref = reference if reference is not None else real_songs.load_reference()
+    out, fast_turn = [], 0
+    for split in ("dev", "test", "fresh"):
+        vocals = [spec for spec, _ in REAL_PAIRS[:4] if split == "dev"] or \
+            [spec for spec, _ in REAL_PAIRS[4:]]
+        for name in sorted(n for n, r in ref.items() if r["split"] == split and r["consensus"]):
+            t = real_songs.felt_tempo(ref[name]["madmom_beats"])
+            if t < 120.0:
+                i = 0
+            elif t < 150.0:
+                i = 3
+            else:
+                i, fast_turn = 1 + fast_turn % 2, fast_turn + 1
+            out.append((vocals[i], name))
+    return out
+
+
 def pairs_for(set_name: str) -> list:
+    if set_name == "real-sweep":
+        return real_sweep()
     return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS, "real": REAL_PAIRS}[set_name]
 
 
@@ -201,7 +230,7 @@ def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
 
     out = []
     for spec in pairs_for(set_name)[pair]:
-        if isinstance(spec, str) and set_name == "real":
+        if isinstance(spec, str) and set_name in ("real", "real-sweep"):
             out.append(real_song(spec, real_cache or ROOT / "build" / "bench-real", drift))
             continue
         if isinstance(spec, str):

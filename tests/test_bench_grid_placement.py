@@ -1,5 +1,6 @@
 """bench/mix.py's placement check: the vocal song's true beats carried through
-the job's beat map land on the instrumental's true grid, or read how far off."""
+the job's beat map land on the instrumental's true grid, or read how far off;
+and the downbeat measure counts the job's mapping in true beats."""
 
 from __future__ import annotations
 
@@ -83,3 +84,22 @@ def test_the_segment_start_is_added_back_and_no_map_gives_no_verdict():
     assert placement(vocal, vocal[::4], bm, 10.0, inst, inst[::4], 1.0)["placed"]
     assert placement(vocal, vocal[::4], np.zeros((0, 2)), 0.0, inst, inst[::4], 1.0) == {
         "placed": False, "why": "no beat map"}
+
+
+def test_the_downbeat_measure_counts_the_jobs_mapping_in_true_beats():
+    from types import SimpleNamespace
+
+    from mix_measures import true_beats_per_beat
+
+    def song(bpm: float) -> SimpleNamespace:
+        return SimpleNamespace(truth={"tempo": bpm})
+
+    def rep(vbpm: float, ibpm: float, per: float) -> dict:
+        return {"tempo": {"vocal_bpm": vbpm, "instrumental_bpm": ibpm, "vocal_beats_per_beat": per}}
+
+    # a 90 BPM vocal song read at 184 and mapped 2:1 is placed at 1:1
+    assert true_beats_per_beat(rep(184.0, 108.0, 2.0), song(90.0), song(108.0)) == 1.0
+    # read right: the job's own mapping
+    assert true_beats_per_beat(rep(190.0, 95.0, 2.0), song(190.0), song(95.0)) == 2.0
+    # an instrumental read at double, paired 1:1 with a 180 BPM vocal song: 2:1 in true beats
+    assert true_beats_per_beat(rep(180.0, 174.0, 1.0), song(180.0), song(87.0)) == 2.0

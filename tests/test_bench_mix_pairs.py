@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from mix_pairs import REAL_PAIRS, REAL_SLOTS, pick_real, real_song
+from mix_pairs import REAL_PAIRS, REAL_SLOTS, pick_real, real_song, real_sweep
 from real_songs import catalogue, felt_tempo, load_reference, split_of
 
 from musicmixer.mix.tempo import choose_mapping
@@ -52,6 +52,20 @@ def test_the_rule_skips_songs_outside_every_slot_and_disagreeing_trackers():
            "c-mid": entry("dev", 200.0), "d-fast": entry("dev", 160.0), "e-fast": entry("dev", 165.0),
            "f-mid": entry("dev", 130.0), "g-test": entry("test", 130.0)}
     assert pick_real(ref, "dev", None) == ["b-slow", "d-fast", "e-fast", "f-mid"]
+
+
+def test_the_sweep_takes_every_consensus_excerpt_under_its_tempo_slots_vocal_song():
+    def entry(split: str, bpm: float, consensus: bool = True) -> dict:
+        return {"split": split, "consensus": consensus,
+                "madmom_beats": [i * 60.0 / bpm for i in range(40)]}
+
+    ref = {"a": entry("dev", 95.0), "b": entry("dev", 95.0, consensus=False),
+           "c": entry("dev", 130.0), "d": entry("dev", 160.0), "e": entry("dev", 170.0),
+           "f": entry("fresh", 100.0), "g": entry("test", 180.0)}
+    sweep = [(vocal["title"], name) for vocal, name in real_sweep(ref)]
+    assert sweep == [("Real V0", "a"), ("Real V3", "c"), ("Real V1", "d"), ("Real V2", "e"),
+                     ("Real V5", "g"), ("Real V4", "f")]
+    assert len(real_sweep()) == sum(r["consensus"] for r in REF.values())
 
 
 def test_a_real_song_carries_its_reference_grid(tmp_path):
