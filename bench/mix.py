@@ -88,6 +88,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -290,6 +291,7 @@ def main() -> int:
                            out_dir=str(Path(tmp) / f"out-{pair}-{config}"))
                 with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
                     runs.append(pool.submit(run_one, job).result())
+                shutil.rmtree(job["out_dir"], ignore_errors=True)  # ~200 MB a run: a sweep fills a disk
     all_runs, runs = runs, [r for r in runs if r["rendered"]]
     ok = lambda key, test: all(test(r) for r in runs)  # noqa: E731
     aligned = [r["vocal_alignment"].get("aligned", False) for r in runs]
