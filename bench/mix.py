@@ -113,6 +113,7 @@ from mix_measures import (  # noqa: E402
     without_section_gains,
 )
 from mix_pairs import HARD_PAIRS, LMMS_PAIRS, PAIRS, make_songs, pairs_for  # noqa: E402,F401
+from real_songs import split_of  # noqa: E402
 
 CONFIGS = {
     "1-baseline": dict(stem_backend="local", vocal_sub_separation=False, flags=False),
@@ -275,6 +276,9 @@ def main() -> int:
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for pair in chosen:
+            if (args.split != "all" and args.set in ("real", "real-sweep")
+                    and split_of(pairs[pair][1]) != args.split):
+                continue  # known without fetching (or warping) the excerpt
             songs = make_songs(pair, bars, args.minutes, args.cache, args.set, args.lmms_cache,
                                args.lead_style, args.real_cache, args.drift)
             if args.split != "all" and songs[1].truth.get("split", "dev") != args.split:

@@ -25,15 +25,18 @@ def vocal_alignment(plan, rep, stems: dict, vocal_song, inst_song, source: np.nd
     if not vocal_parts:
         return {"aligned": False, "why": "no vocal stem rendered"}
     vocal_bus = sum(vocal_parts)
-    start = plan.instrumental_range.start
-    beats = np.asarray(inst_song.truth["beats"])
-    out_beats = (beats[beats >= start - 1e-3] - start) * rep["tempo"]["instrumental_ratio"]
+    out_beats = output_times(inst_song.truth["beats"], plan, rep)
     out_beats = out_beats[out_beats <= rep["output"]["seconds"]]
-    downbeats = np.asarray(inst_song.truth["downbeats"])
-    out_downbeats = (downbeats[downbeats >= start - 1e-3] - start) * rep["tempo"]["instrumental_ratio"]
     division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
     return alignment(vocal_bus, out_beats, source, np.asarray(vocal_song.truth["beats"]), division,
-                     out_downbeats)
+                     output_times(inst_song.truth["downbeats"], plan, rep))
+
+
+def output_times(times, plan, rep) -> np.ndarray:
+    """The instrumental's source times (from the plan's range start) in output time."""
+    t = np.asarray(times, dtype=np.float64)
+    start = plan.instrumental_range.start
+    return (t[t >= start - 1e-3] - start) * rep["tempo"]["instrumental_ratio"]
 
 
 def placement_on_grid(plan, rep, vocal_song, inst_song) -> dict:
@@ -42,19 +45,12 @@ def placement_on_grid(plan, rep, vocal_song, inst_song) -> dict:
     from grid_alignment import division_for
     from grid_placement import placement
 
-    ratio = rep["tempo"]["instrumental_ratio"]
-    start = plan.instrumental_range.start
-
-    def out_time(times) -> np.ndarray:
-        t = np.asarray(times, dtype=np.float64)
-        return (t[t >= start - 1e-3] - start) * ratio
-
     align = rep.get("alignment", {})
     division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
     return placement(np.asarray(vocal_song.truth["beats"]), np.asarray(vocal_song.truth["downbeats"]),
                      np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
-                     out_time(inst_song.truth["beats"]), out_time(inst_song.truth["downbeats"]),
-                     division / 2)
+                     output_times(inst_song.truth["beats"], plan, rep),
+                     output_times(inst_song.truth["downbeats"], plan, rep), division / 2)
 
 
 def truth_mapping(vocal_bpm: float, instrumental_bpm: float) -> str:

@@ -142,8 +142,7 @@ def real_sweep(reference: dict[str, dict] | None = None) -> list:
     ref = reference if reference is not None else real_songs.load_reference()
     out, fast_turn = [], 0
     for split in ("dev", "test", "fresh"):
-        vocals = [spec for spec, _ in REAL_PAIRS[:4] if split == "dev"] or \
-            [spec for spec, _ in REAL_PAIRS[4:]]
+        vocals = [spec for spec, _ in (REAL_PAIRS[:4] if split == "dev" else REAL_PAIRS[4:])]
         for name in sorted(n for n, r in ref.items() if r["split"] == split and r["consensus"]):
             t = real_songs.felt_tempo(ref[name]["madmom_beats"])
             if t < 120.0:
