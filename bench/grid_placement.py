@@ -12,8 +12,18 @@ beats go through it into output time and are compared with the instrumental's
 true beats there, in beats of the vocals' pulse. Perfect placement reads 0; a
 vocal grid half an eighth late (the onset check's control) reads 0.25; one on
 the off-beat (an instrumental tracked on its off-beat, a vocal song read half a
-beat off) 0.5. It measures the analysis and the map, not the renderer: the
-onset check (and the downbeat offsets on generated pairs) keep measuring that.
+beat off) 0.5. It measures the analysis and the map, not the renderer.
+
+`heard` measures the rendered audio the same way, for any voice: each bar of
+the vocal song's separated vocals (true downbeat to true downbeat), laid where
+perfect placement puts it (the job's mapped bar start moved to the nearest
+vocal beat of the instrumental's true grid, so a bar-1 error is left to the
+bar-line figure above), is slid along the rendered vocals until their energy
+envelopes agree best (`musicmixer.mix.measure.downbeat_offsets`, within half a
+vocal beat). Matching the source against itself, the singer's own looseness
+cancels: no onset has to be picked. The control is the rendered vocals pushed
+a quarter beat late (half an eighth, the onset check's control), measured the
+same way: it shows on each pair that the stick can tell the two apart.
 """
 
 from __future__ import annotations
@@ -22,6 +32,21 @@ import numpy as np
 from grid_alignment import eighth_grid, phases, vocal_grids
 
 PLACED = 0.125  # median |offset| (vocal beats) under this: closer to 0 than to the 0.25 control
+MIN_HEARD_BARS = 4  # fewer bars that match their source give no verdict
+SR = 44100
+
+
+def _mapper(beat_map: np.ndarray, segment_start: float):
+    """Vocal song times -> output times through the job's beat map, keeping only
+    times inside the map's span (no extrapolation): (mapped times, kept mask)."""
+    bm = np.asarray(beat_map, dtype=np.float64).reshape(-1, 2)
+    src, dst = bm[:, 0], bm[:, 1]
+
+    def mapped(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = np.asarray(times, dtype=np.float64) - segment_start
+        keep = (t >= src[0]) & (t <= src[-1])
+        return np.interp(t[keep], src, dst), keep
+    return mapped
 
 
 def _wrapped(p: np.ndarray) -> np.ndarray:
@@ -37,14 +62,12 @@ def placement(vocal_beats: np.ndarray, vocal_downbeats: np.ndarray, beat_map: np
     true vocal downbeats from the vocal bar lines, in vocal beats (within half a
     vocal bar; at 1:2, half an instrumental bar). Only beats inside the map's
     span count (no extrapolation)."""
-    bm = np.asarray(beat_map, dtype=np.float64).reshape(-1, 2)
-    if len(bm) < 2:
+    if np.asarray(beat_map).size < 4:
         return {"placed": False, "why": "no beat map"}
-    src, dst = bm[:, 0], bm[:, 1]
+    to_output = _mapper(beat_map, segment_start)
 
     def mapped(times: np.ndarray) -> np.ndarray:
-        t = np.asarray(times, dtype=np.float64) - segment_start
-        return np.interp(t[(t >= src[0]) & (t <= src[-1])], src, dst)
+        return to_output(times)[0]
 
     grid = vocal_grids(output_beats, vocal_beats_per_beat, output_downbeats)["beat"]
     beat = _wrapped(phases(mapped(vocal_beats), grid))
@@ -68,3 +91,47 @@ def placement(vocal_beats: np.ndarray, vocal_downbeats: np.ndarray, beat_map: np
             out["bar_offset_beats_median"] = round(float(np.median(bar)), 2)
             out["bars_on_bar_line"] = round(float(np.mean(np.abs(bar) < 0.5)), 3)
     return out
+
+
+def heard(vocal_bus: np.ndarray, vocal_source: np.ndarray, vocal_downbeats: np.ndarray,
+          beat_map: np.ndarray, segment_start: float, output_beats: np.ndarray,
+          output_downbeats: np.ndarray, vocal_beats_per_beat: float) -> dict:
+    """The rendered vocals' offset from perfect placement, bar by bar, in vocal
+    beats (+ late), and the same for the control (the rendered vocals pushed a
+    quarter beat late). `heard_placed`: the median |offset| under PLACED, on at
+    least MIN_HEARD_BARS bars whose envelope matches its source (correlation
+    0.5); fewer give no verdict (`judgeable` False), which is not a pass."""
+    from musicmixer.mix.measure import downbeat_offsets
+
+    if np.asarray(beat_map).size < 4:
+        return {"judgeable": False, "heard_placed": False, "why": "no beat map"}
+    out, keep = _mapper(beat_map, segment_start)(vocal_downbeats)
+    grid = vocal_grids(output_beats, vocal_beats_per_beat, output_downbeats)["beat"]
+    if len(out) < 2 or len(grid) < 2:
+        return {"judgeable": False, "heard_placed": False, "why": "no bars inside the map"}
+    step = float(np.median(np.diff(grid)))
+    perfect = grid[np.argmin(np.abs(out[:, None] - grid[None, :]), axis=1)]
+    bars = np.asarray(vocal_downbeats, dtype=np.float64)[keep]
+
+    def offsets(bus: np.ndarray) -> np.ndarray:
+        o = downbeat_offsets(bus, vocal_source, bars, perfect, SR, min_level=0.0,
+                             search_s=0.5 * step) / step
+        return o[np.isfinite(o)]
+
+    got = offsets(vocal_bus)
+    push = int(round(0.25 * step * SR))
+    bus = np.asarray(vocal_bus)
+    pushed = np.concatenate([np.zeros(bus.shape[:-1] + (push,)), bus[..., :bus.shape[-1] - push]],
+                            axis=-1)
+    ctl = offsets(pushed)
+    res: dict = {"bars": int(len(bars) - 1), "bars_heard": int(len(got))}
+    if len(got):
+        res.update(median_beats=round(float(np.median(got)), 3),
+                   median_abs_beats=round(float(np.median(np.abs(got))), 3),
+                   median_abs_ms=round(float(np.median(np.abs(got))) * step * 1000, 1),
+                   within_eighth=round(float(np.mean(np.abs(got) < 0.25)), 3))
+    if len(ctl):
+        res["control_median_abs_beats"] = round(float(np.median(np.abs(ctl))), 3)
+    res["judgeable"] = bool(len(got) >= MIN_HEARD_BARS)
+    res["heard_placed"] = bool(res["judgeable"] and res["median_abs_beats"] < PLACED)
+    return res

@@ -105,6 +105,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from mix_measures import (  # noqa: E402
     downbeat_stats,
+    heard_on_grid,
     placement_on_grid,
     section_energy,
     separated,
@@ -176,6 +177,8 @@ def run_one(job: dict) -> dict:
     seconds = rep["output"]["seconds"]
     stems = {p.stem: load_audio(p) for p in (out.parent / "stems").glob("*.wav")}
     analysis = rep["analysis"]
+    vocal_src = separated(vocal_song, settings, backends, Path(job["out_dir"]), vocal=True)
+    ungained = without_section_gains(stems, result.plan, rep)
     return {
         **ident, "rendered": True,
         "truth_bpm": truth_bpm,
@@ -189,10 +192,9 @@ def run_one(job: dict) -> dict:
                      for sid, a in analysis.items()},
         "tempo_ratios": {"vocal": round(rep["tempo"]["vocal_ratio"], 4),
                          "instrumental": round(rep["tempo"]["instrumental_ratio"], 4)},
-        "vocal_alignment": vocal_alignment(
-            result.plan, rep, stems, vocal_song, inst_song,
-            separated(vocal_song, settings, backends, Path(job["out_dir"]), vocal=True)),
+        "vocal_alignment": vocal_alignment(result.plan, rep, stems, vocal_song, inst_song, vocal_src),
         "grid_placement": placement_on_grid(result.plan, rep, vocal_song, inst_song),
+        "heard_placement": heard_on_grid(result.plan, rep, ungained, vocal_song, inst_song, vocal_src),
         "keys": [rep["key"]["vocal_key"], rep["key"]["instrumental_key"]],
         "key_shift": {"vocal": rep["key"]["vocal_shift"], "instrumental": rep["key"]["instrumental_shift"]},
         "output_seconds": seconds,
@@ -200,8 +202,7 @@ def run_one(job: dict) -> dict:
         "lufs_error": round(rep["output"]["lufs"] - settings.target_lufs, 3),
         "true_peak_dbtp": rep["output"]["true_peak_dbtp"],
         "downbeat_offset_ms": downbeat_stats(
-            result.plan, rep, without_section_gains(stems, result.plan, rep), vocal_song,
-            inst_song, separated(vocal_song, settings, backends, Path(job["out_dir"]), vocal=True),
+            result.plan, rep, ungained, vocal_song, inst_song, vocal_src,
             separated(inst_song, settings, backends, Path(job["out_dir"]), vocal=False))
         if job["set"] == "generated" else {},
         "key_clash": {k: rep["key"].get(k) for k in ("method", "clash_before", "clash_after")
@@ -234,6 +235,9 @@ def table_row(r: dict) -> dict:
             "judged_by": a.get("judged_by"), "aligned": a.get("aligned"),
             "placement_beats": r.get("grid_placement", {}).get("median_abs_beats"),
             "placed": r.get("grid_placement", {}).get("placed"),
+            "heard_beats": [r.get("heard_placement", {}).get(k)
+                            for k in ("median_abs_beats", "control_median_abs_beats")],
+            "heard_placed": r.get("heard_placement", {}).get("heard_placed"),
             "lufs": r["lufs"], "tp": r["true_peak_dbtp"]}
 
 
@@ -300,11 +304,14 @@ def main() -> int:
     ok = lambda key, test: all(test(r) for r in runs)  # noqa: E731
     aligned = [r["vocal_alignment"].get("aligned", False) for r in runs]
     placed = [r.get("grid_placement", {}).get("placed", False) for r in runs]
+    heard = [r.get("heard_placement", {}) for r in runs]
     summary = {
         "rendered": f"{len(runs)}/{len(all_runs)}",
         "refused": [r["refused"] for r in all_runs if not r["rendered"]],
         "aligned": f"{sum(aligned)}/{len(all_runs)}",
         "placed": f"{sum(placed)}/{len(all_runs)}",
+        "heard_placed": f"{sum(h.get('heard_placed', False) for h in heard)}/{len(all_runs)}",
+        "heard_judged": f"{sum(h.get('judgeable', False) for h in heard)}/{len(all_runs)}",
         "placed_by_split": {sp: f"{sum(p for p, r in zip(placed, runs) if r.get('split') == sp)}/"
                             f"{sum(r.get('split') == sp for r in all_runs)}"
                             for sp in dict.fromkeys(r.get("split") for r in all_runs)},
@@ -338,6 +345,8 @@ def main() -> int:
             "all_rendered": len(runs) == len(all_runs),
             "all_aligned": all(aligned) and len(runs) == len(all_runs),
             "all_placed": all(placed) and len(runs) == len(all_runs),
+            "all_heard_placed": all(h.get("heard_placed", False) for h in heard)
+            and len(runs) == len(all_runs),
         },
     }
     print(json.dumps({"benchmark": "mix", "set": args.set,

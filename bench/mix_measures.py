@@ -53,6 +53,26 @@ def placement_on_grid(plan, rep, vocal_song, inst_song) -> dict:
                      output_times(inst_song.truth["downbeats"], plan, rep), division / 2)
 
 
+def heard_on_grid(plan, rep, stems: dict, vocal_song, inst_song, source: np.ndarray) -> dict:
+    """The rendered vocals (plan gains divided out) against perfect placement on
+    the instrumental's true grid, by envelope match (bench/grid_placement.py's
+    `heard`): the audio check that needs no onsets."""
+    from grid_alignment import division_for
+    from grid_placement import heard
+
+    from musicmixer.stems import VOCAL_STEM_NAMES
+
+    vocal_parts = [a for n, a in stems.items() if n in VOCAL_STEM_NAMES]
+    if not vocal_parts:
+        return {"judgeable": False, "heard_placed": False, "why": "no vocal stem rendered"}
+    align = rep.get("alignment", {})
+    division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
+    return heard(sum(vocal_parts), source, np.asarray(vocal_song.truth["downbeats"]),
+                 np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
+                 output_times(inst_song.truth["beats"], plan, rep),
+                 output_times(inst_song.truth["downbeats"], plan, rep), division / 2)
+
+
 def truth_mapping(vocal_bpm: float, instrumental_bpm: float) -> str:
     """The mapping the true tempos call for (what the job should have chosen)."""
     from musicmixer.mix.tempo import choose_mapping

@@ -1,6 +1,7 @@
-"""bench/mix.py's placement check: the vocal song's true beats carried through
+"""bench/mix.py's placement checks: the vocal song's true beats carried through
 the job's beat map land on the instrumental's true grid, or read how far off;
-and the downbeat measure counts the job's mapping in true beats."""
+the rendered vocals heard against perfect placement, whatever the voice; and
+the downbeat measure counts the job's mapping in true beats."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from grid_placement import placement
+from grid_placement import SR, heard, placement
 
 
 def _grid(bpm: float, n: int, start: float = 0.0) -> np.ndarray:
@@ -103,3 +104,67 @@ def test_the_downbeat_measure_counts_the_jobs_mapping_in_true_beats():
     assert true_beats_per_beat(rep(190.0, 95.0, 2.0), song(190.0), song(95.0)) == 2.0
     # an instrumental read at double, paired 1:1 with a 180 BPM vocal song: 2:1 in true beats
     assert true_beats_per_beat(rep(180.0, 174.0, 1.0), song(180.0), song(87.0)) == 2.0
+
+
+def _loose_voice(beats: np.ndarray, seed: int = 3) -> np.ndarray:
+    """A singer who is loose on her own grid: noise syllables of varied length,
+    each up to 60 ms either side of a beat or an off-beat, some beats left out."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int((beats[-1] + 1.0) * SR))
+    period = float(np.median(np.diff(beats)))
+    for b in beats[:-1]:
+        for at in (b, b + period / 2):
+            if rng.random() < 0.35:
+                continue
+            start = int((at + rng.uniform(-0.06, 0.06)) * SR)
+            n = int(rng.uniform(0.3, 0.9) * period / 2 * SR)
+            if start < 0 or start + n > len(out):
+                continue
+            out[start:start + n] += rng.normal(0, 1, n) * np.exp(-np.arange(n) / (0.4 * n))
+    return np.stack([out, out]) * 0.2
+
+
+def _render(source: np.ndarray, beat_map: np.ndarray, seconds: float) -> np.ndarray:
+    """The source laid through a beat map (source time -> output time), as the
+    renderer's stretch does (nearest sample: the envelopes are what count)."""
+    t = np.arange(int(seconds * SR)) / SR
+    src_t = np.interp(t, beat_map[:, 1], beat_map[:, 0], left=-1.0, right=-1.0)
+    idx = np.clip((src_t * SR).astype(int), 0, source.shape[-1] - 1)
+    return np.where(src_t >= 0, source[:, idx], 0.0)
+
+
+def _heard(shift: float = 0.0, offset_beats: int = 0, per: float = 1.0, silent: bool = False,
+           ) -> dict:
+    inst = _grid(150.0 if per == 1 else 95.0, 72, start=0.5)
+    vocal = _grid(170.0 if per == 1 else 190.0, 80, start=0.3)
+    source = _loose_voice(vocal)
+    bm = _map(vocal, inst, per, offset_beats=offset_beats)
+    bus = _render(source, bm, inst[-1] + 1.0)
+    if shift:  # the rendered vocals late by `shift` vocal beats
+        n = int(shift * 60.0 / (150.0 * per) * SR)
+        bus = np.concatenate([np.zeros((2, n)), bus[:, :-n]], axis=1)
+    return heard(bus * (not silent), source, vocal[::4], bm, 0.0, inst, inst[::4], per)
+
+
+def test_vocals_rendered_on_the_grid_are_heard_there_and_the_control_is_not():
+    for per in (1.0, 2.0):
+        r = _heard(per=per)
+        assert r["judgeable"] and r["heard_placed"], r
+        assert r["median_abs_beats"] < 0.03 and abs(r["control_median_abs_beats"] - 0.25) < 0.05
+
+
+def test_vocals_rendered_off_the_grid_are_heard_off_it():
+    late = _heard(shift=0.5)
+    assert late["judgeable"] and not late["heard_placed"] and late["median_abs_beats"] > 0.4
+    eighth = _heard(shift=0.25)
+    assert not eighth["heard_placed"] and abs(eighth["median_abs_beats"] - 0.25) < 0.05
+
+
+def test_a_bar_started_a_beat_late_is_heard_on_the_beat():
+    r = _heard(offset_beats=1)  # bar lines are the placement check's figure
+    assert r["heard_placed"] and r["median_abs_beats"] < 0.03
+
+
+def test_silent_vocals_give_no_verdict_which_is_not_a_pass():
+    r = _heard(silent=True)
+    assert not r["judgeable"] and not r["heard_placed"] and r["bars_heard"] == 0

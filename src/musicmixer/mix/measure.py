@@ -28,19 +28,21 @@ def energy_envelope(audio: np.ndarray, hop: int = HOP) -> np.ndarray:
 
 
 def downbeat_offsets(vocal_bus: np.ndarray, vocal_source: np.ndarray, source_downbeats,
-                     output_downbeats, sr: int, min_level: float = 0.05) -> np.ndarray:
+                     output_downbeats, sr: int, min_level: float = 0.05,
+                     search_s: float = SEARCH_S) -> np.ndarray:
     """Seconds the rendered material sits late (+) or early (-) on each output
     downbeat; NaN for bars that cannot be measured.
 
     source_downbeats[k] (seconds in the vocal song) should land on
     output_downbeats[k] (seconds in the output). Each bar of the source
     (downbeat to downbeat) is scaled to the output bar's length and matched
-    (normalised cross-correlation of energy envelopes) within +-120 ms.
+    (normalised cross-correlation of energy envelopes) within +-`search_s`
+    (120 ms). `min_level` 0 measures bars with nothing sung on the downbeat too.
     """
     out_env, src_env = energy_envelope(vocal_bus), energy_envelope(vocal_source)
     fps = sr / HOP
     peak = float(np.abs(vocal_source).max()) or 1.0
-    search = int(SEARCH_S * fps)
+    search = int(search_s * fps)
     offsets = []
     sd, od = np.asarray(source_downbeats, float), np.asarray(output_downbeats, float)
     for k in range(min(len(sd), len(od)) - 1):
