@@ -67,7 +67,8 @@ def heard_on_grid(plan, rep, stems: dict, vocal_song, inst_song, source: np.ndar
         return {"judgeable": False, "heard_placed": False, "why": "no vocal stem rendered"}
     align = rep.get("alignment", {})
     division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
-    return heard(sum(vocal_parts), source, np.asarray(vocal_song.truth["downbeats"]),
+    return heard(sum(vocal_parts), source, np.asarray(vocal_song.truth["beats"]),
+                 np.asarray(vocal_song.truth["downbeats"]),
                  np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
                  output_times(inst_song.truth["beats"], plan, rep),
                  output_times(inst_song.truth["downbeats"], plan, rep), division / 2)

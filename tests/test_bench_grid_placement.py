@@ -143,7 +143,7 @@ def _heard(shift: float = 0.0, offset_beats: int = 0, per: float = 1.0, silent: 
     if shift:  # the rendered vocals late by `shift` vocal beats
         n = int(shift * 60.0 / (150.0 * per) * SR)
         bus = np.concatenate([np.zeros((2, n)), bus[:, :-n]], axis=1)
-    return heard(bus * (not silent), source, vocal[::4], bm, 0.0, inst, inst[::4], per)
+    return heard(bus * (not silent), source, vocal, vocal[::4], bm, 0.0, inst, inst[::4], per)
 
 
 def test_vocals_rendered_on_the_grid_are_heard_there_and_the_control_is_not():
@@ -165,6 +165,17 @@ def test_a_bar_started_a_beat_late_is_heard_on_the_beat():
     assert r["heard_placed"] and r["median_abs_beats"] < 0.03
 
 
+def test_vocals_at_three_beats_to_two_are_heard_off_the_grid():
+    """A 3:2 tempo error: every other vocal beat between the instrumental's."""
+    inst = _grid(150.0, 72, start=0.5)
+    vocal = _grid(170.0, 80, start=0.3)
+    source = _loose_voice(vocal)
+    bm = _map(vocal, inst, 1.5)
+    r = heard(_render(source, bm, inst[-1] + 1.0), source, vocal, vocal[::4], bm, 0.0, inst,
+              inst[::4], 1.0)
+    assert r["judgeable"] and not r["heard_placed"], r
+
+
 def test_silent_vocals_give_no_verdict_which_is_not_a_pass():
     r = _heard(silent=True)
-    assert not r["judgeable"] and not r["heard_placed"] and r["bars_heard"] == 0
+    assert not r["judgeable"] and not r["heard_placed"] and r["segments_heard"] == 0
