@@ -117,7 +117,7 @@ def heard(vocal_bus: np.ndarray, vocal_source: np.ndarray, vocal_beats: np.ndarr
     out, keep = _mapper(beat_map, segment_start)(starts)
     grid = vocal_grids(output_beats, vocal_beats_per_beat, output_downbeats)["beat"]
     if len(out) < 2 or len(grid) < 2:
-        return {"judgeable": False, "heard_placed": False, "why": "no bars inside the map"}
+        return {"judgeable": False, "heard_placed": False, "why": "no segments inside the map"}
     step = float(np.median(np.diff(grid)))
     perfect = grid[np.argmin(np.abs(out[:, None] - grid[None, :]), axis=1)]
     segments = starts[keep]
