@@ -45,7 +45,10 @@ true beats are carried through the beat map the render used (the report's
 vocal beats (perfect 0, the half-eighth control 0.25, the off-beat 0.5;
 `placed`: median under 0.125), with the vocal downbeats against the bar lines.
 It judges every pair, whatever the voice, but measures the analysis and the
-map, not the rendered audio (the onset check does that where the voice allows).
+map, not the rendered audio. `heard_placement` (the same module) measures the
+audio for every pair: each half bar of the separated vocals, laid where perfect
+placement puts it, matched by energy envelope against the rendered vocals, with
+the rendered vocals pushed a quarter beat late as the control.
 
 `--set hard` runs the hard pairs instead (HARD_PAIRS: driven guitars,
 harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1 pairs) in

@@ -39,25 +39,32 @@ def output_times(times, plan, rep) -> np.ndarray:
     return (t[t >= start - 1e-3] - start) * rep["tempo"]["instrumental_ratio"]
 
 
-def placement_on_grid(plan, rep, vocal_song, inst_song) -> dict:
-    """The vocal song's true beats through the report's beat map against the
-    instrumental's true grid in output time (bench/grid_placement.py)."""
+def _grid_inputs(plan, rep, vocal_song, inst_song) -> tuple:
+    """What both placement checks read: the report's beat map and segment start,
+    the instrumental's true beats and downbeats in output time, and the vocal
+    beats per instrumental beat the true tempos call for."""
     from grid_alignment import division_for
-    from grid_placement import placement
 
     align = rep.get("alignment", {})
     division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
+    return (np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
+            output_times(inst_song.truth["beats"], plan, rep),
+            output_times(inst_song.truth["downbeats"], plan, rep), division / 2)
+
+
+def placement_on_grid(plan, rep, vocal_song, inst_song) -> dict:
+    """The vocal song's true beats through the report's beat map against the
+    instrumental's true grid in output time (bench/grid_placement.py)."""
+    from grid_placement import placement
+
     return placement(np.asarray(vocal_song.truth["beats"]), np.asarray(vocal_song.truth["downbeats"]),
-                     np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
-                     output_times(inst_song.truth["beats"], plan, rep),
-                     output_times(inst_song.truth["downbeats"], plan, rep), division / 2)
+                     *_grid_inputs(plan, rep, vocal_song, inst_song))
 
 
 def heard_on_grid(plan, rep, stems: dict, vocal_song, inst_song, source: np.ndarray) -> dict:
     """The rendered vocals (plan gains divided out) against perfect placement on
     the instrumental's true grid, by envelope match (bench/grid_placement.py's
     `heard`): the audio check that needs no onsets."""
-    from grid_alignment import division_for
     from grid_placement import heard
 
     from musicmixer.stems import VOCAL_STEM_NAMES
@@ -65,13 +72,9 @@ def heard_on_grid(plan, rep, stems: dict, vocal_song, inst_song, source: np.ndar
     vocal_parts = [a for n, a in stems.items() if n in VOCAL_STEM_NAMES]
     if not vocal_parts:
         return {"judgeable": False, "heard_placed": False, "why": "no vocal stem rendered"}
-    align = rep.get("alignment", {})
-    division = division_for(vocal_song.truth["tempo"], inst_song.truth["tempo"])
     return heard(sum(vocal_parts), source, np.asarray(vocal_song.truth["beats"]),
                  np.asarray(vocal_song.truth["downbeats"]),
-                 np.asarray(align.get("vocal_beat_map", [])), align.get("vocal_segment_start_s", 0.0),
-                 output_times(inst_song.truth["beats"], plan, rep),
-                 output_times(inst_song.truth["downbeats"], plan, rep), division / 2)
+                 *_grid_inputs(plan, rep, vocal_song, inst_song))
 
 
 def truth_mapping(vocal_bpm: float, instrumental_bpm: float) -> str:
