@@ -31,17 +31,6 @@ def family(bpm: float) -> list[float]:
 
 
 FAST_PULSE = 0.4  # a pulse this strong is the beat (straight and swung time)
-# ... but from 175 BPM only where it is also at least as strong as its two-beat
-# repetition: that fast a strong pulse is as often the eighth notes of a 90-100
-# BPM song (hats and strums on every eighth), and an eighth-note member repeats
-# more every two of its beats (the slow beat) than every one. Real excerpts read
-# at double by the pulse alone, pulse / two-beat: 0.91 (a 95 BPM dev song) and
-# 0.995 (a 90 BPM held-out one, both reference trackers at 90); beat members at
-# 179-200 BPM 1.05-1.13; the hard set's punk skanks (kick and snare taking turns
-# on the eighths) 1.17-1.34. Its double-time metal (0.8-0.9) is the beat by its
-# backbeat, not its pulse. Cost: an LMMS reggaeton project at 180 BPM (0.90;
-# madmom reads 182) is now read at 90.
-PULSE_MAX_BPM = 175.0
 FAST_EIGHTHS = 0.17  # or eighths stronger than the pulse and this strong (half-time)
 # or a backbeat: the mix's mid band (the snare) repeats every two beats of this
 # tempo clearly more than every beat, and not less than every four (where this
@@ -132,8 +121,7 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | N
     """How far past (+) or short of (-) `bpm` (the faster of an octave pair) is
     the rule that makes it the beat rather than the eighths of half its tempo.
 
-    The beat is a strong pulse (straight and swung time; from PULSE_MAX_BPM one
-    at least as strong as its two-beat repetition), or, in half-time, a
+    The beat is a strong pulse (straight and swung time), or, in half-time, a
     weaker pulse whose own eighths (the hi-hats) are stronger still, or a pulse
     nearly as strong as its two-beat repetition (real mixes, `RELATIVE_PULSE`;
     below `RELATIVE_MAX_BPM`),
@@ -147,8 +135,7 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | N
     """
     lag = 60.0 * FPS / bpm
     pulse, eighths, two, four = (acf_at(ac, lag * k) for k in (1.0, 0.5, 2.0, 4.0))
-    strong = pulse - FAST_PULSE if bpm < PULSE_MAX_BPM else min(pulse - FAST_PULSE, pulse - two)
-    margin = max(strong, min(eighths - pulse, eighths - FAST_EIGHTHS))
+    margin = max(pulse - FAST_PULSE, min(eighths - pulse, eighths - FAST_EIGHTHS))
     if bpm < RELATIVE_MAX_BPM:
         margin = max(margin, min(pulse - RELATIVE_PULSE * two, pulse - BACKBEAT_PULSE,
                                  two - RELATIVE_BAR * four))
