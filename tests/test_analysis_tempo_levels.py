@@ -137,6 +137,27 @@ def _repetition(bpm: float, one: float, two: float, four: float, separated: bool
     return SnareRepetition(ac, separated)
 
 
+def test_a_strong_180_bpm_pulse_is_the_beat_even_where_two_beats_repeat_more():
+    """Onset repetition at the eighths, one, two and four beats of an LMMS
+    production's 180 BPM member (its project's tempo; madmom reads 182):
+    0.397 / 0.42 / 0.467 / 0.565. A pulse past 0.4 is the beat at any tempo,
+    whatever repeats every two beats (a rule that also asked the pulse to
+    repeat at least as much as its two-beat lag from 175 BPM read this song,
+    and a 180 BPM metal song from its mix, at 90)."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import fast_member_margin
+
+    lag = 60 * FPS / 180.0
+    ac = np.zeros(int(lag * 4) + 10)
+    ac[0] = 1.0
+    for k, v in ((0.5, 0.397), (1, 0.42), (2, 0.467), (4, 0.565)):
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    assert fast_member_margin(ac, 180.0) > 0.0
+    for k, v in ((0.5, 0.30), (1, 0.38)):  # a weaker pulse, eighths weaker still: not enough
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    assert fast_member_margin(ac, 180.0) < 0.0
+
+
 def test_a_separated_snares_backbeat_may_repeat_a_little_less_than_its_bar():
     """From a drum stem the two-beat repetition need only be 0.85 of the bar's
     (the metal song's 0.36 / 0.65 / 0.71); the mix's mid band keeps the
