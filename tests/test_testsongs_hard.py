@@ -171,3 +171,27 @@ def test_hard_set_splits_are_fixed_and_disjoint():
             assert 150.0 <= s.tempo <= 200.0
     with pytest.raises(ValueError):
         hard_specs(2, "train")
+
+
+def test_pushed_intro_set_accents_the_off_beats_before_the_drums():
+    """The pushed-intro set: fixed, disjoint splits; every song opens with 8
+    drumless bars whose power chords are louder between the beats than on them."""
+    from musicmixer.testsongs.compose import compose
+    from musicmixer.testsongs.hardset import hard_specs, pushed_specs
+
+    dev, test = pushed_specs(6, "dev"), pushed_specs(6, "test")
+    assert pushed_specs(2, "dev") == dev[:2]
+    seeds = {s.seed for s in dev}
+    assert not seeds & {s.seed for s in test}
+    assert not (seeds | {s.seed for s in test}) & {s.seed for s in hard_specs(24, "dev") + hard_specs(24, "test")}
+    assert {s.feel for s in dev} == {"straight", "double_time", "half_time"}
+    spec = dev[0]
+    assert spec.hard_options()["offbeat_riff"] and spec.drumless_intro
+    score = compose(spec)
+    intro = [n for n in score.parts["guitar"] if n.beat < 32]
+    on = np.mean([n.velocity for n in intro if n.beat % 1 == 0])
+    off = np.mean([n.velocity for n in intro if n.beat % 1 == 0.5])
+    assert off > on
+    assert not [n for n in score.parts.get("drums", []) if n.beat < 32]
+    with pytest.raises(ValueError):
+        pushed_specs(2, "train")

@@ -114,7 +114,7 @@ def compose(spec: SongSpec) -> Score:
             parts["piano"] += _piano(p, chord, b0, busy=label == "chorus", final=final)
         if "guitar" in on:
             if spec.heavy_guitar:
-                parts["guitar"] += _power_chords(p, spec.feel, chord, b0, final)
+                parts["guitar"] += _power_chords(p, spec.feel, chord, b0, final, spec.offbeat_riff)
             else:
                 parts["guitar"] += _guitar(p, spec.feel, chord, b0, final)
         if "lead_vocals" in on:
@@ -296,9 +296,12 @@ def _guitar(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Not
     return notes
 
 
-def _power_chords(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> list[Note]:
+def _power_chords(p: Pitches, feel: str, chord: int, b0: int, final: bool,
+                  offbeat: bool = False) -> list[Note]:
     """Root, fifth and octave low on the neck (root E2..D#3), as a driven rhythm
-    guitar plays them: no third, so the chord's quality comes from bass and voice."""
+    guitar plays them: no third, so the chord's quality comes from bass and voice.
+    `offbeat`: the accents fall between the beats (a pushed riff), which is all
+    a drumless intro has to track."""
     root = p.root(chord, p.tonic(2))
     while root < 40:
         root += 12
@@ -309,7 +312,8 @@ def _power_chords(p: Pitches, feel: str, chord: int, b0: int, final: bool) -> li
         return [Note(b0, 3.8, n, 100) for n in tones]
     hits = {"half_time": [0.0, 0.5, 1.5, 2.0, 2.5, 3.5],
             "swing": [0.0, 1.0, 1.5, 2.5, 3.0, 3.5]}.get(feel, [k * 0.5 for k in range(8)])
-    return [Note(b0 + t, 0.45, n, 104 if t % 1 == 0 else 84) for t in hits for n in tones]
+    loud, soft = (84, 104) if offbeat else (104, 84)
+    return [Note(b0 + t, 0.45, n, loud if t % 1 == 0 else soft) for t in hits for n in tones]
 
 
 RHYTHMS = (

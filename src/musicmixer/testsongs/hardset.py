@@ -72,3 +72,31 @@ def hard_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpe
             tempo=tempo, key=key, mode=mode, seed=seed, feel=feel,
             sections=FORM, title=f"Hard {split} {i:02d} {label}", voices=voices, **options))
     return specs
+
+
+PUSHED_SEEDS = {"dev": 9400, "test": 9500}
+PUSHED_FORM = (("intro", 8), ("verse", 8), ("chorus", 8))
+PUSHED_FEELS = ("straight", "double_time", "half_time")
+
+
+def pushed_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpec]:
+    """The pushed-intro set: an 8-bar intro without drums whose driven riff
+    accents the off-beats (`offbeat_riff`), then the band, at 140-190 BPM in
+    straight, double-time and half-time feels; dev seeds 9400 + i, test 9500 + i.
+    Real band recordings open like this, and the tracker followed the accents
+    half a beat off until the drums came in."""
+    if split not in PUSHED_SEEDS:
+        raise ValueError(f"split must be one of {tuple(PUSHED_SEEDS)}, not {split!r}")
+    specs = []
+    for i in range(n):
+        seed = PUSHED_SEEDS[split] + i
+        rng = np.random.default_rng(seed)
+        tempo = round(float(rng.uniform(140.0, 190.0)), 1)
+        key = KEYS[int(rng.integers(12))]
+        mode = ("major", "minor")[int(rng.integers(2))]
+        specs.append(SongSpec(
+            tempo=tempo, key=key, mode=mode, seed=seed, feel=PUSHED_FEELS[i % len(PUSHED_FEELS)],
+            sections=PUSHED_FORM, title=f"Pushed {split} {i:02d}", voices=voices,
+            guitar_tone="distortion", voice_timbre=("harsh", "breathy")[int(rng.integers(2))],
+            drumless_intro=True, offbeat_riff=True))
+    return specs

@@ -93,6 +93,7 @@ class SongSpec:
     tempo_wander: float = 0.0       # +-fraction of live-playing tempo wander around the drift
     voice_timbre: str = "clean"     # harsh (driven, gritty) or breathy (noise-laden) lead
     natural_minor: bool = False     # minor without the leading tone over V (Aeolian rock)
+    offbeat_riff: bool = False      # driven power chords accent the off-beats (a pushed riff)
 
     def __post_init__(self):
         if self.key not in PITCH_CLASSES:
@@ -217,7 +218,8 @@ FELT_PULSE = {
 }
 
 HARD_DEFAULTS = {"syncopation": False, "guitar_tone": "clean", "drumless_intro": False,
-                 "tempo_wander": 0.0, "voice_timbre": "clean", "natural_minor": False}
+                 "tempo_wander": 0.0, "voice_timbre": "clean", "natural_minor": False,
+                 "offbeat_riff": False}
 
 
 class Clock:
