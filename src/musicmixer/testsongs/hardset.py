@@ -53,19 +53,26 @@ def _draw(name: str, rng: np.random.Generator):
     raise KeyError(name)
 
 
+def _seeded(n: int, split: str, seeds: dict[str, int]) -> list[tuple[int, int, np.random.Generator]]:
+    """(index, seed, generator) of the first n songs of a split: song i is the
+    same whatever n is."""
+    if split not in seeds:
+        raise ValueError(f"split must be one of {tuple(seeds)}, not {split!r}")
+    return [(i, seeds[split] + i, np.random.default_rng(seeds[split] + i)) for i in range(n)]
+
+
+def _tempo_key_mode(rng: np.random.Generator, lo: float, hi: float) -> tuple[float, str, str]:
+    return (round(float(rng.uniform(lo, hi)), 1), KEYS[int(rng.integers(12))],
+            ("major", "minor")[int(rng.integers(2))])
+
+
 def hard_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpec]:
     """The first n songs of a split; song i is the same whatever n is."""
-    if split not in SPLIT_SEEDS:
-        raise ValueError(f"split must be one of {tuple(SPLIT_SEEDS)}, not {split!r}")
     specs = []
-    for i in range(n):
-        seed = SPLIT_SEEDS[split] + i
-        rng = np.random.default_rng(seed)
+    for i, seed, rng in _seeded(n, split, SPLIT_SEEDS):
         label, feel, (lo, hi), opts = ARCHETYPES[i % len(ARCHETYPES)]
         options: dict[str, Any] = {k: (_draw(k, rng) if v == "?" else v) for k, v in opts.items()}
-        tempo = round(float(rng.uniform(lo, hi)), 1)
-        key = KEYS[int(rng.integers(12))]
-        mode = ("major", "minor")[int(rng.integers(2))]
+        tempo, key, mode = _tempo_key_mode(rng, lo, hi)
         if mode == "major":
             options.pop("natural_minor", None)  # it only changes minor songs
         specs.append(SongSpec(
@@ -85,15 +92,9 @@ def pushed_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongS
     straight, double-time and half-time feels; dev seeds 9400 + i, test 9500 + i.
     Real band recordings open like this, and the tracker followed the accents
     half a beat off until the drums came in."""
-    if split not in PUSHED_SEEDS:
-        raise ValueError(f"split must be one of {tuple(PUSHED_SEEDS)}, not {split!r}")
     specs = []
-    for i in range(n):
-        seed = PUSHED_SEEDS[split] + i
-        rng = np.random.default_rng(seed)
-        tempo = round(float(rng.uniform(140.0, 190.0)), 1)
-        key = KEYS[int(rng.integers(12))]
-        mode = ("major", "minor")[int(rng.integers(2))]
+    for i, seed, rng in _seeded(n, split, PUSHED_SEEDS):
+        tempo, key, mode = _tempo_key_mode(rng, 140.0, 190.0)
         specs.append(SongSpec(
             tempo=tempo, key=key, mode=mode, seed=seed, feel=PUSHED_FEELS[i % len(PUSHED_FEELS)],
             sections=PUSHED_FORM, title=f"Pushed {split} {i:02d}", voices=voices,
