@@ -312,8 +312,8 @@ def _power_chords(p: Pitches, feel: str, chord: int, b0: int, final: bool,
         return [Note(b0, 3.8, n, 100) for n in tones]
     hits = {"half_time": [0.0, 0.5, 1.5, 2.0, 2.5, 3.5],
             "swing": [0.0, 1.0, 1.5, 2.5, 3.0, 3.5]}.get(feel, [k * 0.5 for k in range(8)])
-    loud, soft = (84, 104) if offbeat else (104, 84)
-    return [Note(b0 + t, 0.45, n, loud if t % 1 == 0 else soft) for t in hits for n in tones]
+    on_beat, off_beat = (84, 104) if offbeat else (104, 84)
+    return [Note(b0 + t, 0.45, n, on_beat if t % 1 == 0 else off_beat) for t in hits for n in tones]
 
 
 RHYTHMS = (
