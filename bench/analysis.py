@@ -15,6 +15,9 @@ Sets:
 - pushed: 8-bar drumless intros whose driven riff accents the off-beats, then
   the band (testsongs.hardset.pushed_specs; 140-190 BPM; dev seeds 9400..,
   test 9500..): the beat must keep the drums' phase through the intro.
+- pushed-drums: the same, but the intro's drums hit the pushes with the riff
+  (kicks between the beats, no hats) and only the snare keeps 2 and 4 (dev
+  seeds 9600.., test 9700..): the snare must hold the phase.
 - lmms: LMMS demo projects rendered headless (bench/lmms_songs.py): the project's
   grid is the truth, no key truth; licences in the output; stems (per-track
   renders, sorted by track name) only with --lmms-stems (one more render each).
@@ -78,6 +81,7 @@ TARGETS = {
     "generated": {"tempo_strict": 0.98, "beat_f": 0.98, "downbeat_f": 0.98, "key_weighted": 0.98},
     "hard": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80, "key_weighted": 0.90},
     "pushed": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80, "key_weighted": 0.90},
+    "pushed-drums": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80, "key_weighted": 0.90},
     "lmms": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
     "real": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
 }
@@ -275,9 +279,10 @@ def load_set(name: str, split: str, n: int | None, args) -> tuple[list, dict]:
         seed = args.seed if args.seed is not None else GENERATED_SPLIT_SEEDS[split]
         songs = [generate_song(s, args.cache) for s in song_specs(n, args.voices, seed)]
         return songs, {"seed": seed, "voices": args.voices}
-    if name in ("hard", "pushed"):
+    if name in ("hard", "pushed", "pushed-drums"):
         voices = args.hard_voices
-        specs = (hard_specs if name == "hard" else pushed_specs)(n, split, voices)
+        specs = (hard_specs(n, split, voices) if name == "hard"
+                 else pushed_specs(n, split, voices, drums=name == "pushed-drums"))
         songs = [generate_song(s, args.cache) for s in specs]
         return songs, {"voices": voices, "options": {s.truth["title"]: s.truth.get("hard_options")
                                                      for s in songs}}
@@ -297,7 +302,7 @@ def load_set(name: str, split: str, n: int | None, args) -> tuple[list, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", default="generated", help="comma list of generated, hard, pushed, lmms, real")
+    p.add_argument("--set", default="generated", help="comma list of generated, hard, pushed, pushed-drums, lmms, real")
     p.add_argument("--split", default="dev", help="comma list of dev, test; real also fresh (held out)")
     p.add_argument("--songs", type=int, default=None,
                    help=f"songs per set and split (default {DEFAULT_SONGS}; real: all of the split)")

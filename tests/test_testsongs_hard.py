@@ -195,3 +195,24 @@ def test_pushed_intro_set_accents_the_off_beats_before_the_drums():
     assert not [n for n in score.parts.get("drums", []) if n.beat < 32]
     with pytest.raises(ValueError):
         pushed_specs(2, "train")
+
+
+def test_pushed_drums_intros_kick_the_pushes_and_keep_the_snare_on_2_and_4():
+    """The drummed variant: its own seeds; the intro's kicks fall between the
+    beats, its snares on 2 and 4 only, no hats; the band after it plays as usual."""
+    from musicmixer.testsongs.compose import HAT, KICK, SNARE, compose
+    from musicmixer.testsongs.hardset import pushed_specs
+
+    drummed, drumless = pushed_specs(3, "dev", drums=True), pushed_specs(3, "dev")
+    assert not {s.seed for s in drummed} & {s.seed for s in drumless + pushed_specs(6, "test")}
+    spec = drummed[0]
+    assert spec.pushed_drums and not spec.drumless_intro and spec.hard_options()["offbeat_riff"]
+    drums = compose(spec).parts["drums"]
+    intro = [n for n in drums if n.beat < 32]
+    kicks = {n.beat % 4 for n in intro if n.pitch == KICK}
+    snares = {n.beat % 4 for n in intro if n.pitch == SNARE and n.beat % 32 < 31}  # the fill aside
+    assert kicks == {0.5, 1.5, 2.5, 3.5} and snares == {1.0, 3.0}
+    assert not [n for n in intro if n.pitch == HAT]
+    assert {n.beat % 4 for n in drums if n.beat >= 32 and n.pitch == HAT} >= {0.0, 1.0, 2.0, 3.0}
+    # the drumless set's songs (and cache keys) are as they were
+    assert not drumless[0].pushed_drums and "pushed_drums" not in drumless[0].hard_options()

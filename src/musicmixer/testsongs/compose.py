@@ -98,7 +98,10 @@ def compose(spec: SongSpec) -> Score:
         b0 = bar * BEATS_PER_BAR
         section_start = i == 0
         final = bar == last_bar
-        if "drums" in on:
+        if "drums" in on and spec.pushed_drums and label == "intro":
+            parts["drums"] += _push_drums(b0, section_start, fill=i == n - 1 and n > 1)
+            anticipated = False
+        elif "drums" in on:
             sync = _syncopation(spec, bar, anticipated and not section_start)
             hits = _drums(spec.feel, b0, section_start, light=label == "intro",
                           fill=i == n - 1 and n > 1 and not final, sync=sync,
@@ -225,6 +228,15 @@ def _eighth_kick_drums(b0: int, section_start: bool, fill: bool) -> list[Note]:
     hits += [(1.0, SNARE, 100), (3.0, SNARE, 100)]
     hits += [(float(k), HAT, 70) for k in range(4)]
     hits += [(k + 0.5, OPEN_HAT, 100) for k in range(4)]
+    return _bar_notes(hits, b0, section_start, fill)
+
+
+def _push_drums(b0: int, section_start: bool, fill: bool) -> list[Note]:
+    """An intro that plays the riff's pushes: kicks on every off-beat with the
+    accented chords, a crash on the first push, the snare still on 2 and 4 and
+    no hats. Everything but the snare says the beat is half a beat off."""
+    hits = [(k + 0.5, KICK, 108) for k in range(4)]
+    hits += [(0.5, CRASH, 104), (1.0, SNARE, 96), (3.0, SNARE, 96)]
     return _bar_notes(hits, b0, section_start, fill)
 
 

@@ -82,22 +82,27 @@ def hard_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpe
 
 
 PUSHED_SEEDS = {"dev": 9400, "test": 9500}
+PUSHED_DRUMS_SEEDS = {"dev": 9600, "test": 9700}
 PUSHED_FORM = (("intro", 8), ("verse", 8), ("chorus", 8))
 PUSHED_FEELS = ("straight", "double_time", "half_time")
 
 
-def pushed_specs(n: int, split: str = "dev", voices: str = "auto") -> list[SongSpec]:
-    """The pushed-intro set: an 8-bar intro without drums whose driven riff
-    accents the off-beats (`offbeat_riff`), then the band, at 140-190 BPM in
-    straight, double-time and half-time feels; dev seeds 9400 + i, test 9500 + i.
-    Real band recordings open like this, and the tracker followed the accents
-    half a beat off until the drums came in."""
+def pushed_specs(n: int, split: str = "dev", voices: str = "auto",
+                 drums: bool = False) -> list[SongSpec]:
+    """The pushed-intro set: an 8-bar intro whose driven riff accents the
+    off-beats (`offbeat_riff`), then the band, at 140-190 BPM in straight,
+    double-time and half-time feels. Without `drums` the intro has no drums
+    (dev seeds 9400 + i, test 9500 + i): real band recordings open like this,
+    and the tracker followed the accents half a beat off until the drums came
+    in. With `drums` the intro's drums hit the pushes too, the snare alone
+    keeping 2 and 4 (`pushed_drums`; dev seeds 9600 + i, test 9700 + i)."""
     specs = []
-    for i, seed, rng in _seeded(n, split, PUSHED_SEEDS):
+    for i, seed, rng in _seeded(n, split, PUSHED_DRUMS_SEEDS if drums else PUSHED_SEEDS):
         tempo, key, mode = _tempo_key_mode(rng, 140.0, 190.0)
         specs.append(SongSpec(
             tempo=tempo, key=key, mode=mode, seed=seed, feel=PUSHED_FEELS[i % len(PUSHED_FEELS)],
-            sections=PUSHED_FORM, title=f"Pushed {split} {i:02d}", voices=voices,
-            guitar_tone="distortion", voice_timbre=("harsh", "breathy")[int(rng.integers(2))],
-            drumless_intro=True, offbeat_riff=True))
+            sections=PUSHED_FORM, title=f"Pushed {'drums ' if drums else ''}{split} {i:02d}",
+            voices=voices, guitar_tone="distortion",
+            voice_timbre=("harsh", "breathy")[int(rng.integers(2))],
+            drumless_intro=not drums, offbeat_riff=True, pushed_drums=drums))
     return specs

@@ -94,6 +94,7 @@ class SongSpec:
     voice_timbre: str = "clean"     # harsh (driven, gritty) or breathy (noise-laden) lead
     natural_minor: bool = False     # minor without the leading tone over V (Aeolian rock)
     offbeat_riff: bool = False      # driven power chords accent the off-beats (a pushed riff)
+    pushed_drums: bool = False      # the intro's drums hit the pushes: kicks between the beats, snare on 2 and 4
 
     def __post_init__(self):
         if self.key not in PITCH_CLASSES:
@@ -219,7 +220,7 @@ FELT_PULSE = {
 
 HARD_DEFAULTS = {"syncopation": False, "guitar_tone": "clean", "drumless_intro": False,
                  "tempo_wander": 0.0, "voice_timbre": "clean", "natural_minor": False,
-                 "offbeat_riff": False}
+                 "offbeat_riff": False, "pushed_drums": False}
 
 
 class Clock:
