@@ -24,6 +24,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from .backbeat import backbeat_contrast
 from .beats import ONSET_LAG_S, _refine, _smooth_grid
 from .features import CHROMA_FPS, FPS
 from .periodicity import normalise
@@ -104,36 +105,8 @@ def _contrast(on: np.ndarray, off: np.ndarray) -> float | None:
     return (a - b) / (a + b) if a + b > 1e-9 else None
 
 
-ALTERNATION_SPAN = 16  # positions (four bars of beats) over which the alternation is read
-
-
-def _alternation(x: np.ndarray) -> float:
-    """How differently every other position sounds (a backbeat: 2 and 4 vs 1 and 3),
-    read four bars at a time and averaged: a bar of two or six beats, a fill or a
-    dropped beat swaps which beats are 2 and 4, and read over the whole song the
-    two halves cancel (a real song's snare read +0.08 and -0.13 either side of
-    such a break, 0.00 over the song, while its off-beat ghost notes, never
-    broken, read 0.08 and moved its correct grid half a beat off)."""
-    n = len(x) - len(x) % 2
-    if n < 2:
-        return 0.0
-    spans = [x[a:min(a + ALTERNATION_SPAN, n)] for a in range(0, n, ALTERNATION_SPAN)]
-    spans = [s for s in spans if len(s) >= 4] or [x[:n]]
-    return float(np.mean([abs(float(s[0::2].mean() - s[1::2].mean())) for s in spans]))
-
-
-def _backbeat_contrast(on: np.ndarray, off: np.ndarray) -> float | None:
-    """+1: the snares alternate on the beats (2 and 4); -1: they alternate
-    between them. Snares on every position of either grid (a grid at half
-    tempo, whose off-beats are 2 and 4; a skank beat) do not alternate and say
-    little: there the other cues decide."""
-    a, b = _alternation(on), _alternation(off)
-    scale = a + b + 0.25 * float(on.mean() + off.mean())
-    return (a - b) / scale if scale > 1e-9 else None
-
-
 def _snare_cue(on: np.ndarray, off: np.ndarray, kick: float | None) -> float | None:
-    """The snare's phase evidence: its backbeat (`_backbeat_contrast`), or,
+    """The snare's phase evidence: its backbeat (`backbeat.backbeat_contrast`), or,
     where it does not alternate but the kick and the snare take turns (a
     skank, kick-snare eighths: one sits on the beats, the other between),
     the kick's side. The more the snare sits on one grid without alternating
@@ -141,7 +114,7 @@ def _snare_cue(on: np.ndarray, off: np.ndarray, kick: float | None) -> float | N
     decide: on the hard dev set's skank songs (separated drums) the backbeat
     reads -0.13 and -0.06 on the snare's grid against a plain +0.74 and
     +0.79; on its backbeat songs the backbeat reads at least the plain contrast."""
-    backbeat = _backbeat_contrast(on, off)
+    backbeat = backbeat_contrast(on, off)
     plain = _contrast(on, off)
     if backbeat is None or plain is None or kick is None or kick * plain >= 0:
         return backbeat
