@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from musicmixer.analysis import beats as beatmod
+from musicmixer.analysis.analyze import analyze_song
 from musicmixer.analysis.features import compute_features
 from musicmixer.analysis.periodicity import normalise
 from musicmixer.analysis.slips import hold_phase, phase_labels
@@ -38,6 +39,44 @@ def _eighths(seconds: float, accent_until: float, sr: int = SR) -> np.ndarray:
         i = int(round(t * sr))
         out[i:i + len(burst)] += burst[: n - i]
     return np.stack([out, out]).astype(np.float32) * 0.3
+
+
+def _hit(out: np.ndarray, t: float, amp: float, kind: str, rng: np.random.Generator) -> None:
+    n = int(0.08 * SR)
+    tone = np.arange(n) / SR
+    if kind == "kick":
+        burst = np.exp(-tone * 40) * np.sin(2 * np.pi * (60 + 60 * np.exp(-tone * 30)) * tone)
+    elif kind == "snare":
+        burst = np.exp(-tone * 30) * (0.8 * rng.standard_normal(n) + 0.4 * np.sin(2 * np.pi * 200 * tone))
+    elif kind == "hat":
+        burst = np.exp(-tone * 120) * rng.standard_normal(n)
+    else:  # a power chord on A2
+        burst = np.exp(-tone * 10) * sum(np.sin(2 * np.pi * f * tone) for f in (110.0, 165.0, 220.0))
+    i = int(round(t * SR))
+    out[i:i + n] += amp * burst[: len(out) - i]
+
+
+def _pushed_drums_song(seconds: float = 48.0, intro: float = 16.0) -> tuple[np.ndarray, np.ndarray]:
+    """(mix, drums): an intro whose kicks, cymbals and loud chords hit every
+    off-beat while a softer snare keeps 2 and 4, then kick on 1 and 3, snare on
+    2 and 4, hats and chords on the eighths."""
+    rng = np.random.default_rng(5)
+    mix, drums = np.zeros(int(seconds * SR)), np.zeros(int(seconds * SR))
+    beat = 60.0 / BPM
+    for k in range(int(seconds / beat)):
+        t = k * beat
+        if t < intro:
+            hits = [(t + beat / 2, 1.0, "kick"), (t + beat / 2, 0.5, "hat"),
+                    (t + beat / 2, 0.8, "chord"), (t, 0.35, "chord")]
+            hits += [(t, 0.5, "snare")] if k % 2 else []
+        else:
+            hits = [(t, 1.0, "kick") if k % 2 == 0 else (t, 0.7, "snare"), (t, 0.3, "hat"),
+                    (t + beat / 2, 0.2, "hat"), (t, 0.6, "chord"), (t + beat / 2, 0.5, "chord")]
+        for when, amp, kind in hits:
+            _hit(mix, when, amp, kind, rng)
+            if kind != "chord":
+                _hit(drums, when, amp, kind, rng)
+    return tuple(np.stack([x, x]).astype(np.float32) * 0.2 for x in (mix, drums))
 
 
 def _phases(beats: np.ndarray) -> np.ndarray:
@@ -116,3 +155,66 @@ def test_a_jump_both_sides_of_which_sit_on_the_onsets_is_left():
     strength = np.zeros(int(frames[-1]) + 40)
     strength[np.round(frames).astype(int)] = 1.0
     assert np.array_equal(hold_phase(frames, strength), frames)
+
+
+def _pushed_intro_grid(period: float = 30.0) -> tuple[np.ndarray, np.ndarray, int]:
+    """A grid that follows an intro's pushes half a beat early for 40 beats,
+    then glides onto the true beats (as the tracker did on a drummed intro
+    whose kicks hit the riff's pushes); the low band (kicks) has its peaks on
+    the grid's own beats on both sides of the glide."""
+    truth = np.arange(120) * period
+    frames = truth.copy()
+    frames[:40] -= 0.5 * period
+    frames[40:48] -= np.linspace(0.5 * period, 0.0, 8)
+    frames += period  # keep the first frame inside the envelopes
+    low = np.zeros(int(frames[-1]) + 60)
+    low[np.round(frames).astype(int)] = 1.0
+    return frames, low, 40
+
+
+def _snare(frames: np.ndarray, period: float, where: str) -> np.ndarray:
+    """Snares on 2 and 4 of the true grid (`where`="true"), or on every other
+    beat of the grid itself ("grid": both parts alternate on their own beats)."""
+    env = np.zeros(int(frames[-1]) + 60)
+    truth = np.arange(120) * period + period
+    hits = truth[1::2] if where == "true" else frames[1::2]
+    env[np.round(hits).astype(int)] = 1.0
+    return env
+
+
+def test_the_drums_backbeat_decides_a_slip_the_low_band_leaves():
+    period = 30.0
+    frames, low, _ = _pushed_intro_grid(period)
+    assert phase_labels(frames)[0].max() == 1
+    # the low band alone sits on the grid's beats on both sides: nothing moves
+    assert np.array_equal(hold_phase(frames, low), frames)
+    # the snare on the true 2 and 4 alternates between the intro's beats: the
+    # intro is moved onto the later part's phase, the true grid
+    held = hold_phase(frames, low, _snare(frames, period, "true"))
+    assert np.all(np.abs(((held - period) / period + 0.5) % 1.0 - 0.5) < 0.05)
+    assert held[0] < 5 * period and np.all(np.diff(held) > 0.9 * period)
+
+
+def test_a_drummed_intro_on_the_pushes_takes_the_snares_phase():
+    # the tracker follows the intro's kicks and chords half a beat early, then
+    # glides onto the band's beats; the low band favours both sides' own beats,
+    # the separated drums' snare band (2 and 4 throughout) puts the intro back
+    mix, drums = _pushed_drums_song()
+    feats, drum_feats = (compute_features(x, SR, with_chroma=False) for x in (mix, drums))
+    env, low = normalise(feats.onset), normalise(feats.low_onset)
+    _, _, beats = beatmod.estimate_beats(env, phase_env=low)
+    ph = _phases(beats)
+    assert np.mean(np.abs(ph[beats < 14.0]) > 0.35) > 0.9 and np.mean(np.abs(ph[beats > 20.0]) < 0.1) > 0.9
+    _, _, beats = beatmod.estimate_beats(env, phase_env=low, backbeat_env=normalise(drum_feats.mid_onset))
+    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+    # the analysis hands its drum stem's snare band to the repair
+    beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
+    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+
+
+def test_a_backbeat_on_both_sides_of_a_slip_moves_nothing():
+    # a snare that alternates on the grid's own beats on both sides of the jump
+    # puts no part on the off-beat: the grid is left as the tracker found it
+    period = 30.0
+    frames, low, _ = _pushed_intro_grid(period)
+    assert np.array_equal(hold_phase(frames, low, _snare(frames, period, "grid")), frames)

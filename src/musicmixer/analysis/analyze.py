@@ -196,9 +196,12 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         m = min(len(low_beat_env), drum_feats.n_frames)
         low_beat_env = (0.5 * low_beat_env[:m]
                         + 0.5 * normalise(drum_feats.low_onset[:m]))
+    # ... or, where the low band favours both sides of a slip, the drums' backbeat
+    backbeat_env = None if drum_feats is None else normalise(drum_feats.mid_onset)
     tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
                                                            snare=snare,
-                                                           phase_env=low_beat_env)
+                                                           phase_env=low_beat_env,
+                                                           backbeat_env=backbeat_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
     beat_times = np.maximum(beat_times, 0.0)
     if len(beat_times) < MIN_BARS * 4:

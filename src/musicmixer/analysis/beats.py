@@ -178,7 +178,8 @@ def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = Non
 
 def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
                    snare: SnareBand | None = None,
-                   phase_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
+                   phase_env: np.ndarray | None = None,
+                   backbeat_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
     """(tempo bpm, confidence, beat times in seconds) from an onset envelope.
 
     The tempo and its level are chosen on `tempo_env` (default `env`): the
@@ -194,7 +195,9 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     A grid that slipped half a beat mid-song is put back on one phase
     (`slips.hold_phase`), the one `phase_env` (default `env`) favours: the
     analysis passes the low band (kicks, bass roots), which the hats, strums
-    and arpeggios that fill the off-beats of the full band do not reach.
+    and arpeggios that fill the off-beats of the full band do not reach;
+    where it favours both parts' own beats, `backbeat_env` (a separated drum
+    stem's snare band) decides by its backbeat.
     """
     tenv = env if tempo_env is None else tempo_env
     bpms, scores = tempo_candidates(tenv)
@@ -206,7 +209,8 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
         raise AnalysisError(
             "cannot analyse: no steady beat found (the onsets do not repeat at any tempo "
             f"between {MIN_BPM:.0f} and {MAX_BPM:.0f} BPM)")
-    frames = np.round(hold_phase(frames, env if phase_env is None else phase_env)).astype(int)
+    frames = np.round(hold_phase(frames, env if phase_env is None else phase_env,
+                                 backbeat_env)).astype(int)
     refined = _refine(env, frames, period)
     refined = _regularise(refined)
     refined = _smooth_grid(refined, tol=0.025 * FPS)
