@@ -2,7 +2,8 @@
 
 PAIRS: generated songs (tempos >= 15% apart, different keys, one vocal song
 drifting). HARD_PAIRS: the traits that broke real pairs (driven guitars,
-harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1 pairs).
+harsh/breathy Festival voices, 150-200 BPM, tempo-octave and 2:1 pairs, an
+intro whose drums hit the riff's pushes).
 LMMS_PAIRS: a hard-set vocal song over an LMMS demo production with drums
 (bench/lmms_songs.py: exact grid from the project file, licence checked).
 REAL_PAIRS: the same kind of vocal song over a real recording (bench/real_songs.py:
@@ -45,6 +46,11 @@ HARD_PAIRS = [
           guitar_tone="overdrive", voice_timbre="breathy", drumless_intro=True),
      dict(tempo=140.0, key="E", mode="minor", seed=50, title="Hard I4", feel="straight",
           guitar_tone="distortion", syncopation=True, tempo_wander=0.02)),       # 1:1, moderate
+    (dict(tempo=165.0, key="D", mode="minor", seed=51, title="Hard V5", feel="double_time",
+          guitar_tone="distortion", voice_timbre="harsh"),
+     dict(tempo=146.1, key="G", mode="major", seed=9602, title="Hard I5", feel="half_time",
+          guitar_tone="distortion", offbeat_riff=True, pushed_drums=True,
+          sections=(("intro", 8), ("verse", 8), ("chorus", 8)))),               # 1:1, drums on the pushes
 ]
 # (vocal song, LMMS demo project): a hard-set vocal song over a real production
 # (bench/lmms_songs.py), its tempo and bar grid exact from the project file. The
