@@ -157,7 +157,7 @@ def test_a_jump_both_sides_of_which_sit_on_the_onsets_is_left():
     assert np.array_equal(hold_phase(frames, strength), frames)
 
 
-def _pushed_intro_grid(period: float = 30.0) -> tuple[np.ndarray, np.ndarray, int]:
+def _pushed_intro_grid(period: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
     """A grid that follows an intro's pushes half a beat early for 40 beats,
     then glides onto the true beats (as the tracker did on a drummed intro
     whose kicks hit the riff's pushes); the low band (kicks) has its peaks on
@@ -169,7 +169,7 @@ def _pushed_intro_grid(period: float = 30.0) -> tuple[np.ndarray, np.ndarray, in
     frames += period  # keep the first frame inside the envelopes
     low = np.zeros(int(frames[-1]) + 60)
     low[np.round(frames).astype(int)] = 1.0
-    return frames, low, 40
+    return frames, low
 
 
 def _snare(frames: np.ndarray, period: float, where: str) -> np.ndarray:
@@ -184,7 +184,7 @@ def _snare(frames: np.ndarray, period: float, where: str) -> np.ndarray:
 
 def test_the_drums_backbeat_decides_a_slip_the_low_band_leaves():
     period = 30.0
-    frames, low, _ = _pushed_intro_grid(period)
+    frames, low = _pushed_intro_grid(period)
     assert phase_labels(frames)[0].max() == 1
     # the low band alone sits on the grid's beats on both sides: nothing moves
     assert np.array_equal(hold_phase(frames, low), frames)
@@ -216,5 +216,5 @@ def test_a_backbeat_on_both_sides_of_a_slip_moves_nothing():
     # a snare that alternates on the grid's own beats on both sides of the jump
     # puts no part on the off-beat: the grid is left as the tracker found it
     period = 30.0
-    frames, low, _ = _pushed_intro_grid(period)
+    frames, low = _pushed_intro_grid(period)
     assert np.array_equal(hold_phase(frames, low, _snare(frames, period, "grid")), frames)
