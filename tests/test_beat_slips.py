@@ -56,19 +56,29 @@ def _hit(out: np.ndarray, t: float, amp: float, kind: str, rng: np.random.Genera
     out[i:i + n] += amp * burst[: len(out) - i]
 
 
-def _pushed_drums_song(seconds: float = 48.0, intro: float = 16.0) -> tuple[np.ndarray, np.ndarray]:
-    """(mix, drums): an intro whose kicks, cymbals and loud chords hit every
-    off-beat while a softer snare keeps 2 and 4, then kick on 1 and 3, snare on
-    2 and 4, hats and chords on the eighths."""
+def _pushed_intro(t: float, beat: float, k: int) -> list[tuple[float, float, str]]:
+    """Kicks, cymbals and loud chords on every off-beat, a softer snare on 2 and 4."""
+    return [(t + beat / 2, 1.0, "kick"), (t + beat / 2, 0.5, "hat"), (t + beat / 2, 0.8, "chord"),
+            (t, 0.35, "chord")] + ([(t, 0.5, "snare")] if k % 2 else [])
+
+
+def _skank_intro(t: float, beat: float, k: int) -> list[tuple[float, float, str]]:
+    """A skank beat over double kicks: kicks on every eighth, the snare on every off-beat."""
+    return [(t, 1.0, "kick"), (t + beat / 2, 1.0, "kick"), (t + beat / 2, 0.8, "snare"),
+            (t, 0.5, "chord"), (t + beat / 2, 0.5, "chord")]
+
+
+def _drummed_song(intro_hits=_pushed_intro, seconds: float = 48.0,
+                  intro: float = 16.0) -> tuple[np.ndarray, np.ndarray]:
+    """(mix, drums): an intro played by `intro_hits`, then kick on 1 and 3,
+    snare on 2 and 4, hats and chords on the eighths."""
     rng = np.random.default_rng(5)
     mix, drums = np.zeros(int(seconds * SR)), np.zeros(int(seconds * SR))
     beat = 60.0 / BPM
     for k in range(int(seconds / beat)):
         t = k * beat
         if t < intro:
-            hits = [(t + beat / 2, 1.0, "kick"), (t + beat / 2, 0.5, "hat"),
-                    (t + beat / 2, 0.8, "chord"), (t, 0.35, "chord")]
-            hits += [(t, 0.5, "snare")] if k % 2 else []
+            hits = intro_hits(t, beat, k)
         else:
             hits = [(t, 1.0, "kick") if k % 2 == 0 else (t, 0.7, "snare"), (t, 0.3, "hat"),
                     (t + beat / 2, 0.2, "hat"), (t, 0.6, "chord"), (t + beat / 2, 0.5, "chord")]
@@ -173,11 +183,14 @@ def _pushed_intro_grid(period: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _snare(frames: np.ndarray, period: float, where: str) -> np.ndarray:
-    """Snares on 2 and 4 of the true grid (`where`="true"), or on every other
-    beat of the grid itself ("grid": both parts alternate on their own beats)."""
+    """Snares on 2 and 4 of the true grid (`where`="true"), on every other
+    beat of the grid itself ("grid": both parts alternate on their own beats),
+    or a skank beat in the intro (on every one of its beats, the true
+    off-beats) and 2 and 4 of the true grid after it ("skank")."""
     env = np.zeros(int(frames[-1]) + 60)
     truth = np.arange(120) * period + period
-    hits = truth[1::2] if where == "true" else frames[1::2]
+    hits = (truth[1::2] if where == "true" else frames[1::2] if where == "grid"
+            else np.concatenate([frames[:40], truth[41::2]]))
     env[np.round(hits).astype(int)] = 1.0
     return env
 
@@ -199,7 +212,7 @@ def test_a_drummed_intro_on_the_pushes_takes_the_snares_phase():
     # the tracker follows the intro's kicks and chords half a beat early, then
     # glides onto the band's beats; the low band favours both sides' own beats,
     # the separated drums' snare band (2 and 4 throughout) puts the intro back
-    mix, drums = _pushed_drums_song()
+    mix, drums = _drummed_song(_pushed_intro)
     feats, drum_feats = (compute_features(x, SR, with_chroma=False) for x in (mix, drums))
     env, low = normalise(feats.onset), normalise(feats.low_onset)
     _, _, beats = beatmod.estimate_beats(env, phase_env=low)
@@ -218,3 +231,33 @@ def test_a_backbeat_on_both_sides_of_a_slip_moves_nothing():
     period = 30.0
     frames, low = _pushed_intro_grid(period)
     assert np.array_equal(hold_phase(frames, low, _snare(frames, period, "grid")), frames)
+
+
+def test_a_skank_intro_takes_the_phase_of_the_backbeat_after_it():
+    # an intro whose snare hits every off-beat (a skank beat: it does not
+    # alternate, so it says nothing about the phase) was tracked on those
+    # off-beats; the verse's backbeat on 2 and 4 decides the whole song's phase
+    period = 30.0
+    frames, low = _pushed_intro_grid(period)
+    held = hold_phase(frames, low, _snare(frames, period, "skank"))
+    assert np.all(np.abs(((held - period) / period + 0.5) % 1.0 - 0.5) < 0.05)
+    assert held[0] < 5 * period and np.all(np.diff(held) > 0.9 * period)
+
+
+def test_a_faint_backbeat_decides_nothing():
+    # the other part's snare does not alternate, but neither does this one's
+    # clearly: a snare on 2 and 4 buried under one on every beat is no cue
+    period = 30.0
+    frames, low = _pushed_intro_grid(period)
+    faint = _snare(frames, period, "skank")
+    faint[np.round(frames[40:]).astype(int)] += 6.0
+    assert np.array_equal(hold_phase(frames, low, faint), frames)
+
+
+def test_a_skank_intro_song_reads_on_the_beat_from_its_drum_stem():
+    # the tracker follows the intro's snare on the off-beats; the verse's
+    # backbeat, read from the separated drums, puts the intro back on the beat
+    mix, drums = _drummed_song(_skank_intro)
+    beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
+    assert np.mean(np.abs(_phases(beats[beats < 14.0])) < 0.1) >= 0.95
+    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
