@@ -261,3 +261,30 @@ def test_a_skank_intro_song_reads_on_the_beat_from_its_drum_stem():
     beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
     assert np.mean(np.abs(_phases(beats[beats < 14.0])) < 0.1) >= 0.95
     assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+
+
+def _two_slips(period: float = 30.0, apart: int = 34) -> tuple[np.ndarray, np.ndarray]:
+    """A grid on the true beats that glides half a beat off at beat 50 and back
+    `apart` beats later (an intro's riff on the off-beat, then the band), and
+    a low band (kicks) on the true beats throughout."""
+    truth = np.arange(140) * period + period
+    idx = np.arange(140)
+    off = np.clip((idx - 50) / 8, 0, 1) - np.clip((idx - 50 - apart) / 8, 0, 1)
+    frames = truth + 0.5 * period * off
+    low = np.zeros(int(frames[-1]) + 60)
+    low[np.round(truth).astype(int)] = 1.0
+    return frames, low
+
+
+def test_two_slips_close_together_are_both_found_and_undone():
+    # read together, each slip's fitted lines straddle the other and the
+    # offsets between them never settle: only one used to be found, which put
+    # the song's end on the off-beat instead of its middle
+    period = 30.0
+    frames, low = _two_slips(period)
+    labels, _ = phase_labels(frames)
+    first, second = np.nonzero(np.diff(labels))[0] + 1  # exactly two, one in each glide
+    assert 50 <= first <= 58 and 84 <= second <= 92
+    held = hold_phase(frames, low)
+    assert np.all(np.abs(((held - period) / period + 0.5) % 1.0 - 0.5) < 0.05)
+    assert len(held) >= 108  # only the beats around the two slips are dropped

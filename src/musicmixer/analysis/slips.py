@@ -56,6 +56,10 @@ RAMP = 4  # beats left out either side of the step, where a slip is under way
 # at a wrong tempo (2:3).
 NEUTRAL = 0.15
 CLEAR = 0.5
+# Parts on opposite sides must also sit this far apart: the shorter parts that
+# `_slips` finds read the low band noisily (a drifting real song's two parts
+# -0.05 and +0.01 moved a correct part half a beat off).
+APART = 0.1
 
 
 def detrended_step(frames: np.ndarray, i: int) -> float:
@@ -101,26 +105,47 @@ def slip_offsets(frames: np.ndarray) -> np.ndarray:
 
 def phase_labels(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """0 or 1 per beat: which eighth-note phase each beat sits on, relative to
-    the first beat's, and a mask of the beats within GAP of each slip. Each run of
-    offsets past RUN (`slip_offsets`) whose peak passes SLIP, and somewhere in
-    which the detrended step passes STEP, is one slip, at the peak, and toggles
-    the phase."""
+    the first beat's, and a mask of the beats within GAP of each slip; each
+    slip (`_slips`) toggles the phase."""
     frames = np.asarray(frames, dtype=float)
-    off = np.abs(slip_offsets(frames))
     labels = np.zeros(len(frames), dtype=int)
     ramp = np.zeros(len(frames), dtype=bool)
+    for at in _slips(frames, 0, len(frames)):
+        labels[at:] = 1 - labels[at:]
+        ramp[max(0, at - GAP):at + GAP + 1] = True
+    return labels, ramp
+
+
+def _slips(frames: np.ndarray, lo: int, hi: int) -> list[int]:
+    """The slips among beats lo..hi, in order: the strongest (`_strongest_slip`),
+    then those on either side of it, each side read on its own. Read together,
+    two slips 30-36 beats apart blur into one: each line fitted near one
+    straddles the other, so the offsets between them never settle, and only
+    one of the two was undone (two real instrumentals' first minutes, each
+    with an intro tracked on the off-beat and a slip back mid-way, read beat
+    F 0.50 and 0.67)."""
+    peak = _strongest_slip(frames[lo:hi])
+    if peak is None:
+        return []
+    at = lo + peak
+    return _slips(frames, lo, at - GAP) + [at] + _slips(frames, at + GAP + 1, hi)
+
+
+def _strongest_slip(frames: np.ndarray) -> int | None:
+    """Each run of offsets past RUN (`slip_offsets`) whose peak passes SLIP, and
+    somewhere in which the detrended step passes STEP, is a slip, at the peak;
+    the one with the highest peak, or None."""
+    off = np.abs(slip_offsets(frames))
     big = np.nonzero(off >= RUN)[0]
-    state, start = 0, 0
+    best = None
     for run in np.split(big, np.nonzero(np.diff(big) > GAP)[0] + 1) if big.size else []:
         peak = run[0] + int(np.argmax(off[run[0]:run[-1] + 1]))
         if off[peak] < SLIP or max(abs(detrended_step(frames, int(j)))
                                    for j in range(run[0], run[-1] + 1)) < STEP:
             continue
-        labels[start:peak] = state
-        ramp[max(0, peak - GAP):peak + GAP + 1] = True
-        state, start = 1 - state, peak
-    labels[start:] = state
-    return labels, ramp
+        if best is None or off[peak] > off[best]:
+            best = peak
+    return best
 
 
 def hold_phase(frames: np.ndarray, strength: np.ndarray,
@@ -203,7 +228,7 @@ def _kept_part(frames: np.ndarray, labels: np.ndarray, ramp: np.ndarray, env: np
             return None
         sides.append(value)
     keep = int(np.argmax(sides))
-    if sides[1 - keep] < 0.0 < sides[keep]:
+    if sides[1 - keep] < 0.0 < sides[keep] and sides[keep] - sides[1 - keep] >= APART:
         return keep
     return keep if neutral > 0 and abs(sides[1 - keep]) < neutral and sides[keep] >= CLEAR else None
 
