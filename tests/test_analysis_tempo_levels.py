@@ -357,3 +357,53 @@ def test_a_weak_but_even_pulse_in_a_dense_mix_is_the_beat(noise):
     assert B.choose_level(half_time, 140.0)[0] == pytest.approx(140.0)
     straight = normalise(_noisy_groove(90.0, [1.0, .25, .9, .25, 1.0, .25, .9, .25], noise))
     assert B.choose_level(straight, 90.0)[0] == pytest.approx(90.0)
+
+
+def test_a_snare_only_every_fourth_beat_makes_a_strong_pulse_the_eighths():
+    """A real 95 BPM rock instrumental (steady eighth-note guitars and kicks, no
+    hats) read 190: its 190 BPM pulse (0.46) passes FAST_PULSE. Its separated
+    snare repeats 0.06 / 0.04 / 0.78 at one, two and four of those beats: 2 and
+    4 of a 95 BPM bar, so 190 is the eighths. From the mix's mid band, or with
+    hats on the fast member's eighths (a half-time feel), the pulse still rules."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import fast_member_margin
+
+    lag = 60 * FPS / 190.0
+    ac = np.zeros(int(lag * 4) + 10)
+    ac[0] = 1.0
+    for k, v in ((0.5, 0.092), (1, 0.459), (2, 0.395), (4, 0.563)):
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    assert fast_member_margin(ac, 190.0) > 0.0
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, True)) < 0.0
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, False)) > 0.0
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.30, 0.035, 0.777, True)) > 0.0
+    ac[int(round(lag * 0.5)) - 2:int(round(lag * 0.5)) + 3] = 0.3  # hats on the eighths
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, True)) > 0.0
+
+
+def _eighth_note_rock(bpm: float, seconds: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
+    """(mix, drums): power chords on every eighth note, kick on 1 and 3, snare
+    on 2 and 4, no hats (the eighths make a pulse at twice `bpm`)."""
+    rng = np.random.default_rng(7)
+    n = int(seconds * SR)
+    mix, drums = np.zeros(n), np.zeros(n)
+    t = np.arange(int(0.15 * SR)) / SR
+    kick = np.minimum(t / 0.01, 1.0) * np.exp(-t * 20) * np.sin(2 * np.pi * 55 * t)
+    snare = np.exp(-t * 30) * (0.8 * rng.standard_normal(len(t)) + 0.4 * np.sin(2 * np.pi * 200 * t))
+    chord = np.exp(-t * 10) * sum(np.sin(2 * np.pi * f * t) for f in (110.0, 165.0, 220.0))
+    beat = 60.0 / bpm
+    for k in range(int(seconds / beat) - 1):
+        hits = [(k * beat, 0.9, chord, False), (k * beat + beat / 2, 0.9, chord, False),
+                (k * beat, 1.0, kick, True) if k % 2 == 0 else (k * beat, 0.8, snare, True)]
+        for when, amp, burst, drum in hits:
+            i = int(round(when * SR))
+            mix[i:i + len(burst)] += amp * burst
+            if drum:
+                drums[i:i + len(burst)] += amp * burst
+    return tuple(np.stack([x, x]).astype(np.float32) * 0.2 for x in (mix, drums))
+
+
+@pytest.mark.parametrize("bpm", [85.0, 95.0])
+def test_eighth_note_rock_reads_at_its_snares_tempo_from_the_drum_stem(bpm):
+    mix, drums = _eighth_note_rock(bpm)
+    assert analyze_song(mix, SR, {"drums": drums}).tempo == pytest.approx(bpm, rel=0.02)

@@ -116,6 +116,28 @@ RELATIVE_BAR = 0.5
 RELATIVE_MAX_BPM = 165.0
 
 
+# ... unless a separated snare sounds only every fourth beat of this tempo,
+# never every one or two, and nothing fills this tempo's eighths: then the
+# snare is 2 and 4 at half this tempo, and this tempo is eighth notes however
+# strong its pulse (a real 95 BPM rock instrumental with steady eighth-note
+# guitars read 190: snare repetition 0.06 / 0.04 / 0.78 at one, two and four
+# beats, eighths 0.09). A half-time feel at this tempo has hats on its eighths.
+SLOW_BACKBEAT_FOUR = 0.3
+SLOW_BACKBEAT_OFF = 0.15
+
+
+def slow_backbeat(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None) -> float:
+    """How clearly (+) a separated snare puts 2 and 4 at half `bpm`: its
+    four-beat repetition, the absence of one- and two-beat repetition and of
+    eighths, each against its threshold, the weakest; negative where any fails."""
+    if snare_ac is None or not snare_ac.separated:
+        return -1.0
+    lag = 60.0 * FPS / bpm
+    one, two, four = (acf_at(snare_ac.ac, lag * k) for k in (1, 2, 4))
+    return min(four - SLOW_BACKBEAT_FOUR, SLOW_BACKBEAT_OFF - max(one, two),
+               FAST_EIGHTHS - acf_at(ac, lag * 0.5))
+
+
 def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None = None
                        ) -> float:
     """How far past (+) or short of (-) `bpm` (the faster of an octave pair) is
@@ -141,7 +163,8 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | N
                                  two - RELATIVE_BAR * four))
     if snare_ac is not None:
         margin = max(margin, min(backbeat_margin(snare_ac, bpm), pulse - BACKBEAT_PULSE))
-    return margin
+    slow = slow_backbeat(ac, bpm, snare_ac)
+    return min(margin, -slow) if slow > 0 else margin
 
 
 def beat_is_fast_member(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None = None
