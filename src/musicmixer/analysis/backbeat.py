@@ -3,7 +3,8 @@
 A snare on 2 and 4 sounds on every other beat, never between beats, so the
 grid it alternates on is the beat's phase; the same snare read half a beat
 off does not alternate there. Shared by the whole-song phase decision
-(`meter`) and the slip repair (`slips`).
+(`meter`) and the slip repair (`slips`), with the snare's phase cue that
+reads a skank (kick and snare taking turns) by the kick.
 """
 
 from __future__ import annotations
@@ -36,3 +37,26 @@ def backbeat_contrast(on: np.ndarray, off: np.ndarray) -> float | None:
     a, b = alternation(on), alternation(off)
     scale = a + b + 0.25 * float(on.mean() + off.mean())
     return (a - b) / scale if scale > 1e-9 else None
+
+
+def contrast(on: np.ndarray, off: np.ndarray) -> float | None:
+    """(on - off) / (on + off) of the means: +1 all on the beats, -1 all between."""
+    a, b = float(on.mean()), float(off.mean())
+    return (a - b) / (a + b) if a + b > 1e-9 else None
+
+
+def snare_cue(on: np.ndarray, off: np.ndarray, kick: float | None) -> float | None:
+    """The snare's phase evidence: its backbeat (`backbeat_contrast`), or,
+    where it does not alternate but the kick and the snare take turns (a
+    skank, kick-snare eighths: one sits on the beats, the other between),
+    the kick's side. The more the snare sits on one grid without alternating
+    (backbeat contrast small against its plain contrast), the more the turns
+    decide: on the hard dev set's skank songs (separated drums) the backbeat
+    reads -0.13 and -0.06 on the snare's grid against a plain +0.74 and
+    +0.79; on its backbeat songs the backbeat reads at least the plain contrast."""
+    backbeat = backbeat_contrast(on, off)
+    plain = contrast(on, off)
+    if backbeat is None or plain is None or kick is None or kick * plain >= 0:
+        return backbeat
+    turns = float(np.clip(1.0 - abs(backbeat) / abs(plain), 0.0, 1.0))
+    return (1.0 - turns) * backbeat + turns * (kick - plain) / 2.0

@@ -24,7 +24,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from .backbeat import backbeat_contrast
+from .backbeat import contrast, snare_cue
 from .beats import ONSET_LAG_S, _refine, _smooth_grid
 from .features import CHROMA_FPS, FPS
 from .periodicity import normalise
@@ -99,29 +99,6 @@ def chroma_change_at(times: np.ndarray, half: np.ndarray, chroma: np.ndarray) ->
     return out
 
 
-def _contrast(on: np.ndarray, off: np.ndarray) -> float | None:
-    """(on - off) / (on + off) of the means: +1 all on the beats, -1 all between."""
-    a, b = float(on.mean()), float(off.mean())
-    return (a - b) / (a + b) if a + b > 1e-9 else None
-
-
-def _snare_cue(on: np.ndarray, off: np.ndarray, kick: float | None) -> float | None:
-    """The snare's phase evidence: its backbeat (`backbeat.backbeat_contrast`), or,
-    where it does not alternate but the kick and the snare take turns (a
-    skank, kick-snare eighths: one sits on the beats, the other between),
-    the kick's side. The more the snare sits on one grid without alternating
-    (backbeat contrast small against its plain contrast), the more the turns
-    decide: on the hard dev set's skank songs (separated drums) the backbeat
-    reads -0.13 and -0.06 on the snare's grid against a plain +0.74 and
-    +0.79; on its backbeat songs the backbeat reads at least the plain contrast."""
-    backbeat = backbeat_contrast(on, off)
-    plain = _contrast(on, off)
-    if backbeat is None or plain is None or kick is None or kick * plain >= 0:
-        return backbeat
-    turns = float(np.clip(1.0 - abs(backbeat) / abs(plain), 0.0, 1.0))
-    return (1.0 - turns) * backbeat + turns * (kick - plain) / 2.0
-
-
 def phase_evidence(beats: np.ndarray, cues: MeterCues) -> dict[str, float]:
     """Per cue, how much more it sounds on the beats than halfway between them."""
     if len(beats) < 4:
@@ -135,12 +112,12 @@ def phase_evidence(beats: np.ndarray, cues: MeterCues) -> dict[str, float]:
         if env is None or env.max() <= 0:
             continue
         s_on, s_off = strength_at(env, on, radius), strength_at(env, off, radius)
-        c = (_snare_cue(s_on, s_off, out.get("kick")) if name == "snare"
-             else _contrast(s_on, s_off))
+        c = (snare_cue(s_on, s_off, out.get("kick")) if name == "snare"
+             else contrast(s_on, s_off))
         if c is not None:
             out[name] = c
     if cues.chroma.size:
-        c = _contrast(chroma_change_at(on, period / 2, cues.chroma),
+        c = contrast(chroma_change_at(on, period / 2, cues.chroma),
                       chroma_change_at(off, period / 2, cues.chroma))
         if c is not None:
             out["harmony"] = c

@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .backbeat import backbeat_contrast
+from .backbeat import snare_cue
 
 SIDE = 12  # beats fitted on each side of a candidate slip
 GAP = 6  # beats left out on each side: a slip may be spread over several beats
@@ -168,19 +168,27 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
 
     Where the low band sits on the same side in both parts (an intro whose
     kicks hit the riff's pushes between the beats, then kicks on the beats),
-    a `backbeat` envelope (the separated drums' snare band) decides instead:
-    the part whose snare alternates on its beats (2 and 4) is kept, if the
-    other part's snare alternates between its beats (`backbeat.backbeat_contrast`)
-    or, where the kept part's backbeat is clear, not at all (NEUTRAL, CLEAR)."""
+    a `backbeat` envelope (the separated drums' snare band) decides instead,
+    read per part as the meter reads the song (`backbeat.snare_cue`, with the
+    low band as the kick): the part whose snare alternates on its beats (2 and
+    4) is kept, if the other part's snare alternates between its beats, or
+    plays a skank the kick puts on its off-beats, or, where the kept part's
+    backbeat is clear, does not alternate at all (NEUTRAL, CLEAR)."""
     frames = np.asarray(frames, dtype=float)
     labels, ramp = phase_labels(frames)
     if labels.min() == labels.max():
         return frames
     period = float(np.median(np.diff(frames)))
     half = 0.5 * period
-    keep = _kept_part(frames, labels, ramp, strength, half, _contrast)
+    low = _sampler(strength, half)
+    parts = [frames[(labels == lab) & ~ramp] for lab in (0, 1)]
+    if min(len(f) for f in parts) < 4:
+        return frames  # too few beats to read a part
+    keep = _kept_part([_contrast(low, f, half) for f in parts])
     if keep is None and backbeat is not None:
-        keep = _kept_part(frames, labels, ramp, backbeat, half, _alternating, NEUTRAL)
+        snare = _sampler(backbeat, half)
+        keep = _kept_part([snare_cue(snare(f), snare(f + half), _contrast(low, f, half))
+                           for f in parts], NEUTRAL)
     if keep is None:
         return frames  # no cue puts the parts on opposite sides: no slip
     moved = frames.copy()
@@ -196,6 +204,13 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
 Sampler = Callable[[np.ndarray], np.ndarray]
 
 
+def _sampler(env: np.ndarray, half: float) -> Sampler:
+    """`env`'s peak within an eighth of a beat of each frame asked for."""
+    r = max(1, int(round(half / 8)))
+    peak = np.array([env[max(0, k - r):k + r + 1].max() for k in range(len(env))])
+    return lambda x: peak[np.clip(np.round(x).astype(int), 0, len(peak) - 1)]
+
+
 def _contrast(at: Sampler, beats: np.ndarray, half: float) -> float | None:
     """(on - off) / (on + off) of the sums: onsets on the beats, or halfway to
     their neighbours."""
@@ -203,34 +218,19 @@ def _contrast(at: Sampler, beats: np.ndarray, half: float) -> float | None:
     return (a - b) / (a + b) if a + b > 0 else None
 
 
-def _alternating(at: Sampler, beats: np.ndarray, half: float) -> float | None:
-    """The backbeat on the beats against the same beats half a beat later."""
-    return backbeat_contrast(at(beats), at(beats + half))
-
-
-def _kept_part(frames: np.ndarray, labels: np.ndarray, ramp: np.ndarray, env: np.ndarray,
-               half: float, side: Callable[[Sampler, np.ndarray, float], float | None],
-               neutral: float = 0.0) -> int | None:
-    """The part (label) whose beats `env` favours (`side` > 0) where the other
-    part's `side` reads the other way, or, given `neutral`, within `neutral` of
-    0 while this part's reads CLEAR or more; None where both sit on one side."""
-    r = max(1, int(round(half / 8)))
-    peak = np.array([env[max(0, k - r):k + r + 1].max() for k in range(len(env))])
-
-    def at(x: np.ndarray) -> np.ndarray:
-        return peak[np.clip(np.round(x).astype(int), 0, len(peak) - 1)]
-
-    sides = []
-    for lab in (0, 1):
-        f = frames[(labels == lab) & ~ramp]
-        value = side(at, f, half) if len(f) >= 4 else None
-        if value is None:
-            return None
-        sides.append(value)
-    keep = int(np.argmax(sides))
-    if sides[1 - keep] < 0.0 < sides[keep] and sides[keep] - sides[1 - keep] >= APART:
+def _kept_part(sides: list[float | None], neutral: float = 0.0) -> int | None:
+    """The part (label) whose cue favours its beats (> 0) where the other
+    part's reads the other way, APART or more below it, or, given `neutral`,
+    within `neutral` of 0 while this part's reads CLEAR or more; None where
+    both sit on one side."""
+    if any(v is None for v in sides):
+        return None
+    a, b = (float(v) for v in sides if v is not None)
+    keep = 0 if a >= b else 1
+    hi, lo = max(a, b), min(a, b)
+    if lo < 0.0 < hi and hi - lo >= APART:
         return keep
-    return keep if neutral > 0 and abs(sides[1 - keep]) < neutral and sides[keep] >= CLEAR else None
+    return keep if neutral > 0 and abs(lo) < neutral and hi >= CLEAR else None
 
 
 def _later(frames: np.ndarray, kept: np.ndarray, i: int, period: float) -> bool:
