@@ -46,7 +46,7 @@ RUN = 0.25  # a slip's neighbourhood: offsets past this belong to one event
 # slip spread over up to 8 beats reads 0.5.
 STEP = 0.35
 RAMP = 4  # beats left out either side of the step, where a slip is under way
-# A part whose snare does not alternate either way (backbeat contrast within
+# A part whose snare does not alternate either way (its cue, `snare_cue`, within
 # NEUTRAL of 0: a skank beat, the snare on every off-beat) says nothing of its
 # phase; where the other part's snare plainly keeps 2 and 4 (at least CLEAR),
 # the song keeps that part's phase. Chosen before measuring (one try): a real
