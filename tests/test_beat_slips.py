@@ -250,7 +250,7 @@ def test_a_faint_backbeat_decides_nothing():
     period = 30.0
     frames, low = _pushed_intro_grid(period)
     faint = _snare(frames, period, "skank")
-    faint[np.round(frames[40:]).astype(int)] += 6.0
+    faint[np.round(frames[40:]).astype(int)] += 8.0
     assert np.array_equal(hold_phase(frames, low, faint), frames)
 
 
