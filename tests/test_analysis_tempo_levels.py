@@ -137,6 +137,19 @@ def _repetition(bpm: float, one: float, two: float, four: float, separated: bool
     return SnareRepetition(ac, separated)
 
 
+def _onset_repetition(bpm: float, at: dict[float, float], ac: np.ndarray | None = None) -> np.ndarray:
+    """An onset autocorrelation reading `at[k]` at k beats of `bpm` (set into `ac` if given)."""
+    from musicmixer.analysis.features import FPS
+
+    lag = 60 * FPS / bpm
+    if ac is None:
+        ac = np.zeros(int(lag * 4) + 10)
+        ac[0] = 1.0
+    for k, v in at.items():
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    return ac
+
+
 def test_a_strong_180_bpm_pulse_is_the_beat_even_where_two_beats_repeat_more():
     """Onset repetition at the eighths, one, two and four beats of an LMMS
     production's 180 BPM member (its project's tempo; madmom reads 182):
@@ -144,17 +157,11 @@ def test_a_strong_180_bpm_pulse_is_the_beat_even_where_two_beats_repeat_more():
     whatever repeats every two beats (a rule that also asked the pulse to
     repeat at least as much as its two-beat lag from 175 BPM read this song,
     and a 180 BPM metal song from its mix, at 90)."""
-    from musicmixer.analysis.features import FPS
     from musicmixer.analysis.octave import fast_member_margin
 
-    lag = 60 * FPS / 180.0
-    ac = np.zeros(int(lag * 4) + 10)
-    ac[0] = 1.0
-    for k, v in ((0.5, 0.397), (1, 0.42), (2, 0.467), (4, 0.565)):
-        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    ac = _onset_repetition(180.0, {0.5: 0.397, 1: 0.42, 2: 0.467, 4: 0.565})
     assert fast_member_margin(ac, 180.0) > 0.0
-    for k, v in ((0.5, 0.30), (1, 0.38)):  # a weaker pulse, eighths weaker still: not enough
-        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    _onset_repetition(180.0, {0.5: 0.30, 1: 0.38}, ac)  # a weaker pulse, eighths weaker still: not enough
     assert fast_member_margin(ac, 180.0) < 0.0
 
 
@@ -365,19 +372,14 @@ def test_a_snare_only_every_fourth_beat_makes_a_strong_pulse_the_eighths():
     snare repeats 0.06 / 0.04 / 0.78 at one, two and four of those beats: 2 and
     4 of a 95 BPM bar, so 190 is the eighths. From the mix's mid band, or with
     hats on the fast member's eighths (a half-time feel), the pulse still rules."""
-    from musicmixer.analysis.features import FPS
     from musicmixer.analysis.octave import fast_member_margin
 
-    lag = 60 * FPS / 190.0
-    ac = np.zeros(int(lag * 4) + 10)
-    ac[0] = 1.0
-    for k, v in ((0.5, 0.092), (1, 0.459), (2, 0.395), (4, 0.563)):
-        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    ac = _onset_repetition(190.0, {0.5: 0.092, 1: 0.459, 2: 0.395, 4: 0.563})
     assert fast_member_margin(ac, 190.0) > 0.0
     assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, True)) < 0.0
     assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, False)) > 0.0
     assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.30, 0.035, 0.777, True)) > 0.0
-    ac[int(round(lag * 0.5)) - 2:int(round(lag * 0.5)) + 3] = 0.3  # hats on the eighths
+    _onset_repetition(190.0, {0.5: 0.3}, ac)  # hats on the eighths
     assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, True)) > 0.0
 
 
