@@ -1,0 +1,121 @@
+"""The octave rules one by one (analysis/octave.py): which member of an octave
+pair is the beat, read from onset and snare repetition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from musicmixer.analysis.analyze import analyze_song
+
+SR = 44100
+
+
+def test_backbeat_margin_reads_the_snare_on_two_and_four():
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import SnareBand, backbeat_margin, snare_autocorr
+
+    n, period = int(30 * FPS), 60 * FPS / 170.0
+    snare = np.zeros(n)
+    for k in range(1, int(n / period), 2):  # beats 2 and 4 of a 170 BPM bar
+        snare[int(round(k * period))] = 1.0
+    ac = snare_autocorr(SnareBand(snare))
+    assert backbeat_margin(ac, 170.0) > 0.0  # the snare's beat is 170
+    assert backbeat_margin(ac, 340.0) < 0.0 and backbeat_margin(ac, 85.0) < 0.0
+
+
+def _repetition(bpm: float, one: float, two: float, four: float, separated: bool):
+    """A snare autocorrelation that reads `one`, `two` and `four` at those beats of `bpm`."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.octave import SnareRepetition
+
+    lag = 60 * FPS / bpm
+    ac = np.zeros(int(lag * 4) + 10)
+    for k, v in ((1, one), (2, two), (4, four)):
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    return SnareRepetition(ac, separated)
+
+
+def _onset_repetition(bpm: float, at: dict[float, float], ac: np.ndarray | None = None) -> np.ndarray:
+    """An onset autocorrelation reading `at[k]` at k beats of `bpm` (set into `ac` if given)."""
+    from musicmixer.analysis.features import FPS
+
+    lag = 60 * FPS / bpm
+    if ac is None:
+        ac = np.zeros(int(lag * 4) + 10)
+        ac[0] = 1.0
+    for k, v in at.items():
+        ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
+    return ac
+
+
+def test_a_strong_180_bpm_pulse_is_the_beat_even_where_two_beats_repeat_more():
+    """Onset repetition at the eighths, one, two and four beats of an LMMS
+    production's 180 BPM member (its project's tempo; madmom reads 182):
+    0.397 / 0.42 / 0.467 / 0.565. A pulse past 0.4 is the beat at any tempo,
+    whatever repeats every two beats (a rule that also asked the pulse to
+    repeat at least as much as its two-beat lag from 175 BPM read this song,
+    and a 180 BPM metal song from its mix, at 90)."""
+    from musicmixer.analysis.octave import fast_member_margin
+
+    ac = _onset_repetition(180.0, {0.5: 0.397, 1: 0.42, 2: 0.467, 4: 0.565})
+    assert fast_member_margin(ac, 180.0) > 0.0
+    _onset_repetition(180.0, {0.5: 0.30, 1: 0.38}, ac)  # a weaker pulse, eighths weaker still: not enough
+    assert fast_member_margin(ac, 180.0) < 0.0
+
+
+def test_a_separated_snares_backbeat_may_repeat_a_little_less_than_its_bar():
+    """From a drum stem the two-beat repetition need only be 0.85 of the bar's
+    (the metal song's 0.36 / 0.65 / 0.71); the mix's mid band keeps the
+    absolute rule, and a weak repetition (a drifting band, 0.30 / 0.33) gets no share."""
+    from musicmixer.analysis.octave import backbeat_margin
+
+    assert backbeat_margin(_repetition(180.0, 0.36, 0.65, 0.71, True), 180.0) > 0.0
+    assert backbeat_margin(_repetition(180.0, 0.36, 0.65, 0.71, False), 180.0) < 0.0
+    assert backbeat_margin(_repetition(180.0, 0.10, 0.30, 0.33, True), 180.0) < 0.0
+    assert backbeat_margin(_repetition(180.0, 0.10, 0.60, 0.78, True), 180.0) < 0.0  # 0.77 of the bar
+
+
+def test_a_snare_only_every_fourth_beat_makes_a_strong_pulse_the_eighths():
+    """A real 95 BPM rock instrumental (steady eighth-note guitars and kicks, no
+    hats) read 190: its 190 BPM pulse (0.46) passes FAST_PULSE. Its separated
+    snare repeats 0.06 / 0.04 / 0.78 at one, two and four of those beats: 2 and
+    4 of a 95 BPM bar, so 190 is the eighths. From the mix's mid band, or with
+    hats on the fast member's eighths (a half-time feel), the pulse still rules."""
+    from musicmixer.analysis.octave import fast_member_margin
+
+    ac = _onset_repetition(190.0, {0.5: 0.092, 1: 0.459, 2: 0.395, 4: 0.563})
+    assert fast_member_margin(ac, 190.0) > 0.0
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, True)) < 0.0
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, False)) > 0.0
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.30, 0.035, 0.777, True)) > 0.0
+    _onset_repetition(190.0, {0.5: 0.3}, ac)  # hats on the eighths
+    assert fast_member_margin(ac, 190.0, _repetition(190.0, 0.056, 0.035, 0.777, True)) > 0.0
+
+
+def _eighth_note_rock(bpm: float, seconds: float = 40.0) -> tuple[np.ndarray, np.ndarray]:
+    """(mix, drums): power chords on every eighth note, kick on 1 and 3, snare
+    on 2 and 4, no hats (the eighths make a pulse at twice `bpm`)."""
+    rng = np.random.default_rng(7)
+    n = int(seconds * SR)
+    mix, drums = np.zeros(n), np.zeros(n)
+    t = np.arange(int(0.15 * SR)) / SR
+    kick = np.minimum(t / 0.01, 1.0) * np.exp(-t * 20) * np.sin(2 * np.pi * 55 * t)
+    snare = np.exp(-t * 30) * (0.8 * rng.standard_normal(len(t)) + 0.4 * np.sin(2 * np.pi * 200 * t))
+    chord = np.exp(-t * 10) * sum(np.sin(2 * np.pi * f * t) for f in (110.0, 165.0, 220.0))
+    beat = 60.0 / bpm
+    for k in range(int(seconds / beat) - 1):
+        hits = [(k * beat, 0.9, chord, False), (k * beat + beat / 2, 0.9, chord, False),
+                (k * beat, 1.0, kick, True) if k % 2 == 0 else (k * beat, 0.8, snare, True)]
+        for when, amp, burst, drum in hits:
+            i = int(round(when * SR))
+            mix[i:i + len(burst)] += amp * burst
+            if drum:
+                drums[i:i + len(burst)] += amp * burst
+    return tuple(np.stack([x, x]).astype(np.float32) * 0.2 for x in (mix, drums))
+
+
+@pytest.mark.parametrize("bpm", [85.0, 95.0])
+def test_eighth_note_rock_reads_at_its_snares_tempo_from_the_drum_stem(bpm):
+    mix, drums = _eighth_note_rock(bpm)
+    assert analyze_song(mix, SR, {"drums": drums}).tempo == pytest.approx(bpm, rel=0.02)
