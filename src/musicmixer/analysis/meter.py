@@ -118,7 +118,7 @@ def phase_evidence(beats: np.ndarray, cues: MeterCues) -> dict[str, float]:
             out[name] = c
     if cues.chroma.size:
         c = contrast(chroma_change_at(on, period / 2, cues.chroma),
-                      chroma_change_at(off, period / 2, cues.chroma))
+                     chroma_change_at(off, period / 2, cues.chroma))
         if c is not None:
             out["harmony"] = c
     return out

@@ -126,16 +126,17 @@ SLOW_BACKBEAT_FOUR = 0.3
 SLOW_BACKBEAT_OFF = 0.15
 
 
-def slow_backbeat(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None) -> float:
+def slow_backbeat(eighths: float, bpm: float, snare_ac: SnareRepetition | None) -> float:
     """How clearly (+) a separated snare puts 2 and 4 at half `bpm`: its
     four-beat repetition, the absence of one- and two-beat repetition and of
-    eighths, each against its threshold, the weakest; negative where any fails."""
+    `eighths` (the onsets' repetition at half a beat of `bpm`), each against
+    its threshold, the weakest; negative where any fails."""
     if snare_ac is None or not snare_ac.separated:
         return -1.0
     lag = 60.0 * FPS / bpm
     one, two, four = (acf_at(snare_ac.ac, lag * k) for k in (1, 2, 4))
     return min(four - SLOW_BACKBEAT_FOUR, SLOW_BACKBEAT_OFF - max(one, two),
-               FAST_EIGHTHS - acf_at(ac, lag * 0.5))
+               FAST_EIGHTHS - eighths)
 
 
 def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None = None
@@ -154,6 +155,8 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | N
     then half of it is the beat. Thresholds are autocorrelation values of the
     mean-removed onset envelopes, measured on generated songs and on real
     recordings' development split. `ac` must reach four beats of `bpm`.
+    A separated snare heard only every fourth beat, with nothing on the
+    eighths, overrules all of these (`slow_backbeat`).
     """
     lag = 60.0 * FPS / bpm
     pulse, eighths, two, four = (acf_at(ac, lag * k) for k in (1.0, 0.5, 2.0, 4.0))
@@ -163,7 +166,7 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | N
                                  two - RELATIVE_BAR * four))
     if snare_ac is not None:
         margin = max(margin, min(backbeat_margin(snare_ac, bpm), pulse - BACKBEAT_PULSE))
-    slow = slow_backbeat(ac, bpm, snare_ac)
+    slow = slow_backbeat(eighths, bpm, snare_ac)
     return min(margin, -slow) if slow > 0 else margin
 
 

@@ -187,11 +187,12 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
     parts = [frames[(labels == lab) & ~ramp] for lab in (0, 1)]
     if min(len(f) for f in parts) < 4:
         return frames  # too few beats to read a part
-    keep = _kept_part([_contrast(low, f, half) for f in parts])
+    lows = [_contrast(low, f, half) for f in parts]
+    keep = _kept_part(lows)
     if keep is None and backbeat is not None:
         snare = _sampler(backbeat, half)
-        keep = _kept_part([snare_cue(snare(f), snare(f + half), _contrast(low, f, half))
-                           for f in parts], NEUTRAL)
+        keep = _kept_part([snare_cue(snare(f), snare(f + half), kick)
+                           for f, kick in zip(parts, lows, strict=True)], NEUTRAL)
     if keep is None:
         return frames  # no cue puts the parts on opposite sides: no slip
     moved = frames.copy()
