@@ -25,7 +25,15 @@ import numpy as np
 from ..errors import AnalysisError
 from .features import FPS
 from .octave import SnareBand, beat_is_fast_member, family, snare_autocorr
-from .periodicity import MAX_BPM, MIN_BPM, acf_at, autocorr, local_pulse, tempo_candidates
+from .periodicity import (
+    MAX_BPM,
+    MIN_BPM,
+    acf_at,
+    autocorr,
+    local_pulse,
+    strongest_tempo,
+    tempo_candidates,
+)
 from .slips import hold_phase
 
 MIN_PULSE = 0.15  # below this pulse strength there is no beat to report
@@ -201,7 +209,7 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     """
     tenv = env if tempo_env is None else tempo_env
     bpms, scores = tempo_candidates(tenv)
-    best = float(bpms[int(np.argmax(scores))])
+    best = strongest_tempo(tenv, bpms, scores)
     bpm, frames = choose_level(tenv, best, env, snare)
     period = 60.0 * FPS / bpm
     strength = pulse_strength(env, period)

@@ -14,7 +14,15 @@ from typing import NamedTuple
 import numpy as np
 
 from .features import FPS
-from .periodicity import MAX_BPM, MIN_BPM, acf_at, autocorr, normalise, tempo_candidates
+from .periodicity import (
+    MAX_BPM,
+    MIN_BPM,
+    acf_at,
+    autocorr,
+    normalise,
+    strongest_tempo,
+    tempo_candidates,
+)
 
 
 def family(bpm: float) -> list[float]:
@@ -191,7 +199,7 @@ FAMILY_TOLERANCE = 0.03  # a drum stem's tempo within this of an octave of the m
 
 def _best_bpm(env: np.ndarray) -> float:
     bpms, scores = tempo_candidates(env)
-    return float(bpms[int(np.argmax(scores))])
+    return strongest_tempo(env, bpms, scores)
 
 
 def level_snare_env(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndarray | None = None,

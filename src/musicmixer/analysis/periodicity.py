@@ -54,6 +54,49 @@ def tempo_candidates(env: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bpms, scores
 
 
+# The strongest candidate is the tempo family, unless its beat does not divide
+# while a near-equal rival's does. A figure that repeats every five eighth
+# notes (a metal riff grouped in fives) peaks at 4/5 of the tempo as high as
+# the tempo itself: a real 170 BPM song's excerpt scored 136 BPM 1.434 and
+# 170 BPM 1.433, the 136 BPM beat repeating at none of its halves or thirds
+# (-0.02, 0.12, 0.09) and the 170 BPM beat at its half (0.57). A beat with no
+# eighths is common where nothing competes (swung and sparse generated songs
+# read 0.0-0.13 at the half beat with rivals at 0.31-0.82 of their score, none
+# of them dividing), so the rival must tie and divide plainly; on the
+# generated, hard, LMMS, pushed and 149 real songs the rule changes nothing.
+UNDIVIDED = 0.15  # repetition at 1/2, 1/3 and 2/3 of the beat all below this
+DIVIDED = 0.3  # the rival's repetition at half its beat at least this
+RIVAL_SHARE = 0.9  # and its score at least this share of the strongest
+FAMILY_SPAN = 0.04  # tempos within this of an octave apart are one family
+
+
+def same_family(a: float, b: float) -> bool:
+    """Are tempos `a` and `b` an octave (or none, or several) apart?"""
+    r = float(np.log2(a / b))
+    return abs(r - round(r)) < FAMILY_SPAN
+
+
+def strongest_tempo(env: np.ndarray, bpms: np.ndarray, scores: np.ndarray) -> float:
+    """The tempo family's representative among `tempo_candidates(env)`: the
+    top score, or a near-equal rival in another family whose beat divides
+    into eighths where the top family's member at the rival's tempo divides
+    into nothing (`UNDIVIDED`)."""
+    top = int(np.argmax(scores))
+    peaks = [i for i in range(1, len(scores) - 1)
+             if scores[i] >= scores[i - 1] and scores[i] >= scores[i + 1]
+             and scores[i] >= RIVAL_SHARE * scores[top]
+             and not same_family(float(bpms[i]), float(bpms[top]))]
+    if not peaks:
+        return float(bpms[top])
+    rival = float(bpms[max(peaks, key=lambda i: float(scores[i]))])
+    # the top family's member nearest the rival: like is compared with like
+    near = float(bpms[top]) * 2.0 ** round(float(np.log2(rival / float(bpms[top]))))
+    ac = autocorr(env, min(int(60.0 * FPS / float(bpms.min())) + 2, len(env) - 1))
+    lag = 60.0 * FPS / near
+    undivided = max(acf_at(ac, lag * k) for k in (0.5, 1.0 / 3.0, 2.0 / 3.0)) < UNDIVIDED
+    return rival if undivided and acf_at(ac, 30.0 * FPS / rival) >= DIVIDED else float(bpms[top])
+
+
 def acf_at(ac: np.ndarray, lag: float) -> float:
     """Autocorrelation near `lag` frames (the best of +-1 frame: tempo is only
     known to a quarter BPM here)."""
