@@ -20,6 +20,7 @@ from .periodicity import (
     acf_at,
     autocorr,
     normalise,
+    same_family,
     strongest_tempo,
     tempo_candidates,
 )
@@ -194,9 +195,6 @@ def snare_autocorr(snare: SnareBand | None, bpm_floor: float = MIN_BPM) -> Snare
                            snare.separated)
 
 
-FAMILY_TOLERANCE = 0.03  # a drum stem's tempo within this of an octave of the mix's agrees
-
-
 def _best_bpm(env: np.ndarray) -> float:
     bpms, scores = tempo_candidates(env)
     return strongest_tempo(env, bpms, scores)
@@ -220,8 +218,6 @@ def level_snare_env(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndarr
     """
     if drum_env is None or drum_mid is None or not np.any(drum_mid > 0):
         return SnareBand(mix_mid)
-    ratio = _best_bpm(drum_env) / _best_bpm(mix_env)
-    octave = 2.0 ** round(float(np.log2(ratio)))
-    if abs(ratio / octave - 1.0) <= FAMILY_TOLERANCE:
+    if same_family(_best_bpm(drum_env), _best_bpm(mix_env)):
         return SnareBand(drum_mid, separated=True)
     return SnareBand(mix_mid)

@@ -67,13 +67,14 @@ def tempo_candidates(env: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 UNDIVIDED = 0.15  # repetition at 1/2, 1/3 and 2/3 of the beat all below this
 DIVIDED = 0.3  # the rival's repetition at half its beat at least this
 RIVAL_SHARE = 0.9  # and its score at least this share of the strongest
-FAMILY_SPAN = 0.04  # tempos within this of an octave apart are one family
+FAMILY_TOLERANCE = 0.03  # tempos within this share of a whole number of octaves are one family
 
 
 def same_family(a: float, b: float) -> bool:
-    """Are tempos `a` and `b` an octave (or none, or several) apart?"""
-    r = float(np.log2(a / b))
-    return abs(r - round(r)) < FAMILY_SPAN
+    """Are tempos `a` and `b` a whole number of octaves apart (none included),
+    within `FAMILY_TOLERANCE`?"""
+    ratio = a / b
+    return abs(ratio / 2.0 ** round(float(np.log2(ratio))) - 1.0) <= FAMILY_TOLERANCE
 
 
 def strongest_tempo(env: np.ndarray, bpms: np.ndarray, scores: np.ndarray) -> float:
