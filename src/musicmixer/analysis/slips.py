@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .backbeat import snare_cue
+from .backbeat import contrast, snare_cue
 
 SIDE = 12  # beats fitted on each side of a candidate slip
 GAP = 6  # beats left out on each side: a slip may be spread over several beats
@@ -216,10 +216,9 @@ def _sampler(env: np.ndarray, half: float) -> Sampler:
 
 
 def _contrast(at: Sampler, beats: np.ndarray, half: float) -> float | None:
-    """(on - off) / (on + off) of the sums: onsets on the beats, or halfway to
-    their neighbours."""
-    a, b = float(at(beats).sum()), float((0.5 * (at(beats - half) + at(beats + half))).sum())
-    return (a - b) / (a + b) if a + b > 0 else None
+    """`backbeat.contrast` of onsets on the beats against halfway to their
+    neighbours (both sides)."""
+    return contrast(at(beats), 0.5 * (at(beats - half) + at(beats + half)))
 
 
 def _kept_part(sides: list[float | None], neutral: float = 0.0) -> int | None:
