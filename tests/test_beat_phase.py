@@ -210,3 +210,32 @@ def test_a_backbeat_that_changes_parity_still_votes_for_its_beats():
     cues = MeterCues(low=np.zeros_like(snare), chroma=np.zeros((12, 0)), snare=snare,
                      drum_stem=True)
     assert phase_evidence(beats, cues)["snare"] > 0.3
+
+
+@pytest.mark.parametrize("snare_on_grid, moved", [(1.0, True), (0.0, False)])
+def test_the_drums_move_a_grid_the_bass_holds_on_the_off_beat(snare_on_grid, moved):
+    """A thrash skank: kick on the beats, snare on every off-beat, and a bass that
+    pushes the off-beats with the snare. On a grid tracked on the snares the bass
+    votes to stay, and with kick and snare together the vote is still short of
+    PHASE_FLIP, but both drums say the grid is on the off-beat, clearly: the
+    grid moves onto the kicks. A grid whose snare does not say so stays."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.meter import DRUM_FLIP, PHASE_FLIP, combined
+
+    period, n_beats = 0.4, 120
+    kicks = np.arange(n_beats) * period + 0.2
+    grid = kicks[:-1] + period / 2  # tracked on the snares
+    n = int((kicks[-1] + 1.0) * FPS)
+    kick = _pulse_env(kicks, n, 1.0) + _pulse_env(grid, n, 0.5)
+    snare = _pulse_env(grid, n, snare_on_grid) + _pulse_env(kicks, n, 0.4)
+    bass = _pulse_env(grid, n, 1.0)
+    cues = MeterCues(low=bass, chroma=np.zeros((12, 0)), kick=kick, snare=snare, bass=bass,
+                     drum_stem=True)
+    ev = phase_evidence(grid, cues)
+    assert ev["bass"] > 0.5 and ev["kick"] < 0
+    assert combined(ev) > PHASE_FLIP  # the old rule kept both grids
+    assert (combined(ev, ("snare", "kick")) < DRUM_FLIP) is moved
+    d = decide_meter(grid, cues, kick + snare, float(kicks[-1] + 1.0))
+    assert d.phase_shifted is moved
+    if moved:
+        assert f_measure(kicks, d.beats) >= 0.95
