@@ -253,13 +253,22 @@ def _grid(frames: np.ndarray, env: np.ndarray, period: float, phase_env: np.ndar
     return refined / FPS - ONSET_LAG_S
 
 
+def strength_at(env: np.ndarray, times: np.ndarray, radius: int) -> np.ndarray:
+    """The envelope's peak within `radius` frames of each time (seconds)."""
+    frames = np.round((times + ONSET_LAG_S) * FPS).astype(int)
+    out = np.zeros(len(frames))
+    for i, f in enumerate(frames):
+        a, b = max(0, f - radius), min(len(env), f + radius + 1)
+        if b > a:
+            out[i] = env[a:b].max()
+    return out
+
+
 def onset_support(env: np.ndarray, beats: np.ndarray, period: float) -> float:
-    """The mean onset strength within 1/16 beat of each beat (seconds): how well
-    a grid sits on what is played."""
-    frames = np.round((np.asarray(beats) + ONSET_LAG_S) * FPS).astype(int)
-    r = max(1, int(round(period / 16)))
-    vals = [env[max(0, f - r):f + r + 1].max() for f in frames if 0 <= f < len(env)]
-    return float(np.mean(vals)) if vals else 0.0
+    """The mean onset strength within 1/16 beat (`period` in frames) of each beat
+    (seconds): how well a grid sits on what is played."""
+    peaks = strength_at(env, np.asarray(beats), max(1, int(round(period / 16))))
+    return float(peaks.mean()) if len(peaks) else 0.0
 
 
 def pulse_strength(env: np.ndarray, period: float) -> float:

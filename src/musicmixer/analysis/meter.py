@@ -25,7 +25,7 @@ from itertools import pairwise
 import numpy as np
 
 from .backbeat import contrast, snare_cue
-from .beats import ONSET_LAG_S, _refine, _smooth_grid
+from .beats import ONSET_LAG_S, _refine, _smooth_grid, strength_at
 from .features import CHROMA_FPS, FPS
 from .periodicity import normalise
 
@@ -79,17 +79,6 @@ class MeterDecision:
     downbeat: int  # index of the first downbeat among `beats`
     downbeat_confidence: float
     evidence: dict[str, float] = field(default_factory=dict)  # per-cue phase contrast
-
-
-def strength_at(env: np.ndarray, times: np.ndarray, radius: int) -> np.ndarray:
-    """The envelope's peak within `radius` frames of each time (seconds)."""
-    frames = np.round((times + ONSET_LAG_S) * FPS).astype(int)
-    out = np.zeros(len(frames))
-    for i, f in enumerate(frames):
-        a, b = max(0, f - radius), min(len(env), f + radius + 1)
-        if b > a:
-            out[i] = env[a:b].max()
-    return out
 
 
 def chroma_change_at(times: np.ndarray, half: np.ndarray, chroma: np.ndarray) -> np.ndarray:
