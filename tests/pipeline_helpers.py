@@ -25,6 +25,20 @@ def short_pair(bars: int = 8, drift: float = 0.0):
     return a, b
 
 
+def onset_pulses(times: np.ndarray, n: int, strength: float = 1.0) -> np.ndarray:
+    """An onset envelope of `n` frames with a pulse of `strength` where each of
+    `times` (seconds) sounds, as the analysis reads it (flux lags the note)."""
+    from musicmixer.analysis.beats import ONSET_LAG_S
+    from musicmixer.analysis.features import FPS
+
+    env = np.zeros(n)
+    for t in times:
+        f = int(round((t + ONSET_LAG_S) * FPS))
+        if 0 <= f < n:
+            env[f] += strength
+    return env
+
+
 def drum_pulse(bpm: float, n: int, sr: int = 44100) -> np.ndarray:
     """A drum stem that is only noise bursts at `bpm`: a bad split of the drums,
     with a periodicity of its own."""

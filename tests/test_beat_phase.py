@@ -8,9 +8,8 @@ from __future__ import annotations
 import mir_eval
 import numpy as np
 import pytest
-from pipeline_helpers import SONG_CACHE
+from pipeline_helpers import SONG_CACHE, onset_pulses
 
-from musicmixer.analysis import beats as beatmod
 from musicmixer.analysis.analyze import analyze_song
 from musicmixer.analysis.features import compute_chroma, compute_features, to_mono
 from musicmixer.analysis.meter import (
@@ -155,17 +154,6 @@ def test_kick_and_snare_taking_turns_put_the_beat_on_the_kick():
     assert f_measure(truth, a.beats) >= 0.9 and not any("phase" in w for w in a.warnings)
 
 
-def _pulse_env(times: np.ndarray, n: int, strength: float) -> np.ndarray:
-    from musicmixer.analysis.features import FPS
-
-    env = np.zeros(n)
-    for t in times:
-        f = int(round((t + beatmod.ONSET_LAG_S) * FPS))
-        if 0 <= f < n:
-            env[f] += strength
-    return env
-
-
 @pytest.mark.parametrize("offbeat_kick, moved", [(0.0, False), (0.8, True)])
 def test_weak_evidence_against_a_grid_does_not_move_it(offbeat_kick, moved):
     """Real recordings read lower on correct grids than generated songs: a
@@ -179,8 +167,8 @@ def test_weak_evidence_against_a_grid_does_not_move_it(offbeat_kick, moved):
     period, n_beats = 0.5, 96
     beats = np.arange(n_beats) * period + 0.25
     n = int((beats[-1] + 1.0) * FPS)
-    kick = _pulse_env(beats, n, 1.0) + _pulse_env(beats[::2] + period / 2, n, offbeat_kick)
-    snare = _pulse_env(beats[1::2] + period / 2, n, 0.5)
+    kick = onset_pulses(beats, n, 1.0) + onset_pulses(beats[::2] + period / 2, n, offbeat_kick)
+    snare = onset_pulses(beats[1::2] + period / 2, n, 0.5)
     cues = MeterCues(low=kick, chroma=np.zeros((12, 0)), kick=kick, snare=snare, drum_stem=True)
     evidence = combined(phase_evidence(beats, cues))
     assert evidence < -0.1 and combined(phase_evidence(beats, cues), ("snare", "kick")) < 0
@@ -226,9 +214,9 @@ def test_the_drums_move_a_grid_the_bass_holds_on_the_off_beat(snare_on_grid, mov
     kicks = np.arange(n_beats) * period + 0.2
     grid = kicks[:-1] + period / 2  # tracked on the snares
     n = int((kicks[-1] + 1.0) * FPS)
-    kick = _pulse_env(kicks, n, 1.0) + _pulse_env(grid, n, 0.5)
-    snare = _pulse_env(grid, n, snare_on_grid) + _pulse_env(kicks, n, 0.4)
-    bass = _pulse_env(grid, n, 1.0)
+    kick = onset_pulses(kicks, n, 1.0) + onset_pulses(grid, n, 0.5)
+    snare = onset_pulses(grid, n, snare_on_grid) + onset_pulses(kicks, n, 0.4)
+    bass = onset_pulses(grid, n, 1.0)
     cues = MeterCues(low=bass, chroma=np.zeros((12, 0)), kick=kick, snare=snare, bass=bass,
                      drum_stem=True)
     ev = phase_evidence(grid, cues)

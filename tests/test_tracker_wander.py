@@ -8,18 +8,10 @@ from __future__ import annotations
 import mir_eval
 import numpy as np
 import pytest
+from pipeline_helpers import onset_pulses
 
 from musicmixer.analysis import beats as beatmod
 from musicmixer.analysis.features import FPS
-
-
-def _pulses(times: np.ndarray, n: int) -> np.ndarray:
-    env = np.zeros(n)
-    for t in times:
-        f = int(round((t + beatmod.ONSET_LAG_S) * FPS))
-        if 0 <= f < n:
-            env[f] = 1.0
-    return env
 
 
 def _f(ref: np.ndarray, est: np.ndarray) -> float:
@@ -30,7 +22,7 @@ def _f(ref: np.ndarray, est: np.ndarray) -> float:
 def test_a_grid_that_ran_fast_for_a_while_is_tracked_again(monkeypatch, guard):
     period = 0.4  # 150 BPM
     truth = np.arange(150) * period + 0.3
-    env = _pulses(truth, int((truth[-1] + 1.0) * FPS))
+    env = onset_pulses(truth, int((truth[-1] + 1.0) * FPS))
     # the tracker's first grid: on the beat, then 3 % fast from 10 s to 30 s
     # (two beats gained, slid past the off-beat and back), then on the beat again
     fast = truth[25] + np.arange(1, 53) * period / 1.03
@@ -61,6 +53,6 @@ def test_live_drift_is_followed_not_held():
         truth.append(t)
         t += 0.4 / rate(t)
     truth = np.array(truth)
-    env = _pulses(truth, int((truth[-1] + 1.0) * FPS))
+    env = onset_pulses(truth, int((truth[-1] + 1.0) * FPS))
     _, _, beats = beatmod.estimate_beats(env)
     assert _f(truth, beats) >= 0.98
