@@ -271,9 +271,17 @@ def strength_at(env: np.ndarray, times: np.ndarray, radius: int) -> np.ndarray:
 
 def onset_support(env: np.ndarray, beats: np.ndarray, period: float) -> float:
     """The mean onset strength within 1/16 beat (`period` in frames) of each beat
-    (seconds): how well a grid sits on what is played."""
-    peaks = strength_at(env, np.asarray(beats), max(1, int(round(period / 16))))
-    return float(peaks.mean()) if len(peaks) else 0.0
+    (seconds) and each point halfway between: how well a grid sits on the
+    eighth-note lattice that is played. Both eighth phases count, since the
+    beat phase is chosen later (`meter`): counted on the beats alone, a grid
+    that sat on a thrash skank's off-beat snares for 12 s and slid a beat
+    outweighed the held grid on the kicks (a real 135 BPM instrumental, beat F
+    0.835 against 1.0)."""
+    beats = np.asarray(beats)
+    if len(beats) < 2:
+        return 0.0
+    lattice = np.concatenate([beats, (beats[1:] + beats[:-1]) / 2])
+    return float(strength_at(env, lattice, max(1, int(round(period / 16)))).mean())
 
 
 def pulse_strength(env: np.ndarray, period: float) -> float:
