@@ -119,3 +119,88 @@ def _eighth_note_rock(bpm: float, seconds: float = 40.0) -> tuple[np.ndarray, np
 def test_eighth_note_rock_reads_at_its_snares_tempo_from_the_drum_stem(bpm):
     mix, drums = _eighth_note_rock(bpm)
     assert analyze_song(mix, SR, {"drums": drums}).tempo == pytest.approx(bpm, rel=0.02)
+
+
+def test_a_separated_kick_on_every_beat_and_not_between_makes_the_fast_member_the_beat():
+    """A charted 190 BPM metal song's blast section read 95 from three starts:
+    its mix pulse at 190 (0.37) is under FAST_PULSE, its snare no backbeat,
+    but its separated kick repeats 0.25 / 0.71 / 0.59 at half, one and two
+    beats of 190: on every beat and not between. A real 95 BPM song's 190
+    member reads 0.30 / 0.52 / 0.38 (under KICK_PULSE); sixteenth double
+    kicks, which fill the half beats too, and kicks that repeat more every
+    two beats, are no evidence."""
+    from musicmixer.analysis.octave import SnareRepetition, fast_member_margin, kick_margin
+
+    mix = _onset_repetition(190.0, {0.5: 0.245, 1: 0.367, 2: 0.313, 4: 0.417})
+    snare = _repetition(190.0, 0.446, 0.411, 0.461, True)
+
+    def with_kick(half: float, one: float, two: float) -> SnareRepetition:
+        kick = _onset_repetition(190.0, {0.5: half, 1: one, 2: two})
+        return SnareRepetition(snare.ac, True, kick)
+
+    assert fast_member_margin(mix, 190.0, snare) < 0.0
+    assert kick_margin(with_kick(0.247, 0.714, 0.585), 190.0) > 0.0
+    assert fast_member_margin(mix, 190.0, with_kick(0.247, 0.714, 0.585)) > 0.0
+    assert kick_margin(with_kick(0.30, 0.516, 0.379), 190.0) < 0.0
+    assert kick_margin(with_kick(0.70, 0.72, 0.58), 190.0) < 0.0  # sixteenths at 95
+    assert kick_margin(with_kick(0.25, 0.60, 0.75), 190.0) < 0.0  # more every two beats: 1 and 3
+    assert kick_margin(snare, 190.0) == -1.0  # no separated kick
+
+
+def _tremolo_metal(drums_at: str, bpm: float = 190.0, seconds: float = 40.0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(mix, drums): loud tremolo-picked guitar noise at random triplet
+    subdivisions, a power chord every four beats of `bpm`, and drums:
+    "blast" (kick and snare on every beat), "rock" (kick on 1, snare on 3
+    of every four: a rock beat at half `bpm`) or "double" (kicks on every beat
+    and half beat: sixteenths at half `bpm`, snare on 3)."""
+    rng = np.random.default_rng(3)
+    n = int(seconds * SR)
+    mix, drums = np.zeros(n), np.zeros(n)
+    t = np.arange(int(0.15 * SR)) / SR
+    kick = np.minimum(t / 0.005, 1.0) * np.exp(-t * 25) * np.sin(2 * np.pi * 55 * t)
+    snare = np.exp(-t * 40) * rng.standard_normal(len(t))
+    beat = 60.0 / bpm
+    held = np.arange(int(4 * beat * SR)) / SR
+    chord = (np.minimum(held / 0.003, 1.0) * np.exp(-held * 1.5)
+             * (np.tanh(4 * sum(np.sin(2 * np.pi * f * held) for f in (98.0, 147.0, 196.0)))
+                + 0.3 * rng.standard_normal(len(held))))
+
+    def add(to: np.ndarray, when: float, burst: np.ndarray, amp: float = 1.0) -> None:
+        i = int(round(when * SR))
+        if 0 <= i < n:
+            to[i:i + len(burst)] += amp * burst[:n - i]
+
+    for k in range(int(seconds / beat) - 4):
+        if drums_at == "blast":
+            add(drums, k * beat, kick)
+            add(drums, k * beat, snare, 0.6)
+        elif drums_at == "rock" and k % 2 == 0:
+            add(drums, k * beat, kick if k % 4 == 0 else snare)
+        elif drums_at == "double":
+            add(drums, k * beat, kick)
+            add(drums, (k + 0.5) * beat, kick)
+            if k % 4 == 2:
+                add(drums, k * beat, snare)
+        if k % 4 == 0:
+            add(mix, k * beat, chord, 0.7)
+    step = beat / 3.0
+    pick = np.arange(int(step * SR)) / SR
+    for j in range(int(seconds / step) - 8):
+        if rng.random() < 0.7:
+            add(mix, j * step + rng.normal(0.0, 0.01),
+                np.exp(-pick * 30) * rng.standard_normal(len(pick)) * rng.uniform(0.3, 1.0), 2.0)
+    mix += drums
+    return tuple(np.stack([x, x]).astype(np.float32) * 0.2 for x in (mix, drums))
+
+
+@pytest.mark.parametrize("drums_at,tempo", [("blast", 190.0), ("rock", 95.0), ("double", 95.0)])
+def test_a_blast_beat_reads_at_its_kicks_tempo_from_the_drum_stem(drums_at, tempo):
+    """Under loud tremolo guitars the mix alone reads a blast beat at half its
+    tempo; the separated kick on every beat and not between puts it back,
+    while a rock beat or sixteenth double kicks under the same guitars stay
+    at the slower tempo."""
+    mix, drums = _tremolo_metal(drums_at)
+    if drums_at == "blast":
+        assert analyze_song(mix, SR).tempo == pytest.approx(95.0, rel=0.02)  # what the stem is for
+    assert analyze_song(mix, SR, {"drums": drums}).tempo == pytest.approx(tempo, rel=0.02)

@@ -185,11 +185,12 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     # the tempo family from the mix alone, so that stems never move it to
     # another tempo (`estimate_beats`); a drum stem in that family lends its
-    # snare to the choice of octave (`level_snare_env`)
+    # snare and kick to the choice of octave (`level_snare_env`)
     drum_feats = stem_feats.get(DRUM_STEM)
     snare = level_snare_env(
         mix_env, mix.mid_onset, None if drum_feats is None else normalise(drum_feats.onset),
-        None if drum_feats is None else drum_feats.mid_onset)
+        None if drum_feats is None else drum_feats.mid_onset,
+        None if drum_feats is None else drum_feats.low_onset)
     # the low band (kicks, bass roots) picks the phase a slipped grid is put back on
     low_beat_env = normalise(mix.low_onset)
     if drum_feats is not None:

@@ -10,7 +10,7 @@ onset peak, outliers pulled back onto the local grid -> the grid trimmed to
 the music and extended over quiet edges; a grid whose own tempo left the
 tracked one (it gained or lost beats) is tracked again held to the tempo
 (`WANDER`). Tempo is the slope of the beat times; the tempo family is read from the mix alone (`estimate_beats`), its
-level from the mix and, where it agrees, the drum stem's snare (`level_snare_env`);
+level from the mix and, where it agrees, the drum stem's snare and kick (`level_snare_env`);
 `levels.metrical_levels` scores the tracked beat against half and double its
 tempo, for pairing to choose between (`mix.tempo`). Beat phase and downbeats are decided in `meter`.
 
