@@ -132,10 +132,10 @@ def test_a_drum_stem_in_the_mixs_tempo_family_lends_its_snare_to_the_octave_choi
     beat level is surer; a drum stem pulsing at a tempo of its own lends nothing."""
     from musicmixer.analysis.features import compute_features
     from musicmixer.analysis.octave import (
-        SnareBand,
+        DrumBands,
         backbeat_margin,
-        level_snare_env,
-        snare_autocorr,
+        drum_autocorr,
+        level_drum_bands,
     )
     from musicmixer.analysis.periodicity import normalise
     from musicmixer.testsongs.hardset import hard_specs
@@ -144,15 +144,15 @@ def test_a_drum_stem_in_the_mixs_tempo_family_lends_its_snare_to_the_octave_choi
     s = generate_song(spec, SONG_CACHE)
     mix = compute_features(s.load_mix(), SR, with_chroma=False)
     drums = compute_features(s.load_stem("drums"), SR, with_chroma=False)
-    chosen = level_snare_env(normalise(mix.onset), mix.mid_onset, normalise(drums.onset),
-                             drums.mid_onset)
-    assert chosen.env is drums.mid_onset and chosen.separated
-    assert backbeat_margin(snare_autocorr(chosen), spec.tempo) > \
-        backbeat_margin(snare_autocorr(SnareBand(mix.mid_onset)), spec.tempo) + 0.03
+    chosen = level_drum_bands(normalise(mix.onset), mix.mid_onset, normalise(drums.onset),
+                              drums.mid_onset)
+    assert chosen.snare is drums.mid_onset and chosen.separated
+    assert backbeat_margin(drum_autocorr(chosen), spec.tempo) > \
+        backbeat_margin(drum_autocorr(DrumBands(mix.mid_onset)), spec.tempo) + 0.03
 
     bad = compute_features(drum_pulse(spec.tempo * 0.8, s.load_mix().shape[1]), SR, with_chroma=False)
-    lent = level_snare_env(normalise(mix.onset), mix.mid_onset, normalise(bad.onset), bad.mid_onset)
-    assert lent.env is mix.mid_onset and not lent.separated
+    lent = level_drum_bands(normalise(mix.onset), mix.mid_onset, normalise(bad.onset), bad.mid_onset)
+    assert lent.snare is mix.mid_onset and not lent.separated
 
     beat = {}
     for name, stems in (("mix", None), ("stems", s.truth_stems(FOUR_STEMS))):
@@ -240,14 +240,14 @@ def test_the_drum_stem_keeps_a_96_bpm_song_off_its_eighths():
     drum stem's snare, which repeats every four of those eighths, fails it plainly
     (its two-beat repetition, 0.36, is too weak for `BACKBEAT_FOUR_SHARE` to apply)."""
     from musicmixer.analysis.features import compute_features
-    from musicmixer.analysis.octave import SnareBand, backbeat_margin, snare_autocorr
+    from musicmixer.analysis.octave import DrumBands, backbeat_margin, drum_autocorr
 
     s = generate_song(SongSpec(tempo=96.0, key="C", mode="major", bars=12, seed=12,
                                title="Drift I", voices="gm"), SONG_CACHE)
     mix = compute_features(s.load_mix(), SR, with_chroma=False)
     drums = compute_features(s.load_stem("drums"), SR, with_chroma=False)
-    from_mix = backbeat_margin(snare_autocorr(SnareBand(mix.mid_onset)), 192.0)
-    from_drums = backbeat_margin(snare_autocorr(SnareBand(drums.mid_onset, separated=True)), 192.0)
+    from_mix = backbeat_margin(drum_autocorr(DrumBands(mix.mid_onset)), 192.0)
+    from_drums = backbeat_margin(drum_autocorr(DrumBands(drums.mid_onset, separated=True)), 192.0)
     assert from_drums < 0.0 and from_drums < from_mix - 0.05
     a = analyze_song(s.load_mix(), SR, s.truth_stems(FOUR_STEMS))
     assert a.tempo == pytest.approx(96.0, rel=0.04)

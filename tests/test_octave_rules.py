@@ -13,13 +13,13 @@ SR = 44100
 
 def test_backbeat_margin_reads_the_snare_on_two_and_four():
     from musicmixer.analysis.features import FPS
-    from musicmixer.analysis.octave import SnareBand, backbeat_margin, snare_autocorr
+    from musicmixer.analysis.octave import DrumBands, backbeat_margin, drum_autocorr
 
     n, period = int(30 * FPS), 60 * FPS / 170.0
     snare = np.zeros(n)
     for k in range(1, int(n / period), 2):  # beats 2 and 4 of a 170 BPM bar
         snare[int(round(k * period))] = 1.0
-    ac = snare_autocorr(SnareBand(snare))
+    ac = drum_autocorr(DrumBands(snare))
     assert backbeat_margin(ac, 170.0) > 0.0  # the snare's beat is 170
     assert backbeat_margin(ac, 340.0) < 0.0 and backbeat_margin(ac, 85.0) < 0.0
 
@@ -27,13 +27,13 @@ def test_backbeat_margin_reads_the_snare_on_two_and_four():
 def _repetition(bpm: float, one: float, two: float, four: float, separated: bool):
     """A snare autocorrelation that reads `one`, `two` and `four` at those beats of `bpm`."""
     from musicmixer.analysis.features import FPS
-    from musicmixer.analysis.octave import SnareRepetition
+    from musicmixer.analysis.octave import DrumRepetition
 
     lag = 60 * FPS / bpm
     ac = np.zeros(int(lag * 4) + 10)
     for k, v in ((1, one), (2, two), (4, four)):
         ac[int(round(lag * k)) - 2:int(round(lag * k)) + 3] = v
-    return SnareRepetition(ac, separated)
+    return DrumRepetition(ac, separated)
 
 
 def _onset_repetition(bpm: float, at: dict[float, float], ac: np.ndarray | None = None) -> np.ndarray:
@@ -129,14 +129,14 @@ def test_a_separated_kick_on_every_beat_and_not_between_makes_the_fast_member_th
     member reads 0.30 / 0.52 / 0.38 (under KICK_PULSE); sixteenth double
     kicks, which fill the half beats too, and kicks that repeat more every
     two beats, are no evidence."""
-    from musicmixer.analysis.octave import SnareRepetition, fast_member_margin, kick_margin
+    from musicmixer.analysis.octave import DrumRepetition, fast_member_margin, kick_margin
 
     mix = _onset_repetition(190.0, {0.5: 0.245, 1: 0.367, 2: 0.313, 4: 0.417})
     snare = _repetition(190.0, 0.446, 0.411, 0.461, True)
 
-    def with_kick(half: float, one: float, two: float) -> SnareRepetition:
+    def with_kick(half: float, one: float, two: float) -> DrumRepetition:
         kick = _onset_repetition(190.0, {0.5: half, 1: one, 2: two})
-        return SnareRepetition(snare.ac, True, kick)
+        return DrumRepetition(snare.snare, True, kick)
 
     assert fast_member_margin(mix, 190.0, snare) < 0.0
     assert kick_margin(with_kick(0.247, 0.714, 0.585), 190.0) > 0.0

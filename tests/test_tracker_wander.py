@@ -29,8 +29,8 @@ def test_a_grid_that_ran_fast_for_a_while_is_tracked_again(monkeypatch, guard):
     wandered = np.concatenate([truth[:26], fast, truth[78:]])
     real_choose = beatmod.choose_level
 
-    def first_grid(env_, bpm, track_env=None, snare=None):
-        chosen, _ = real_choose(env_, bpm, track_env, snare)
+    def first_grid(env_, bpm, track_env=None, drums=None):
+        chosen, _ = real_choose(env_, bpm, track_env, drums)
         return chosen, np.round((wandered + beatmod.ONSET_LAG_S) * FPS).astype(int)
 
     monkeypatch.setattr(beatmod, "choose_level", first_grid)
@@ -80,8 +80,8 @@ def test_a_grid_that_sat_on_the_off_beat_snares_for_a_while_is_tracked_again(mon
     wandered = wandered[wandered < truth[-1] + 0.01]
     real_choose = beatmod.choose_level
 
-    def first_grid(env_, bpm, track_env=None, snare=None):
-        chosen, _ = real_choose(env_, bpm, track_env, snare)
+    def first_grid(env_, bpm, track_env=None, drums=None):
+        chosen, _ = real_choose(env_, bpm, track_env, drums)
         return chosen, np.round((wandered + beatmod.ONSET_LAG_S) * FPS).astype(int)
 
     monkeypatch.setattr(beatmod, "choose_level", first_grid)

@@ -34,7 +34,7 @@ from .key import estimate_key
 from .levels import metrical_levels
 from .meter import MeterCues, decide_meter, meter_warnings
 from .model import SongAnalysis, TempoLevel
-from .octave import level_snare_env
+from .octave import level_drum_bands
 from .periodicity import normalise
 from .stem_reader import StemInput, StemReader
 from .structure import (
@@ -185,9 +185,9 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
 
     # the tempo family from the mix alone, so that stems never move it to
     # another tempo (`estimate_beats`); a drum stem in that family lends its
-    # snare and kick to the choice of octave (`level_snare_env`)
+    # snare and kick to the choice of octave (`level_drum_bands`)
     drum_feats = stem_feats.get(DRUM_STEM)
-    snare = level_snare_env(
+    drum_bands = level_drum_bands(
         mix_env, mix.mid_onset, None if drum_feats is None else normalise(drum_feats.onset),
         None if drum_feats is None else drum_feats.mid_onset,
         None if drum_feats is None else drum_feats.low_onset)
@@ -200,7 +200,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     # ... or, where the low band favours both sides of a slip, the drums' backbeat
     backbeat_env = None if drum_feats is None else normalise(drum_feats.mid_onset)
     tempo, tempo_conf, beat_times = beatmod.estimate_beats(env, tempo_env=mix_env,
-                                                           snare=snare,
+                                                           drums=drum_bands,
                                                            phase_env=low_beat_env,
                                                            backbeat_env=backbeat_env)
     beat_times = beat_times[(beat_times >= -0.05) & (beat_times < duration)]
@@ -210,7 +210,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             f"cannot analyse: found only {len(beat_times)} beats in {duration:.1f} s; "
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
-              for n, b, s in metrical_levels(mix_env, tempo, snare)]
+              for n, b, s in metrical_levels(mix_env, tempo, drum_bands)]
     cues = MeterCues(
         low=low_env, chroma=chroma,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,

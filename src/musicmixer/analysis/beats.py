@@ -10,7 +10,7 @@ onset peak, outliers pulled back onto the local grid -> the grid trimmed to
 the music and extended over quiet edges; a grid whose own tempo left the
 tracked one (it gained or lost beats) is tracked again held to the tempo
 (`WANDER`). Tempo is the slope of the beat times; the tempo family is read from the mix alone (`estimate_beats`), its
-level from the mix and, where it agrees, the drum stem's snare and kick (`level_snare_env`);
+level from the mix and, where it agrees, the drum stem's snare and kick (`level_drum_bands`);
 `levels.metrical_levels` scores the tracked beat against half and double its
 tempo, for pairing to choose between (`mix.tempo`). Beat phase and downbeats are decided in `meter`.
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import AnalysisError
 from .features import FPS
-from .octave import SnareBand, beat_is_fast_member, family, snare_autocorr
+from .octave import DrumBands, beat_is_fast_member, drum_autocorr, family
 from .periodicity import (
     MAX_BPM,
     MIN_BPM,
@@ -181,28 +181,28 @@ def _trim_and_extend(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
-def _level(env: np.ndarray, members: list[float], snare: SnareBand | None) -> float:
+def _level(env: np.ndarray, members: list[float], drums: DrumBands | None) -> float:
     """The first member of an octave family, fastest first, that is the beat
     rather than the eighths of the next (`octave.beat_is_fast_member`)."""
     ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / MIN_BPM * 2 / 0.97) + 8))
-    snare_ac = snare_autocorr(snare)
+    drum_ac = drum_autocorr(drums)
     for fast in members[:-1]:
-        if beat_is_fast_member(ac, fast, snare_ac):
+        if beat_is_fast_member(ac, fast, drum_ac):
             return fast
     return members[-1]
 
 
 def choose_level(env: np.ndarray, bpm: float, track_env: np.ndarray | None = None,
-                 snare: SnareBand | None = None) -> tuple[float, np.ndarray]:
+                 drums: DrumBands | None = None) -> tuple[float, np.ndarray]:
     """Pick the beat level in bpm's octave family (fastest first, halving while
-    the faster member is eighth notes) from `env` and the mid band `snare`;
+    the faster member is eighth notes) from `env` and the drum bands `drums`;
     returns (bpm, beat frames tracked on `track_env`, default `env`)."""
-    chosen = _level(env, family(bpm), snare)
+    chosen = _level(env, family(bpm), drums)
     return chosen, track_beats(env if track_env is None else track_env, chosen)
 
 
 def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
-                   snare: SnareBand | None = None,
+                   drums: DrumBands | None = None,
                    phase_env: np.ndarray | None = None,
                    backbeat_env: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
     """(tempo bpm, confidence, beat times in seconds) from an onset envelope.
@@ -214,9 +214,10 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     the mix job while `analyze` on the mix said 170; deciding the tempo on the
     mix alone makes the job, `analyze SONG` and `analyze SONG --stems` agree
     (on the generated sets the two envelopes gave the same tempo everywhere).
-    `snare` is the mid band whose backbeat helps choose the level: the
-    mix's, or a drum stem's that pulses in the mix's tempo family
-    (`level_snare_env`), so a stem can choose the octave but never another tempo.
+    `drums` are the bands whose backbeat and kick help choose the level: the
+    mix's mid band, or a drum stem's snare and kick where it pulses in the
+    mix's tempo family (`level_drum_bands`), so a stem can choose the octave
+    but never another tempo.
     A grid that slipped half a beat mid-song is put back on one phase
     (`slips.hold_phase`), the one `phase_env` (default `env`) favours: the
     analysis passes the low band (kicks, bass roots), which the hats, strums
@@ -227,7 +228,7 @@ def estimate_beats(env: np.ndarray, tempo_env: np.ndarray | None = None,
     tenv = env if tempo_env is None else tempo_env
     bpms, scores = tempo_candidates(tenv)
     best = strongest_tempo(tenv, bpms, scores)
-    bpm, frames = choose_level(tenv, best, env, snare)
+    bpm, frames = choose_level(tenv, best, env, drums)
     period = 60.0 * FPS / bpm
     strength = pulse_strength(env, period)
     if strength < MIN_PULSE:

@@ -10,24 +10,24 @@ from __future__ import annotations
 import numpy as np
 
 from .features import FPS
-from .octave import SnareBand, SnareRepetition, fast_member_margin, snare_autocorr
+from .octave import DrumBands, DrumRepetition, drum_autocorr, fast_member_margin
 from .periodicity import MAX_BPM, MIN_BPM, autocorr
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
 MARGIN_SCALE = 0.05  # autocorrelation margin past the tracker's rule that reads as 73%
 
 
-def _p_faster(ac: np.ndarray, fast: float, snare_ac: SnareRepetition | None = None) -> float:
+def _p_faster(ac: np.ndarray, fast: float, drum_ac: DrumRepetition | None = None) -> float:
     """Chance that `fast` rather than half of it is the beat. The tracker never
     reports a tempo outside its range, so neither do the scores."""
     if not MIN_BPM * 0.97 <= fast <= MAX_BPM:
         return 0.0
     if fast / 2 < MIN_BPM * 0.97:
         return 1.0
-    return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast, snare_ac) / MARGIN_SCALE)))
+    return float(1.0 / (1.0 + np.exp(-fast_member_margin(ac, fast, drum_ac) / MARGIN_SCALE)))
 
 
-def metrical_levels(env: np.ndarray, bpm: float, snare: SnareBand | None = None
+def metrical_levels(env: np.ndarray, bpm: float, drums: DrumBands | None = None
                     ) -> list[tuple[str, float, float]]:
     """(name, bpm, score) for the tracked beat and the levels at half and double
     its tempo; the scores sum to 1.
@@ -40,13 +40,13 @@ def metrical_levels(env: np.ndarray, bpm: float, snare: SnareBand | None = None
     the rest. The tracked level always leads its half; a close call (a 170 BPM
     song tracked at 85 whose eighths nearly passed) shows as a strong double
     level and a low `tempo_level_confidence`. The scores do not move the grid:
-    pairing may map the beats at any level (`mix.tempo`). `snare` is the
-    mid band the tracker reads (`octave.level_snare_env`).
+    pairing may map the beats at any level (`mix.tempo`). `drums` are the
+    drum bands the tracker reads (`octave.level_drum_bands`).
     """
     ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
-    snare_ac = snare_autocorr(snare)
-    p_double = _p_faster(ac, 2.0 * bpm, snare_ac)
-    p_beat = _p_faster(ac, bpm, snare_ac)
+    drum_ac = drum_autocorr(drums)
+    p_double = _p_faster(ac, 2.0 * bpm, drum_ac)
+    p_beat = _p_faster(ac, bpm, drum_ac)
     scores = {"double": p_double, "beat": (1 - p_double) * p_beat,
               "half": (1 - p_double) * (1 - p_beat)}
     return [(name, bpm * mult, scores[name]) for name, mult in LEVELS]

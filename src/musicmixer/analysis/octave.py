@@ -78,32 +78,32 @@ BACKBEAT_FOUR_SHARE = 0.85
 BACKBEAT_SHARE_MIN_TWO = 0.5
 
 
-class SnareBand(NamedTuple):
-    """The mid band's onset envelope the backbeat rule reads, and whether it
-    is a separated drum stem's (the snare alone) or the mix's; with a
-    separated stem, also its low band (the kick), which the kick rule reads."""
+class DrumBands(NamedTuple):
+    """The onset envelopes the drum rules read: the mid band (`snare`, for the
+    backbeat rule), a separated drum stem's (the snare alone) or the mix's;
+    with a separated stem, also its low band (`kick`, for the kick rule)."""
 
-    env: np.ndarray
+    snare: np.ndarray
     separated: bool = False
     kick: np.ndarray | None = None
 
 
-class SnareRepetition(NamedTuple):
-    """The snare band's autocorrelation (`snare_autocorr`), and the kick's
-    where the drum stem is separated."""
+class DrumRepetition(NamedTuple):
+    """The drum bands' autocorrelations (`drum_autocorr`): the snare band's,
+    and the kick's where the drum stem is separated."""
 
-    ac: np.ndarray
+    snare: np.ndarray
     separated: bool = False
-    kick_ac: np.ndarray | None = None
+    kick: np.ndarray | None = None
 
 
-def backbeat_margin(snare: SnareRepetition, bpm: float) -> float:
+def backbeat_margin(drums: DrumRepetition, bpm: float) -> float:
     """How far past (+) or short of (-) the backbeat rule `bpm` is: the snare's
     repetition every two beats against every beat and every four."""
     lag = 60.0 * FPS / bpm
-    one, two, four = (acf_at(snare.ac, lag * k) for k in (1, 2, 4))
+    one, two, four = (acf_at(drums.snare, lag * k) for k in (1, 2, 4))
     four_side = two - four + BACKBEAT_FOUR
-    if snare.separated and two >= BACKBEAT_SHARE_MIN_TWO:
+    if drums.separated and two >= BACKBEAT_SHARE_MIN_TWO:
         four_side = max(four_side, two - BACKBEAT_FOUR_SHARE * four)
     return min(four_side, two - one - BACKBEAT_ONE)
 
@@ -140,15 +140,15 @@ SLOW_BACKBEAT_FOUR = 0.3
 SLOW_BACKBEAT_OFF = 0.15
 
 
-def slow_backbeat(eighths: float, bpm: float, snare_ac: SnareRepetition | None) -> float:
+def slow_backbeat(eighths: float, bpm: float, drums: DrumRepetition | None) -> float:
     """How clearly (+) a separated snare puts 2 and 4 at half `bpm`: its
     four-beat repetition, the absence of one- and two-beat repetition and of
     `eighths` (the onsets' repetition at half a beat of `bpm`), each against
     its threshold, the weakest; negative where any fails."""
-    if snare_ac is None or not snare_ac.separated:
+    if drums is None or not drums.separated:
         return -1.0
     lag = 60.0 * FPS / bpm
-    one, two, four = (acf_at(snare_ac.ac, lag * k) for k in (1, 2, 4))
+    one, two, four = (acf_at(drums.snare, lag * k) for k in (1, 2, 4))
     return min(four - SLOW_BACKBEAT_FOUR, SLOW_BACKBEAT_OFF - max(one, two),
                FAST_EIGHTHS - eighths)
 
@@ -169,20 +169,20 @@ KICK_TWO_SLACK = 0.05
 KICK_OVER_HALF = 0.2
 
 
-def kick_margin(snare_ac: SnareRepetition | None, bpm: float) -> float:
+def kick_margin(drums: DrumRepetition | None, bpm: float) -> float:
     """How clearly (+) a separated kick lands on every beat of `bpm` and not
     between: its one-beat repetition against `KICK_PULSE`, against its
     two-beat repetition (less by up to `KICK_TWO_SLACK`: a steady kick on
     every beat repeats as much every two) and its half-beat one, the weakest;
     -1 without a separated kick."""
-    if snare_ac is None or snare_ac.kick_ac is None:
+    if drums is None or drums.kick is None:
         return -1.0
     lag = 60.0 * FPS / bpm
-    half, one, two = (acf_at(snare_ac.kick_ac, lag * k) for k in (0.5, 1, 2))
+    half, one, two = (acf_at(drums.kick, lag * k) for k in (0.5, 1, 2))
     return min(one - KICK_PULSE, one - two + KICK_TWO_SLACK, one - half - KICK_OVER_HALF)
 
 
-def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None = None
+def fast_member_margin(ac: np.ndarray, bpm: float, drums: DrumRepetition | None = None
                        ) -> float:
     """How far past (+) or short of (-) `bpm` (the faster of an octave pair) is
     the rule that makes it the beat rather than the eighths of half its tempo.
@@ -208,29 +208,30 @@ def fast_member_margin(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | N
     if bpm < RELATIVE_MAX_BPM:
         margin = max(margin, min(pulse - RELATIVE_PULSE * two, pulse - BACKBEAT_PULSE,
                                  two - RELATIVE_BAR * four))
-    if snare_ac is not None:
-        margin = max(margin, min(backbeat_margin(snare_ac, bpm), pulse - BACKBEAT_PULSE),
-                     min(kick_margin(snare_ac, bpm), pulse - BACKBEAT_PULSE))
-    slow = slow_backbeat(eighths, bpm, snare_ac)
+    if drums is not None:
+        margin = max(margin, min(backbeat_margin(drums, bpm), pulse - BACKBEAT_PULSE),
+                     min(kick_margin(drums, bpm), pulse - BACKBEAT_PULSE))
+    slow = slow_backbeat(eighths, bpm, drums)
     return min(margin, -slow) if slow > 0 else margin
 
 
-def beat_is_fast_member(ac: np.ndarray, bpm: float, snare_ac: SnareRepetition | None = None
+def beat_is_fast_member(ac: np.ndarray, bpm: float, drums: DrumRepetition | None = None
                         ) -> bool:
     """Is `bpm` (the faster of an octave pair) the beat, or its eighths?
     (`fast_member_margin` >= 0.)"""
-    return fast_member_margin(ac, bpm, snare_ac) >= 0.0
+    return fast_member_margin(ac, bpm, drums) >= 0.0
 
 
-def snare_autocorr(snare: SnareBand | None, bpm_floor: float = MIN_BPM) -> SnareRepetition | None:
-    """Autocorrelation of the mid band up to four beats at `bpm_floor` (None without one)."""
-    if snare is None or not np.any(snare.env > 0):
+def drum_autocorr(bands: DrumBands | None, bpm_floor: float = MIN_BPM) -> DrumRepetition | None:
+    """Autocorrelation of the drum bands up to four beats at `bpm_floor` (None
+    without a mid band; no kick's without a kick band)."""
+    if bands is None or not np.any(bands.snare > 0):
         return None
     lags = int(60.0 * FPS / bpm_floor * 4) + 8
-    kick_ac = (None if snare.kick is None or not np.any(snare.kick > 0)
-               else autocorr(normalise(snare.kick), min(len(snare.kick) - 1, lags)))
-    return SnareRepetition(autocorr(normalise(snare.env), min(len(snare.env) - 1, lags)),
-                           snare.separated, kick_ac)
+    kick = (None if bands.kick is None or not np.any(bands.kick > 0)
+            else autocorr(normalise(bands.kick), min(len(bands.kick) - 1, lags)))
+    return DrumRepetition(autocorr(normalise(bands.snare), min(len(bands.snare) - 1, lags)),
+                          bands.separated, kick)
 
 
 def _best_bpm(env: np.ndarray) -> float:
@@ -238,9 +239,9 @@ def _best_bpm(env: np.ndarray) -> float:
     return strongest_tempo(env, bpms, scores)
 
 
-def level_snare_env(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndarray | None = None,
-                    drum_mid: np.ndarray | None = None, drum_low: np.ndarray | None = None
-                    ) -> SnareBand:
+def level_drum_bands(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndarray | None = None,
+                     drum_mid: np.ndarray | None = None, drum_low: np.ndarray | None = None
+                     ) -> DrumBands:
     """The mid band the backbeat rule reads: the separated drum stem's where
     there is one that pulses in the mix's tempo family, else the mix's; with
     the stem's, its low band `drum_low` for the kick rule (`kick_margin`).
@@ -257,7 +258,7 @@ def level_snare_env(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndarr
     only help pick its octave.
     """
     if drum_env is None or drum_mid is None or not np.any(drum_mid > 0):
-        return SnareBand(mix_mid)
+        return DrumBands(mix_mid)
     if same_family(_best_bpm(drum_env), _best_bpm(mix_env)):
-        return SnareBand(drum_mid, separated=True, kick=drum_low)
-    return SnareBand(mix_mid)
+        return DrumBands(drum_mid, separated=True, kick=drum_low)
+    return DrumBands(mix_mid)
