@@ -9,10 +9,12 @@ dynamic-programming beat tracking at that tempo -> each beat snapped to its
 onset peak, outliers pulled back onto the local grid -> the grid trimmed to
 the music and extended over quiet edges; a grid whose own tempo left the
 tracked one (it gained or lost beats) is tracked again held to the tempo
-(`WANDER`). Tempo is the slope of the beat times; the tempo family is read from the mix alone (`estimate_beats`), its
-level from the mix and, where it agrees, the drum stem's snare and kick (`level_drum_bands`);
+(`WANDER`). Tempo is the slope of the beat times; the tempo family is read
+from the mix alone (`estimate_beats`), its level from the mix and, where it
+agrees, the drum stem's snare and kick (`level_drum_bands`);
 `levels.metrical_levels` scores the tracked beat against half and double its
-tempo, for pairing to choose between (`mix.tempo`). Beat phase and downbeats are decided in `meter`.
+tempo, for pairing to choose between (`mix.tempo`). Beat phase and downbeats
+are decided in `meter`.
 
 No model is involved (madmom's model files are non-commercial, CC BY-NC-SA).
 

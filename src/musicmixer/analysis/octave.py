@@ -2,8 +2,7 @@
 the eighth notes of the slower? A tempo is only known up to its octave; these
 rules read the autocorrelation of the onset envelope (pulse, eighths, two- and
 four-beat repetition), the snare's backbeat and a separated kick on every beat,
-and `levels` turns the same
-margin into scores.
+and `levels` turns the same margin into scores.
 
 Step numbers: see docs/architecture.md ("Step numbers").
 """
@@ -194,8 +193,8 @@ def fast_member_margin(ac: np.ndarray, bpm: float, drums: DrumRepetition | None 
     or one whose snare lands on every second beat (the backbeat on 2 and 4, which
     fixes the felt beat even where syncopation or wandering tempo smear the
     pulse), or one whose separated kick lands on every beat and not between
-    (`kick_margin`: blast beats). When `bpm` is really eighth notes, its pulse is weak, its
-    'eighths' (sixteenths) weaker and its 'backbeat' is the snare's beat:
+    (`kick_margin`: blast beats). When `bpm` is really eighth notes, its pulse
+    is weak, its 'eighths' (sixteenths) weaker and its 'backbeat' is the snare's beat:
     then half of it is the beat. Thresholds are autocorrelation values of the
     mean-removed onset envelopes, measured on generated songs and on real
     recordings' development split. `ac` must reach four beats of `bpm`.
