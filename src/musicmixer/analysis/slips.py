@@ -63,7 +63,7 @@ CLEAR = 0.4
 # alternation is a mean of absolute differences, and uneven hits alternate a
 # little by chance. So a part also says nothing where its kick is within
 # NEUTRAL of even and its snare alternates on neither grid by EVEN of its level
-# (`_part_cue`). Found on an excerpt scored blind: a charted 140 BPM
+# (`_says_nothing`). Found on an excerpt scored blind: a charted 140 BPM
 # instrumental whose snare moves from 2 and 4 to every off-beat over sixteenth
 # double kicks; the grid followed the snare (part cues 0.54 and 0.27, kick 0.20
 # and 0.05, snare alternation 0.18 and 0.09 of its level against the backbeat
@@ -203,8 +203,9 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
     keep = _kept_part(lows)
     if keep is None and backbeat is not None:
         snare = _sampler(backbeat, half)
-        keep = _kept_part([_part_cue(snare(f), snare(f + half), kick)
-                           for f, kick in zip(parts, lows, strict=True)], NEUTRAL)
+        reads = [(snare(f), snare(f + half), kick) for f, kick in zip(parts, lows, strict=True)]
+        keep = _kept_part([snare_cue(*read) for read in reads], NEUTRAL,
+                          [_says_nothing(*read) for read in reads])
     if keep is None:
         return frames  # no cue puts the parts on opposite sides: no slip
     moved = frames.copy()
@@ -233,21 +234,19 @@ def _contrast(at: Sampler, beats: np.ndarray, half: float) -> float | None:
     return contrast(at(beats), 0.5 * (at(beats - half) + at(beats + half)))
 
 
-def _part_cue(on: np.ndarray, off: np.ndarray, kick: float | None) -> float | None:
-    """One part's snare cue (`snare_cue`), or 0 where its drums say nothing of
-    its phase: the kick within NEUTRAL of even under a snare that alternates on
-    neither grid (under EVEN of its level: on every beat)."""
-    level = float(on.mean() + off.mean())
-    if kick is not None and abs(kick) < NEUTRAL and alternation(on) + alternation(off) < EVEN * level:
-        return 0.0
-    return snare_cue(on, off, kick)
+def _says_nothing(on: np.ndarray, off: np.ndarray, kick: float | None) -> bool:
+    """Neither drum favours a phase: the kick within NEUTRAL of even, and the
+    snare alternating on neither grid (under EVEN of its level: on every beat)."""
+    return (kick is not None and abs(kick) < NEUTRAL
+            and alternation(on) + alternation(off) < EVEN * float(on.mean() + off.mean()))
 
 
-def _kept_part(sides: list[float | None], neutral: float = 0.0) -> int | None:
+def _kept_part(sides: list[float | None], neutral: float = 0.0,
+               silent: list[bool] | None = None) -> int | None:
     """The part (label) whose cue favours its beats (> 0) where the other
     part's reads the other way, APART or more below it, or, given `neutral`,
-    within `neutral` of 0 while this part's reads CLEAR or more; None where
-    both sit on one side."""
+    within `neutral` of 0 (or `silent`: `_says_nothing`) while this part's
+    reads CLEAR or more; None where both sit on one side."""
     if any(v is None for v in sides):
         return None
     a, b = (float(v) for v in sides if v is not None)
@@ -255,7 +254,8 @@ def _kept_part(sides: list[float | None], neutral: float = 0.0) -> int | None:
     hi, lo = max(a, b), min(a, b)
     if lo < 0.0 < hi and hi - lo >= APART:
         return keep
-    return keep if neutral > 0 and abs(lo) < neutral and hi >= CLEAR else None
+    quiet = abs(lo) < neutral or (silent is not None and silent[1 - keep] and not silent[keep])
+    return keep if neutral > 0 and quiet and hi >= CLEAR else None
 
 
 def _later(frames: np.ndarray, kept: np.ndarray, i: int, period: float) -> bool:
