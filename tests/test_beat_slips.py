@@ -13,7 +13,7 @@ from musicmixer.analysis import beats as beatmod
 from musicmixer.analysis.analyze import analyze_song
 from musicmixer.analysis.features import compute_features
 from musicmixer.analysis.periodicity import normalise
-from musicmixer.analysis.slips import hold_phase, phase_labels
+from musicmixer.analysis.slips import drum_entry, hold_phase, phase_labels
 
 SR = 44100
 BPM = 150.0
@@ -50,6 +50,8 @@ def _hit(out: np.ndarray, t: float, amp: float, kind: str, rng: np.random.Genera
         burst = np.exp(-tone * 30) * (0.8 * rng.standard_normal(n) + 0.4 * np.sin(2 * np.pi * 200 * tone))
     elif kind == "hat":
         burst = np.exp(-tone * 120) * rng.standard_normal(n)
+    elif kind == "bass":  # a picked low A
+        burst = np.exp(-tone * 15) * np.sin(2 * np.pi * 55.0 * tone)
     else:  # a power chord on A2
         burst = np.exp(-tone * 10) * sum(np.sin(2 * np.pi * f * tone) for f in (110.0, 165.0, 220.0))
     i = int(round(t * SR))
@@ -84,7 +86,7 @@ def _drummed_song(intro_hits=_pushed_intro, seconds: float = 48.0,
                     (t + beat / 2, 0.2, "hat"), (t, 0.6, "chord"), (t + beat / 2, 0.5, "chord")]
         for when, amp, kind in hits:
             _hit(mix, when, amp, kind, rng)
-            if kind != "chord":
+            if kind not in ("chord", "bass"):
                 _hit(drums, when, amp, kind, rng)
     return tuple(np.stack([x, x]).astype(np.float32) * 0.2 for x in (mix, drums))
 
@@ -116,11 +118,12 @@ def test_a_gradual_half_beat_slip_is_found_and_undone():
     strength = np.zeros(int(frames[-1]) + 40)
     strength[np.round(np.arange(121) * period).astype(int)] = 1.0  # onsets on the first phase
     held = hold_phase(frames, strength)
-    # the beats part-way through the slip are dropped (the tracker fills the gap), the rest on the grid
+    # the beats part-way through the slip are placed anew, evenly across the gap
+    # between the phases; every beat is on the grid and none is lost or gained
     assert ramp[61:68].all() and ramp.sum() <= 20
-    assert len(held) == 120 - ramp.sum()
+    assert len(held) == 120
     assert np.all(np.abs((held / period + 0.5) % 1.0 - 0.5) < 0.05)
-    assert np.all(np.diff(held) > 0.9 * period)
+    assert np.all(np.abs(np.diff(held) / period - 1.0) < 0.05)
 
 
 def test_tempo_drift_is_no_slip():
@@ -348,3 +351,56 @@ def test_a_snare_on_every_beat_over_sixteenth_kicks_takes_the_backbeats_phase():
     # kicks on the slipped grid's beats do say it is on the beat: nothing moves
     frames, low, snare = _snare_on_every_beat_after(kick_on_grid=True)
     assert np.array_equal(hold_phase(frames, low, snare), frames)
+
+
+def _riff_intro(t: float, beat: float, k: int) -> list[tuple[float, float, str]]:
+    """No drums: a driven riff whose chords and bass push every off-beat, softer on the beats."""
+    return [(t + beat / 2, 1.0, "chord"), (t + beat / 2, 1.0, "bass"), (t, 0.3, "chord")]
+
+
+def test_a_drumless_intro_on_the_pushes_takes_the_drums_phase():
+    # the tracker follows the riff's pushes through a drumless intro, half a
+    # beat off; the intro's low band favours its own beats as the verse's does,
+    # its drums say nothing, and the verse's backbeat decides (a drumless
+    # part's snare cue used to be no reading at all, and nothing moved)
+    mix, drums = _drummed_song(_riff_intro, seconds=40.0, intro=20.0)
+    beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
+    assert np.mean(np.abs(_phases(beats[beats < 18.0])) < 0.1) >= 0.95
+    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+
+
+def _gliding_intro(period: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A grid half a beat off through a 30-beat drumless intro that glides onto
+    the true beats over its last 16 (too slowly to read as a slip), onsets on
+    every true eighth note (a riff, then the band), and a snare on 2 and 4
+    from the drums' entry at beat 30."""
+    truth = np.arange(100) * period + period
+    frames = np.round(truth + 0.5 * period * np.clip((30 - np.arange(100)) / 16, 0, 1)).astype(int)
+    size = int(frames[-1]) + 60
+    env, snare = np.zeros(size), np.zeros(size)
+    env[np.round(np.arange(truth[0], truth[-1] + 1, period / 2)).astype(int)] = 1.0
+    snare[np.round(truth[31::2]).astype(int)] = 1.0
+    return frames, env, snare
+
+
+def test_a_drumless_intro_that_glides_onto_the_drums_takes_their_phase():
+    period = 30.0
+    frames, env, snare = _gliding_intro(period)
+    assert phase_labels(frames)[0].max() == 0  # no slip in the geometry alone
+    assert drum_entry(frames, snare) in range(27, 31)
+    held = beatmod.anchor_intro(frames, env, period, snare)
+    assert np.all(np.abs(((held - period) / period + 0.5) % 1.0 - 0.5) < 0.05)
+    assert len(held) == 100 and np.all(np.abs(np.diff(held) / period - 1.0) < 0.05)
+    # an intro 2.5 % slower than the band, tracked on its own eighths: the drums'
+    # grid carried back falls off them, and the intro's own grid is kept
+    entry_at = int(frames[30])
+    intro = entry_at - np.arange(30, 0, -1) * period * 1.025
+    slow = np.zeros_like(env)
+    slow[np.round(np.concatenate([intro, intro + 0.5125 * period])).astype(int)] = 1.0
+    slow[entry_at:] = env[entry_at:]
+    tracked = np.concatenate([np.round(intro).astype(int), frames[30:]])
+    assert np.array_equal(beatmod.anchor_intro(tracked, slow, period, snare), tracked)
+    # drums from the first beat: no entry, and the grid is left as it is
+    snare[np.round(frames[1:30:2]).astype(int)] = 1.0
+    assert drum_entry(frames, snare) is None
+    assert np.array_equal(beatmod.anchor_intro(frames, env, period, snare), frames)

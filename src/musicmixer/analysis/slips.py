@@ -22,7 +22,9 @@ bends the grid without slipping, and undoing such "slips" put a third of the
 real set's songs half a beat off once they were played with live drift. A
 slip spread over many beats (the hard dev punk skank's, from the mix alone,
 over ~15 beats) looks like drift and is left: that song's mix-alone beat F
-is 0.16 again (1.00 from the separated stems, the product's path).
+is 0.16 again (1.00 from the separated stems, the product's path). Where
+the drums come in after a drumless intro a glide that slow is mended from the
+drums' grid (`drum_entry`, `beats.anchor_intro`).
 """
 
 from __future__ import annotations
@@ -70,6 +72,14 @@ CLEAR = 0.4
 # part's 0.64): beat F 0.62 -> 1.00; no song of the real, LMMS, hard, pushed,
 # generated or other charted sets changed. EVEN sits between the two.
 EVEN = 0.3
+# A part whose drums play under DRUMLESS of the other part's level (a drumless
+# intro: silence, or a separation's bleed) says nothing either: its snare cue
+# was no reading at all, and nothing moved. An intro is drumless for INTRO
+# beats or more before the drums come in (`drum_entry`); the tracker often
+# glides onto the drums there too slowly to read as a slip (a drift cycle
+# bends a grid as much), which `beats.anchor_intro` mends.
+DRUMLESS = 0.1
+INTRO = 22
 # Parts on opposite sides must also sit this far apart: the shorter parts that
 # `_slips` finds read the low band noisily (a drifting real song's two parts
 # -0.05 and +0.01 moved a correct part half a beat off).
@@ -130,6 +140,24 @@ def phase_labels(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, ramp
 
 
+def drum_entry(frames: np.ndarray, drums: np.ndarray) -> int | None:
+    """The beat at which the drums come in after a drumless intro of INTRO beats
+    or more: the first from which the `drums` envelope's level (on the beats and
+    between them, over 4 beats) stays at DRUMLESS of its loud level (90th
+    percentile) for 8 beats, none before it reaching that; None without one."""
+    frames = np.asarray(frames, dtype=float)
+    if len(frames) < INTRO + 2 * SIDE:
+        return None
+    half = 0.5 * float(np.median(np.diff(frames)))
+    at = _sampler(drums, half)
+    level = np.convolve(at(frames) + at(frames + half), np.ones(4) / 4, mode="same")
+    playing = level >= DRUMLESS * float(np.percentile(level, 90))
+    first = int(np.argmax(playing))
+    if not playing.any() or first < INTRO or not playing[first:first + 8].all():
+        return None
+    return first
+
+
 def _slips(frames: np.ndarray, lo: int, hi: int) -> list[int]:
     """The slips among beats lo..hi, in order: the strongest (`_strongest_slip`),
     then those on either side of it, each side read on its own. Read together,
@@ -166,9 +194,9 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
                backbeat: np.ndarray | None = None) -> np.ndarray:
     """The grid on one phase: beats on the phase with less onset `strength`
     (summed over its beats, against the same beats half a beat away) move
-    half a beat onto the other; the beats around each slip, part-way between
-    the two phases, are dropped (the tracker's regularisation fills the gap
-    from the local period). Frames in, frames out (not snapped to onsets).
+    half a beat onto the other, each run of them one way; the beats around
+    each slip, part-way between the two phases, are placed anew, evenly across
+    the gap (`_fill`). Frames in, frames out (not snapped to onsets).
 
     Only where the strength puts the two parts on opposite sides (one part's
     beats louder than their off-beats, the other's softer): the geometry
@@ -204,18 +232,42 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
     if keep is None and backbeat is not None:
         snare = _sampler(backbeat, half)
         reads = [(snare(f), snare(f + half), kick) for f, kick in zip(parts, lows, strict=True)]
-        keep = _kept_part([snare_cue(*read) for read in reads], NEUTRAL,
-                          [_says_nothing(*read) for read in reads])
+        levels = [float(on.mean() + off.mean()) for on, off, _ in reads]
+        drumless = [level < DRUMLESS * max(levels) for level in levels]
+        keep = _kept_part([0.0 if quiet else snare_cue(*read) for read, quiet in zip(reads, drumless, strict=True)],
+                          NEUTRAL, [quiet or _says_nothing(*read) for read, quiet in zip(reads, drumless, strict=True)])
     if keep is None:
         return frames  # no cue puts the parts on opposite sides: no slip
     moved = frames.copy()
     kept = np.nonzero((labels == keep) & ~ramp)[0]
     if len(kept) < 2:
         return frames
-    for i in np.nonzero(labels != keep)[0]:
-        moved[i] = frames[i] - half if _later(frames, kept, int(i), period) else frames[i] + half
+    off = np.nonzero(labels != keep)[0]
+    for run in np.split(off, np.nonzero(np.diff(off) > 1)[0] + 1):
+        # one way for the whole run, read where it meets the kept beats: read
+        # beat by beat, a long intro's far beats, read against a line
+        # extrapolated across a glide, went both ways and gained a beat
+        nearest = int(run[np.argmin([np.abs(kept - i).min() for i in run])])
+        moved[run] += -half if _later(frames, kept, nearest, period) else half
     out = np.sort(moved[~ramp])
-    return out[np.concatenate([[True], np.diff(out) > half])]
+    return _fill(out[np.concatenate([[True], np.diff(out) > half])])
+
+
+def _fill(frames: np.ndarray) -> np.ndarray:
+    """Beats spaced evenly across each gap left where beats were dropped, as many
+    as the period on both sides of it (8 beats each) gives: read on one side
+    only (the tracker's regularisation), a drumless intro tracked slow put one
+    beat too many into a 32-beat gap."""
+    steps = np.diff(frames)
+    if len(steps) < 4:
+        return frames
+    out = [frames[:1]]
+    for i, gap in enumerate(steps):
+        near = np.concatenate([steps[max(0, i - 8):i], steps[i + 1:i + 9]])
+        near = near[near < 1.5 * np.median(near)] if len(near) else near
+        k = int(round(gap / float(np.mean(near)))) if len(near) else 1  # frames are whole
+        out.append(frames[i] + gap * np.arange(1, max(k, 1) + 1) / max(k, 1))
+    return np.concatenate(out)
 
 
 Sampler = Callable[[np.ndarray], np.ndarray]
