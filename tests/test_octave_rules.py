@@ -204,3 +204,30 @@ def test_a_blast_beat_reads_at_its_kicks_tempo_from_the_drum_stem(drums_at, temp
     if drums_at == "blast":
         assert analyze_song(mix, SR).tempo == pytest.approx(95.0, rel=0.02)  # what the stem is for
     assert analyze_song(mix, SR, {"drums": drums}).tempo == pytest.approx(tempo, rel=0.02)
+
+
+def _accented_every_fifth_beat(accent: float, bpm: float = 170.0, seconds: float = 40.0) -> np.ndarray:
+    """Hits on every beat, every fifth `accent` times louder (a thrash pattern
+    whose strongest repetition is five beats: 68 BPM under 170)."""
+    from musicmixer.analysis.features import FPS
+    from musicmixer.analysis.periodicity import normalise
+
+    env, period = np.zeros(int(seconds * FPS)), 60.0 * FPS / bpm
+    for k in range(int(len(env) / period) - 1):
+        env[int(round(k * period))] = accent if k % 5 == 0 else 1.0
+    return normalise(env)
+
+
+def test_a_drum_stem_whose_beat_nearly_ties_another_familys_repetition_is_read():
+    # its strongest tempo is 68 BPM (five beats), but it pulses at 170 at over
+    # 0.9 of that: the stem helps choose the mix's octave. One that repeats
+    # mostly every five beats is another family's, and is left out.
+    from musicmixer.analysis.octave import level_drum_bands
+    from musicmixer.analysis.periodicity import strongest_tempo, tempo_candidates
+
+    mix = _accented_every_fifth_beat(1.0)
+    near = _accented_every_fifth_beat(3.5)
+    assert abs(strongest_tempo(near, *tempo_candidates(near)) - 68.0) < 1.0
+    assert level_drum_bands(mix, mix, near, near, near).separated
+    far = _accented_every_fifth_beat(6.0)
+    assert not level_drum_bands(mix, mix, far, far, far).separated

@@ -17,6 +17,7 @@ from .features import FPS
 from .periodicity import (
     MAX_BPM,
     MIN_BPM,
+    RIVAL_SHARE,
     acf_at,
     autocorr,
     normalise,
@@ -258,6 +259,20 @@ def level_drum_bands(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndar
     """
     if drum_env is None or drum_mid is None or not np.any(drum_mid > 0):
         return DrumBands(mix_mid)
-    if same_family(_best_bpm(drum_env), _best_bpm(mix_env)):
+    if _pulses_in_family(drum_env, _best_bpm(mix_env)):
         return DrumBands(drum_mid, separated=True, kick=drum_low)
     return DrumBands(mix_mid)
+
+
+def _pulses_in_family(env: np.ndarray, bpm: float) -> bool:
+    """Does `env` pulse in `bpm`'s octave family: its strongest tempo there, or a
+    candidate there scoring RIVAL_SHARE of its strongest (a near-equal rival,
+    as `strongest_tempo` reads one)? A thrash drum stem repeating every five
+    beats (68 BPM under 170) read its 170 at 0.93 of that; taken for another
+    family, the stem was left out and a charted 170 BPM song read 85 from one
+    start of nine."""
+    bpms, scores = tempo_candidates(env)
+    if same_family(strongest_tempo(env, bpms, scores), bpm):
+        return True
+    ours = [float(sc) for b, sc in zip(bpms, scores, strict=True) if same_family(float(b), bpm)]
+    return bool(ours) and max(ours) >= RIVAL_SHARE * float(np.max(scores))
