@@ -8,15 +8,13 @@ half a beat mid-song, so everything after the slip sat on the off-beat."""
 from __future__ import annotations
 
 import numpy as np
+from _drummed_songs import BPM, SR, drummed_song, phases, pushed_intro, riff_intro, skank_intro
 
 from musicmixer.analysis import beats as beatmod
 from musicmixer.analysis.analyze import analyze_song
 from musicmixer.analysis.features import compute_features
 from musicmixer.analysis.periodicity import normalise
 from musicmixer.analysis.slips import drum_entry, hold_phase, phase_labels
-
-SR = 44100
-BPM = 150.0
 
 
 def _eighths(seconds: float, accent_until: float, sr: int = SR) -> np.ndarray:
@@ -41,71 +39,16 @@ def _eighths(seconds: float, accent_until: float, sr: int = SR) -> np.ndarray:
     return np.stack([out, out]).astype(np.float32) * 0.3
 
 
-def _hit(out: np.ndarray, t: float, amp: float, kind: str, rng: np.random.Generator) -> None:
-    n = int(0.08 * SR)
-    tone = np.arange(n) / SR
-    if kind == "kick":
-        burst = np.exp(-tone * 40) * np.sin(2 * np.pi * (60 + 60 * np.exp(-tone * 30)) * tone)
-    elif kind == "snare":
-        burst = np.exp(-tone * 30) * (0.8 * rng.standard_normal(n) + 0.4 * np.sin(2 * np.pi * 200 * tone))
-    elif kind == "hat":
-        burst = np.exp(-tone * 120) * rng.standard_normal(n)
-    elif kind == "bass":  # a picked low A
-        burst = np.exp(-tone * 15) * np.sin(2 * np.pi * 55.0 * tone)
-    else:  # a power chord on A2
-        burst = np.exp(-tone * 10) * sum(np.sin(2 * np.pi * f * tone) for f in (110.0, 165.0, 220.0))
-    i = int(round(t * SR))
-    out[i:i + n] += amp * burst[: len(out) - i]
-
-
-def _pushed_intro(t: float, beat: float, k: int) -> list[tuple[float, float, str]]:
-    """Kicks, cymbals and loud chords on every off-beat, a softer snare on 2 and 4."""
-    return [(t + beat / 2, 1.0, "kick"), (t + beat / 2, 0.5, "hat"), (t + beat / 2, 0.8, "chord"),
-            (t, 0.35, "chord")] + ([(t, 0.5, "snare")] if k % 2 else [])
-
-
-def _skank_intro(t: float, beat: float, k: int) -> list[tuple[float, float, str]]:
-    """A skank beat over double kicks: kicks on every eighth, the snare on every off-beat."""
-    return [(t, 1.0, "kick"), (t + beat / 2, 1.0, "kick"), (t + beat / 2, 0.8, "snare"),
-            (t, 0.5, "chord"), (t + beat / 2, 0.5, "chord")]
-
-
-def _drummed_song(intro_hits=_pushed_intro, seconds: float = 48.0,
-                  intro: float = 16.0) -> tuple[np.ndarray, np.ndarray]:
-    """(mix, drums): an intro played by `intro_hits`, then kick on 1 and 3,
-    snare on 2 and 4, hats and chords on the eighths."""
-    rng = np.random.default_rng(5)
-    mix, drums = np.zeros(int(seconds * SR)), np.zeros(int(seconds * SR))
-    beat = 60.0 / BPM
-    for k in range(int(seconds / beat)):
-        t = k * beat
-        if t < intro:
-            hits = intro_hits(t, beat, k)
-        else:
-            hits = [(t, 1.0, "kick") if k % 2 == 0 else (t, 0.7, "snare"), (t, 0.3, "hat"),
-                    (t + beat / 2, 0.2, "hat"), (t, 0.6, "chord"), (t + beat / 2, 0.5, "chord")]
-        for when, amp, kind in hits:
-            _hit(mix, when, amp, kind, rng)
-            if kind not in ("chord", "bass"):
-                _hit(drums, when, amp, kind, rng)
-    return tuple(np.stack([x, x]).astype(np.float32) * 0.2 for x in (mix, drums))
-
-
-def _phases(beats: np.ndarray) -> np.ndarray:
-    """Each beat's position on the true grid, in beats, wrapped to [-0.5, 0.5)."""
-    return (beats * BPM / 60.0 + 0.5) % 1.0 - 0.5
-
-
 def test_tracker_keeps_one_phase_when_the_accents_move_to_the_off_beat():
     feats = compute_features(_eighths(60.0, 16.0), SR, with_chroma=False)
     env = normalise(feats.onset)
     # the full band slips to the bright off-beats 16 s in
     _, _, beats = beatmod.estimate_beats(env)
-    ph = _phases(beats[(beats > 2.0) & (beats < 58.0)])
+    ph = phases(beats[(beats > 2.0) & (beats < 58.0)])
     assert 0.1 < np.mean(np.abs(ph) > 0.35) < 0.9
     # with the low band choosing (as the analysis does): one phase, the kick's
     _, _, beats = beatmod.estimate_beats(env, phase_env=normalise(feats.low_onset))
-    ph = _phases(beats[(beats > 2.0) & (beats < 58.0)])
+    ph = phases(beats[(beats > 2.0) & (beats < 58.0)])
     assert np.mean(np.abs(ph) < 0.15) >= 0.97
 
 
@@ -215,17 +158,17 @@ def test_a_drummed_intro_on_the_pushes_takes_the_snares_phase():
     # the tracker follows the intro's kicks and chords half a beat early, then
     # glides onto the band's beats; the low band favours both sides' own beats,
     # the separated drums' snare band (2 and 4 throughout) puts the intro back
-    mix, drums = _drummed_song(_pushed_intro)
+    mix, drums = drummed_song(pushed_intro)
     feats, drum_feats = (compute_features(x, SR, with_chroma=False) for x in (mix, drums))
     env, low = normalise(feats.onset), normalise(feats.low_onset)
     _, _, beats = beatmod.estimate_beats(env, phase_env=low)
-    ph = _phases(beats)
+    ph = phases(beats)
     assert np.mean(np.abs(ph[beats < 14.0]) > 0.35) > 0.9 and np.mean(np.abs(ph[beats > 20.0]) < 0.1) > 0.9
     _, _, beats = beatmod.estimate_beats(env, phase_env=low, backbeat_env=normalise(drum_feats.mid_onset))
-    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+    assert np.mean(np.abs(phases(beats)) < 0.1) >= 0.97
     # the analysis hands its drum stem's snare band to the repair
     beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
-    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+    assert np.mean(np.abs(phases(beats)) < 0.1) >= 0.97
 
 
 def test_a_backbeat_on_both_sides_of_a_slip_moves_nothing():
@@ -260,10 +203,10 @@ def test_a_faint_backbeat_decides_nothing():
 def test_a_skank_intro_song_reads_on_the_beat_from_its_drum_stem():
     # the tracker follows the intro's snare on the off-beats; the verse's
     # backbeat, read from the separated drums, puts the intro back on the beat
-    mix, drums = _drummed_song(_skank_intro)
+    mix, drums = drummed_song(skank_intro)
     beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
-    assert np.mean(np.abs(_phases(beats[beats < 14.0])) < 0.1) >= 0.95
-    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+    assert np.mean(np.abs(phases(beats[beats < 14.0])) < 0.1) >= 0.95
+    assert np.mean(np.abs(phases(beats)) < 0.1) >= 0.97
 
 
 def _two_slips(period: float = 30.0, apart: int = 34) -> tuple[np.ndarray, np.ndarray]:
@@ -353,20 +296,15 @@ def test_a_snare_on_every_beat_over_sixteenth_kicks_takes_the_backbeats_phase():
     assert np.array_equal(hold_phase(frames, low, snare), frames)
 
 
-def _riff_intro(t: float, beat: float, k: int) -> list[tuple[float, float, str]]:
-    """No drums: a driven riff whose chords and bass push every off-beat, softer on the beats."""
-    return [(t + beat / 2, 1.0, "chord"), (t + beat / 2, 1.0, "bass"), (t, 0.3, "chord")]
-
-
 def test_a_drumless_intro_on_the_pushes_takes_the_drums_phase():
     # the tracker follows the riff's pushes through a drumless intro, half a
     # beat off; the intro's low band favours its own beats as the verse's does,
     # its drums say nothing, and the verse's backbeat decides (a drumless
     # part's snare cue used to be no reading at all, and nothing moved)
-    mix, drums = _drummed_song(_riff_intro, seconds=40.0, intro=20.0)
+    mix, drums = drummed_song(riff_intro, seconds=40.0, intro=20.0)
     beats = np.array(analyze_song(mix, SR, {"drums": drums}).beats)
-    assert np.mean(np.abs(_phases(beats[beats < 18.0])) < 0.1) >= 0.95
-    assert np.mean(np.abs(_phases(beats)) < 0.1) >= 0.97
+    assert np.mean(np.abs(phases(beats[beats < 18.0])) < 0.1) >= 0.95
+    assert np.mean(np.abs(phases(beats)) < 0.1) >= 0.97
 
 
 def _gliding_intro(period: float = 30.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
