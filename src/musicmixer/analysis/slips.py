@@ -234,8 +234,9 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
         reads = [(snare(f), snare(f + half), kick) for f, kick in zip(parts, lows, strict=True)]
         levels = [float(on.mean() + off.mean()) for on, off, _ in reads]
         drumless = [level < DRUMLESS * max(levels) for level in levels]
-        keep = _kept_part([0.0 if quiet else snare_cue(*read) for read, quiet in zip(reads, drumless, strict=True)],
-                          NEUTRAL, [quiet or _says_nothing(*read) for read, quiet in zip(reads, drumless, strict=True)])
+        pairs = list(zip(reads, drumless, strict=True))
+        keep = _kept_part([0.0 if quiet else snare_cue(*read) for read, quiet in pairs], NEUTRAL,
+                          [quiet or _says_nothing(*read) for read, quiet in pairs])
     if keep is None:
         return frames  # no cue puts the parts on opposite sides: no slip
     moved = frames.copy()
@@ -256,17 +257,17 @@ def hold_phase(frames: np.ndarray, strength: np.ndarray,
 def _fill(frames: np.ndarray) -> np.ndarray:
     """Beats spaced evenly across each gap left where beats were dropped, as many
     as the period on both sides of it (8 beats each) gives: read on one side
-    only (the tracker's regularisation), a drumless intro tracked slow put one
-    beat too many into a 32-beat gap."""
+    only (`beats._regularise`), from a median of whole frames, a drumless intro
+    tracked slow put one beat too many into a 32-beat gap."""
     steps = np.diff(frames)
     if len(steps) < 4:
         return frames
     out = [frames[:1]]
     for i, gap in enumerate(steps):
         near = np.concatenate([steps[max(0, i - 8):i], steps[i + 1:i + 9]])
-        near = near[near < 1.5 * np.median(near)] if len(near) else near
-        k = int(round(gap / float(np.mean(near)))) if len(near) else 1  # frames are whole
-        out.append(frames[i] + gap * np.arange(1, max(k, 1) + 1) / max(k, 1))
+        near = near[near < 1.5 * np.median(near)]  # other gaps are no period
+        k = max(1, int(round(gap / float(np.mean(near))))) if len(near) else 1
+        out.append(frames[i] + gap * np.arange(1, k + 1) / k)
     return np.concatenate(out)
 
 
