@@ -265,14 +265,13 @@ def level_drum_bands(mix_env: np.ndarray, mix_mid: np.ndarray, drum_env: np.ndar
 
 
 def _pulses_in_family(env: np.ndarray, bpm: float) -> bool:
-    """Does `env` pulse in `bpm`'s octave family: its strongest tempo there, or a
-    candidate there scoring RIVAL_SHARE of its strongest (a near-equal rival,
-    as `strongest_tempo` reads one)? A thrash drum stem repeating every five
-    beats (68 BPM under 170) read its 170 at 0.93 of that; taken for another
-    family, the stem was left out and a charted 170 BPM song read 85 from one
-    start of nine."""
+    """Does `env` pulse in `bpm`'s octave family: a candidate there scoring
+    RIVAL_SHARE of its strongest? That holds wherever `strongest_tempo` would
+    pick the family (its top, or a near-equal rival), and also where a rival
+    in the family ties but does not win: a thrash drum stem repeating every
+    five beats (68 BPM under 170) read its 170 at 0.93 of that; taken for
+    another family, the stem was left out and a charted 170 BPM song read 85
+    from one start of nine."""
     bpms, scores = tempo_candidates(env)
-    if same_family(strongest_tempo(env, bpms, scores), bpm):
-        return True
     ours = [float(sc) for b, sc in zip(bpms, scores, strict=True) if same_family(float(b), bpm)]
     return bool(ours) and max(ours) >= RIVAL_SHARE * float(np.max(scores))
