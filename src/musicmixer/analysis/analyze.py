@@ -216,6 +216,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,
         snare=drum_feats.mid_onset if drum_feats is not None else None,
         bass=stem_feats[BASS_STEM].onset if BASS_STEM in stem_feats else None,
+        balance=10.0 * np.log10(mix.bands + 1e-10),
         drum_stem=drum_feats is not None)
     meter = decide_meter(beat_times, cues, env, duration)
     beat_times = meter.beats
