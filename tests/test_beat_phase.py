@@ -284,3 +284,17 @@ def test_loudness_alone_is_no_change_of_balance():
     change = balance_change(beats, brighter)
     assert int(np.argmax(change[1:])) + 1 == 8 and change[8] > 100.0
     assert np.delete(change, [0, 8]).max() < 1e-6
+
+
+def test_a_kick_a_hair_either_side_of_even_reads_the_snare_alike():
+    """A snare on every beat does not alternate; where the kick sits clearly
+    between the beats the two take turns (a skank) and the snare says the grid
+    is off, but a kick within a hair of even must not flip that reading."""
+    from musicmixer.analysis.backbeat import snare_cue
+
+    on, off = np.ones(32), np.full(32, 0.2)
+    below, above = snare_cue(on, off, -0.004), snare_cue(on, off, 0.004)
+    assert below is not None and above is not None
+    assert abs(below - above) < 0.02
+    skank = snare_cue(on, off, -0.4)
+    assert skank is not None and skank < -0.3
