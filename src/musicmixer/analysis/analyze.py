@@ -211,12 +211,13 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
             "the audio needs a steady pulse over at least a few bars")
     levels = [TempoLevel(level=n, bpm=round(b, 3), score=round(s, 4))
               for n, b, s in metrical_levels(mix_env, tempo, drum_bands)]
+    mix_band_db = 10.0 * np.log10(mix.bands + 1e-10)  # spectral balance: bar 1 and structure
     cues = MeterCues(
         low=low_env, chroma=chroma,
         kick=drum_feats.low_onset if drum_feats is not None else mix.low_onset,
         snare=drum_feats.mid_onset if drum_feats is not None else None,
         bass=stem_feats[BASS_STEM].onset if BASS_STEM in stem_feats else None,
-        balance=10.0 * np.log10(mix.bands + 1e-10),
+        balance=mix_band_db,
         drum_stem=drum_feats is not None)
     meter = decide_meter(beat_times, cues, env, duration)
     beat_times = meter.beats
@@ -231,7 +232,7 @@ def analyze_song(audio: np.ndarray, sr: int = 44100,
     edges = bar_edges(downbeats, duration, bar_s)
     mix_rms = bar_rms(audio, sr, edges)
     stem_rms = {n: bar_rms(stems[n], sr, edges) for n in stems}
-    band_db = _bar_mean(np.log10(mix.bands + 1e-10).T * 10.0, edges, FPS)
+    band_db = _bar_mean(mix_band_db.T, edges, FPS)
     bar_chroma = _bar_mean(_norm_cols(chroma).T, edges, CHROMA_FPS)
     names = list(stems)
     stem_db = (np.stack([np.maximum(to_db(stem_rms[n]), -80.0) for n in names], axis=1)
