@@ -28,6 +28,10 @@ Sets:
   (mir_eval's trim). Reported for all songs and for the "consensus" subset
   (madmom and essentia agree, beat F >= 0.8). All songs of the split unless
   --songs; no stems4 (no stem truth).
+- charted: real band recordings whose beats and bars were charted by hand,
+  Frets on Fire's two Debian song packages (bench/charted_songs.py): eight
+  songs, 60 s excerpts from 12 dev and 10 test starts (the splits are
+  passages of the same songs); beats in the first 5 s not scored; no stems4.
 
 Splits, fixed before any tuning (the test split is for reporting, never tuning):
 generated dev = seed 0 (the standard set), test = seed 1000 (a fresh draw);
@@ -84,6 +88,7 @@ TARGETS = {
     "pushed-drums": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80, "key_weighted": 0.90},
     "lmms": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
     "real": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
+    "charted": {"tempo_strict": 0.90, "beat_f": 0.90, "downbeat_f": 0.80},
 }
 DEFAULT_SONGS = 24
 REFUSED = SimpleNamespace(tempo=0.0, beats=[], downbeats=[], sections=[])  # scores 0 everywhere
@@ -274,6 +279,10 @@ def load_set(name: str, split: str, n: int | None, args) -> tuple[list, dict]:
         from real_songs import load_real
 
         return load_real(split, n, args.real_cache)
+    if name == "charted":
+        from charted_songs import load_charted
+
+        return load_charted(split, n, args.charted_cache)
     n = DEFAULT_SONGS if n is None else n
     if name == "generated":
         seed = args.seed if args.seed is not None else GENERATED_SPLIT_SEEDS[split]
@@ -302,7 +311,8 @@ def load_set(name: str, split: str, n: int | None, args) -> tuple[list, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", default="generated", help="comma list of generated, hard, pushed, pushed-drums, lmms, real")
+    p.add_argument("--set", default="generated",
+                   help="comma list of generated, hard, pushed, pushed-drums, lmms, real, charted")
     p.add_argument("--split", default="dev", help="comma list of dev, test; real also fresh (held out)")
     p.add_argument("--songs", type=int, default=None,
                    help=f"songs per set and split (default {DEFAULT_SONGS}; real: all of the split)")
@@ -312,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lmms-cache", type=Path, default=ROOT / "build" / "bench-lmms")
     p.add_argument("--real-cache", type=Path, default=ROOT / "build" / "bench-real",
                    help="real set: Debian packages and excerpts (fetched where missing)")
+    p.add_argument("--charted-cache", type=Path, default=ROOT / "build" / "bench-charted",
+                   help="charted set: Debian packages and excerpts (fetched where missing)")
     p.add_argument("--voices", default="gm", choices=("gm", "auto", "festival"))
     p.add_argument("--hard-voices", default="auto", choices=("gm", "auto", "festival"))
     p.add_argument("--modes", default="mix,stems4",
@@ -342,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
                                          max(s.truth["tempo"] for s in songs)],
                          "prepare_seconds": round(prepared, 1)}
             for mode in args.modes.split(","):
-                if mode == "stems4" and (name == "real" or (name == "lmms" and not args.lmms_stems)):
+                if mode == "stems4" and (name in ("real", "charted")
+                                         or (name == "lmms" and not args.lmms_stems)):
                     continue
                 rows = [evaluate(s, mode, args.drift) for s in songs]
                 if args.verbose:

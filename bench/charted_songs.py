@@ -1,0 +1,138 @@
+"""Real band recordings with charted beats: Frets on Fire's two Debian song packages.
+
+fretsonfire-songs-muldjord holds four thrash/death metal songs with sung and
+screamed vocals (170-190 BPM; CC-BY-SA-3.0) and fretsonfire-songs-sectoid four
+instrumental rock/metal tracks (95-150 BPM; Expat). Each song ships its
+recording in two files, the band (song.ogg) and the lead guitar the game lets
+you play (guitar.ogg), and a chart (notes.mid) whose tempo map was laid by hand
+on the recording so that the notes fall in time: its beats and bar lines are
+the truth here, as annotations are elsewhere. The mix is the two files summed.
+These are the only recordings of this project with hand-made beats (the real
+set's reference is two automatic trackers).
+
+Excerpts: 60 s from fixed starts, every song at every start, peak-normalised
+to 0.98 where the sum clips, cut under the cache (default build/bench-charted)
+and never committed. Beats in the first 5 s are not scored (mir_eval's trim).
+
+Splits by start, not by song (there are only eight songs): `dev` is the
+twelve starts the analysis was tuned on (0-105 s); `test` the ten added later
+(5-95 s), each first scored blind, once (15-95 s: 63 of 64 excerpts at beat F
+>= 0.85, the miss then mended; 5 and 57.5 s: 16 of 16). Both splits are the
+same eight recordings, so `test` measures new passages, not new songs.
+
+One chart (mutilated_mime) puts bar 1 a beat before the song's backbeat (its
+snare falls on the chart's beats 1 and 3 throughout); its downbeat F reads 0
+from every start, ours and the chart disagreeing by one beat.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from real_songs import TRIM_S, package_dir, version_of
+
+PACKAGES = {"fretsonfire-songs-muldjord": "CC-BY-SA-3.0", "fretsonfire-songs-sectoid": "Expat"}
+SONGS_DIR = "usr/share/games/fretsonfire/data/songs"
+STARTS = {"dev": (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 90.0, 105.0),
+          "test": (5.0, 15.0, 25.0, 35.0, 45.0, 55.0, 57.5, 65.0, 85.0, 95.0)}
+EXCERPT_S = 60.0
+SR = 44100
+PEAK = 0.98
+
+
+@dataclass
+class ChartedSong:
+    name: str           # song and start, e.g. "chaos_god_55.0"
+    folder: Path        # the song's folder in the extracted package
+    start: float
+    package: str
+    licence: str
+    version: str
+    wav: Path | None = None
+    truth: dict = field(default_factory=dict)
+
+    @property
+    def mix_path(self) -> Path | None:
+        return self.wav
+
+
+def song_folders(cache: Path) -> list[tuple[str, Path]]:
+    """(package, folder) of every charted song, packages fetched where missing."""
+    out = []
+    for package in PACKAGES:
+        root = package_dir(cache, package) / SONGS_DIR
+        out += [(package, p.parent) for p in sorted(root.glob("*/*/notes.mid"))]
+    return out
+
+
+def excerpt_name(folder: Path, start: float) -> str:
+    return f"{folder.name.replace(' ', '_').lower()}_{start}"
+
+
+def chart_beats(midi: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The chart's beats and bar lines (seconds, whole song) from its tempo map and metre."""
+    import pretty_midi
+
+    m = pretty_midi.PrettyMIDI(str(midi))
+    return np.asarray(m.get_beats()), np.asarray(m.get_downbeats())
+
+
+def window(times: np.ndarray, start: float, length: float = EXCERPT_S) -> list[float]:
+    """`times` inside [start, start + length), relative to start."""
+    t = times[(times >= start) & (times < start + length)] - start
+    return [round(float(x), 4) for x in t]
+
+
+def cut(folder: Path, start: float, out: Path) -> None:
+    """The band and the lead guitar summed, 60 s from `start`, as 32-bit float WAV."""
+    import soundfile as sf
+
+    parts = [sf.read(str(folder / f), dtype="float32", always_2d=True) for f in ("song.ogg", "guitar.ogg")]
+    if any(sr != SR for _, sr in parts):
+        raise SystemExit(f"{folder}: expected {SR} Hz audio")
+    n = min(len(a) for a, _ in parts)
+    mix = sum(a[:n] for a, _ in parts)
+    a, b = int(start * SR), int((start + EXCERPT_S) * SR)
+    x = mix[a:b]
+    x = x / max(1.0, float(np.abs(x).max()) / PEAK)
+    tmp = out.with_name(f".{out.name}.part")
+    sf.write(str(tmp), x, SR, subtype="FLOAT", format="WAV")
+    os.replace(tmp, out)
+
+
+def load_charted(which: str, n: int | None, cache: Path) -> tuple[list, dict]:
+    """The excerpts of one split (start by start, every song), cut where missing, with
+    the chart as `truth`; and what the output says of them (packages, licences, starts)."""
+    if which not in STARTS:
+        raise SystemExit(f"the charted set has splits {', '.join(STARTS)}, not {which!r}")
+    folders = song_folders(cache)
+    ex = cache / "ex"
+    ex.mkdir(parents=True, exist_ok=True)
+    songs = []
+    for start in STARTS[which]:
+        for package, folder in folders:
+            if n is not None and len(songs) >= n:
+                break
+            s = ChartedSong(excerpt_name(folder, start), folder, start, package, PACKAGES[package],
+                            version_of(package_dir(cache, package)))
+            s.wav = ex / f"{s.name}.wav"
+            if not s.wav.exists():
+                cut(folder, start, s.wav)
+            import soundfile as sf
+
+            seconds = float(sf.info(str(s.wav)).duration)  # a song may end before 60 s are up
+            beats, bars = chart_beats(folder / "notes.mid")
+            rb = window(beats, start, seconds)
+            tempo = float(60.0 / np.median(np.diff(rb)))
+            s.truth = {"title": s.name, "tempo": round(tempo, 2), "tempo_ref": tempo, "beats": rb,
+                       "downbeats": window(bars, start, seconds), "trim_s": TRIM_S, "duration": seconds,
+                       "feel": "charted"}
+            songs.append(s)
+    return songs, {"packages": {p: version_of(package_dir(cache, p)) for p in PACKAGES},
+                   "licences": PACKAGES, "starts": list(STARTS[which]),
+                   "reference": "the songs' Frets on Fire charts (notes.mid): beats from the "
+                                "tempo map, bars from its metre; beat F trims the first "
+                                f"{TRIM_S:.0f} s"}
