@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -103,34 +104,49 @@ def cut(folder: Path, start: float, out: Path) -> None:
     os.replace(tmp, out)
 
 
+def charted_excerpt(package: str, folder: Path, start: float, cache: Path) -> ChartedSong:
+    """One excerpt, cut under cache/ex where missing, with its chart as `truth`."""
+    import soundfile as sf
+
+    pkg = package_dir(cache, package)
+    s = ChartedSong(excerpt_name(folder, start), folder, start, package, PACKAGES[package],
+                    version_of(pkg))
+    s.wav = cache / "ex" / f"{s.name}.wav"
+    if not s.wav.exists():
+        s.wav.parent.mkdir(parents=True, exist_ok=True)
+        cut(folder, start, s.wav)
+    seconds = float(sf.info(str(s.wav)).duration)  # a song may end before 60 s are up
+    beats, bars = chart_beats(folder / "notes.mid")
+    rb = window(beats, start, seconds)
+    tempo = float(60.0 / np.median(np.diff(rb)))
+    s.truth = {"title": s.name, "tempo": round(tempo, 2), "tempo_ref": tempo, "beats": rb,
+               "downbeats": window(bars, start, seconds), "trim_s": TRIM_S, "duration": seconds,
+               "feel": "charted", "split": split_of(start), "licence": s.licence,
+               "package": f"{package} {s.version}"}
+    return s
+
+
+def split_of(start: float) -> str:
+    return next((k for k, v in STARTS.items() if start in v), "other")
+
+
+def charted_song(name: str, cache: Path) -> ChartedSong:
+    """The excerpt `name` ("chaos_god_35.0": a song's folder name and a start in seconds)."""
+    slug, start = name.rsplit("_", 1)
+    for package, folder in song_folders(cache):
+        if excerpt_name(folder, float(start)) == name:
+            return charted_excerpt(package, folder, float(start), cache)
+    raise SystemExit(f"no charted song {slug!r}")
+
+
 def load_charted(which: str, n: int | None, cache: Path) -> tuple[list, dict]:
     """The excerpts of one split (start by start, every song), cut where missing, with
     the chart as `truth`; and what the output says of them (packages, licences, starts)."""
     if which not in STARTS:
         raise SystemExit(f"the charted set has splits {', '.join(STARTS)}, not {which!r}")
     folders = song_folders(cache)
-    ex = cache / "ex"
-    ex.mkdir(parents=True, exist_ok=True)
-    songs = []
-    for start in STARTS[which]:
-        for package, folder in folders:
-            if n is not None and len(songs) >= n:
-                break
-            s = ChartedSong(excerpt_name(folder, start), folder, start, package, PACKAGES[package],
-                            version_of(package_dir(cache, package)))
-            s.wav = ex / f"{s.name}.wav"
-            if not s.wav.exists():
-                cut(folder, start, s.wav)
-            import soundfile as sf
-
-            seconds = float(sf.info(str(s.wav)).duration)  # a song may end before 60 s are up
-            beats, bars = chart_beats(folder / "notes.mid")
-            rb = window(beats, start, seconds)
-            tempo = float(60.0 / np.median(np.diff(rb)))
-            s.truth = {"title": s.name, "tempo": round(tempo, 2), "tempo_ref": tempo, "beats": rb,
-                       "downbeats": window(bars, start, seconds), "trim_s": TRIM_S, "duration": seconds,
-                       "feel": "charted"}
-            songs.append(s)
+    every = ((package, folder, start) for start in STARTS[which] for package, folder in folders)
+    songs = [charted_excerpt(p, f, start, cache) for p, f, start in islice(every, n)]
     return songs, {"packages": {p: version_of(package_dir(cache, p)) for p in PACKAGES},
                    "licences": PACKAGES, "starts": list(STARTS[which]),
                    "reference": "the songs' Frets on Fire charts (notes.mid): beats from the "

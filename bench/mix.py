@@ -2,7 +2,7 @@
 
     python bench/mix.py [--bars 48 | --minutes 3] [--pairs 2] [--cache build/bench-songs]
                         [--local truth|onnx] [--modal truth|bands] [--reuse-stems]
-                        [--set generated|hard|lmms|real|real-sweep]
+                        [--set generated|hard|lmms|real|real-sweep|charted]
                         [--split dev|test|fresh|all] [--only 0,2]
                         [--lmms-cache build/bench-lmms] [--real-cache build/bench-real]
                         [--lead-style flat|realistic] [--drift 0.03]
@@ -81,6 +81,14 @@ generated pairs only (it pairs the songs' bars one to one).
 fixed before the first sweep (`mix_pairs.real_sweep`): the placement check on
 many real grids rather than one per slot.
 
+`--set charted` mixes real band recordings whose beats were charted by hand
+(CHARTED_PAIRS: each of bench/charted_songs.py's four metal songs with vocals
+over one of its four instrumentals, 60 s excerpts from 20 s (dev) and from 65 s (test),
+cut under `--charted-cache`/ex; truth 1:1 except the 190-over-95 pair, 2:1).
+Whole recordings, not stems: the vocal song's band is separated out by the
+job, as a user's would be. Judged by `heard_placement` and `grid_placement`
+against the charts' beats.
+
 `--lead-style realistic` sings the vocal songs' leads with a pitch contour
 (testsongs/lead_contour.py), a realism fix of the test material: HTDemucs hears
 Festival's flat-pitched leads as a synth and drops them from its vocal stem
@@ -138,7 +146,8 @@ def run_one(job: dict) -> dict:
 
     vocal_song, inst_song = make_songs(job["pair"], job["bars"], job["minutes"], Path(job["cache"]),
                                        job["set"], Path(job["lmms_cache"]), job["lead_style"],
-                                       Path(job["real_cache"]), job.get("drift", 0.0))
+                                       Path(job["real_cache"]), job.get("drift", 0.0),
+                                       Path(job.get("charted_cache", ROOT / "build" / "bench-charted")))
     cfg = CONFIGS[job["config"]]
     settings = load_settings(stem_backend=cfg["stem_backend"],
                              vocal_sub_separation=cfg["vocal_sub_separation"],
@@ -256,10 +265,12 @@ def main() -> int:
     ap.add_argument("--configs", default=None,
                     help="comma list; default all four (generated) or 1-baseline (hard)")
     ap.add_argument("--set", default="generated",
-                    choices=["generated", "hard", "lmms", "real", "real-sweep"])
+                    choices=["generated", "hard", "lmms", "real", "real-sweep", "charted"])
     ap.add_argument("--lmms-cache", type=Path, default=ROOT / "build" / "bench-lmms")
     ap.add_argument("--real-cache", type=Path, default=ROOT / "build" / "bench-real",
                     help="real set: bench/real_songs.py's cache (excerpts under ex/)")
+    ap.add_argument("--charted-cache", type=Path, default=ROOT / "build" / "bench-charted",
+                    help="charted set: bench/charted_songs.py's cache (excerpts under ex/)")
     ap.add_argument("--split", default="all", choices=["dev", "test", "fresh", "all"],
                     help="lmms and real sets: the pairs whose instrumental is in this half")
     ap.add_argument("--only", default=None, help="comma list of pair indices")
@@ -273,7 +284,7 @@ def main() -> int:
     pairs = pairs_for(args.set)
     configs = args.configs or (",".join(CONFIGS) if args.set == "generated" else "1-baseline")
     chosen = ([int(i) for i in args.only.split(",")] if args.only
-              else list(range(len(pairs)) if args.set in ("lmms", "real", "real-sweep")
+              else list(range(len(pairs)) if args.set in ("lmms", "real", "real-sweep", "charted")
                         else range(min(args.pairs, len(pairs)))))
     bars = None if args.minutes else args.bars
     data_root = ROOT / "build" / "bench-mix-data"
@@ -287,16 +298,17 @@ def main() -> int:
                     and split_of(pairs[pair][1]) != args.split):
                 continue  # known without fetching (or warping) the excerpt
             songs = make_songs(pair, bars, args.minutes, args.cache, args.set, args.lmms_cache,
-                               args.lead_style, args.real_cache, args.drift)
+                               args.lead_style, args.real_cache, args.drift, args.charted_cache)
             if args.split != "all" and songs[1].truth.get("split", "dev") != args.split:
                 continue
-            data_dir = (product_data if args.set in ("real", "real-sweep")
+            data_dir = (product_data if args.set in ("real", "real-sweep", "charted")
                         else data_root if args.reuse_stems else Path(tmp) / f"data-{pair}")
             for config in configs.split(","):
                 job = dict(pair=pair, set=args.set, config=config, bars=bars, minutes=args.minutes,
                            lead_style=args.lead_style,
                            cache=str(args.cache), lmms_cache=str(args.lmms_cache),
                            real_cache=str(args.real_cache), drift=args.drift,
+                           charted_cache=str(args.charted_cache),
                            local=args.local, modal=args.modal,
                            data_dir=str(data_dir),
                            out_dir=str(Path(tmp) / f"out-{pair}-{config}"))

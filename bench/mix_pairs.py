@@ -161,10 +161,21 @@ def real_sweep(reference: dict[str, dict] | None = None) -> list:
     return out
 
 
+# Real band recordings with charted beats (bench/charted_songs.py): each metal
+# song with vocals over one instrumental, 60 s from the same start. Two starts,
+# one of the dev split and one of the test split; truth 1:1 except 190 over 95 (2:1).
+CHARTED_PAIRS = [(f"{v}_{start}", f"{i}_{start}") for start in (20.0, 65.0) for v, i in (
+    ("armygeddon", "escape_from_chaosland"),       # 170 over 135
+    ("chaos_god", "metal_madness"),                 # 170 over 150
+    ("internal_degeneration", "feelings"),          # 190 over 95: 2:1
+    ("mutilated_mime", "war_of_freedom"))]          # 180 over 140
+
+
 def pairs_for(set_name: str) -> list:
     if set_name == "real-sweep":
         return real_sweep()
-    return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS, "real": REAL_PAIRS}[set_name]
+    return {"generated": PAIRS, "hard": HARD_PAIRS, "lmms": LMMS_PAIRS, "real": REAL_PAIRS,
+            "charted": CHARTED_PAIRS}[set_name]
 
 
 def real_song(name: str, cache: Path, drift: float = 0.0):
@@ -227,7 +238,8 @@ def lmms_project(name: str, cache: Path):
 
 def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
                set_name: str = "generated", lmms_cache: Path | None = None,
-               lead_style: str = "flat", real_cache: Path | None = None, drift: float = 0.0):
+               lead_style: str = "flat", real_cache: Path | None = None, drift: float = 0.0,
+               charted_cache: Path | None = None):
     """The pair's songs; `lead_style="realistic"` sings the generated vocal
     songs' leads with a pitch contour (testsongs/lead_contour.py: a realism fix
     of the test material, since HTDemucs hears a flat Festival lead as a synth)."""
@@ -235,6 +247,11 @@ def make_songs(pair: int, bars: int | None, minutes: float | None, cache: Path,
 
     out = []
     for spec in pairs_for(set_name)[pair]:
+        if set_name == "charted":
+            from charted_songs import charted_song
+
+            out.append(charted_song(spec, charted_cache or ROOT / "build" / "bench-charted"))
+            continue
         if isinstance(spec, str) and set_name in ("real", "real-sweep"):
             out.append(real_song(spec, real_cache or ROOT / "build" / "bench-real", drift))
             continue

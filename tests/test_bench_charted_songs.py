@@ -69,3 +69,16 @@ def test_excerpts_are_named_by_song_and_start_and_splits_do_not_share_a_start(tm
     assert not set(STARTS["dev"]) & set(STARTS["test"])
     with pytest.raises(SystemExit, match="splits dev, test"):
         load_charted("fresh", None, tmp_path)
+
+
+def test_the_charted_pairs_take_one_start_of_each_split_and_every_song_once_a_start():
+    from charted_songs import split_of
+    from mix_pairs import CHARTED_PAIRS
+
+    starts = [float(v.rsplit("_", 1)[1]) for v, _ in CHARTED_PAIRS]
+    assert [split_of(s) for s in dict.fromkeys(starts)] == ["dev", "test"]
+    for start in set(starts):
+        names = [n for pair in CHARTED_PAIRS for n in pair if n.endswith(f"_{start}")]
+        assert len(names) == len(set(names)) == 8
+        assert all(float(n.rsplit("_", 1)[1]) == start for pair in CHARTED_PAIRS
+                   if pair[0].endswith(f"_{start}") for n in pair)
