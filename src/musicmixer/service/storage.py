@@ -12,13 +12,17 @@ A folder that only looks shared is the classic cluster mistake (a worker
 whose mount failed writes into an empty local folder and every job it takes
 fails "songs missing"). `join` catches it: the first node to start writes a
 random token to the folder and to Redis; every other node must find the same
-token in its folder, or it refuses to start.
+token in its folder, or it refuses to start. The folder's token is settled
+in the folder before Redis is asked, so nodes started together on one folder
+(a scaled deployment) all agree: an exclusive link publishes the first one.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -66,15 +70,37 @@ class SharedFolder(FileStorage):
         return shutil.disk_usage(folder).free
 
     def join(self, claim_token: Callable[[str], str]) -> None:
+        mine = self._folder_token()
+        if claim_token(mine) != mine:
+            raise NotShared(f"DATA_DIR ({self.root}) is not the folder the other nodes of this "
+                            f"cluster use: mount the shared folder there (see docs/deploy.md).")
+
+    def _folder_token(self, settle_s: float = 10.0) -> str:
+        """The folder's token, written now if it has none. Two nodes started
+        together once each read no marker and wrote their own, and the second
+        refused to start; the marker is now published by a hard link, which
+        fails if it exists, so the later node reads the first one's."""
         marker = self.root / TOKEN_FILE
-        mine = marker.read_text().strip() if marker.is_file() else secrets.token_hex(16)
-        theirs = claim_token(mine)
-        if theirs == mine:
-            if not marker.is_file():
-                self.root.mkdir(parents=True, exist_ok=True)
-                tmp = marker.with_suffix(".tmp")
-                tmp.write_text(mine)
-                tmp.replace(marker)
-            return
-        raise NotShared(f"DATA_DIR ({self.root}) is not the folder the other nodes of this "
-                        f"cluster use: mount the shared folder there (see docs/deploy.md).")
+        if not marker.is_file():
+            self.root.mkdir(parents=True, exist_ok=True)
+            token = secrets.token_hex(16)
+            tmp = self.root / f"{TOKEN_FILE}.{token}.tmp"
+            tmp.write_text(token)
+            try:
+                os.link(tmp, marker)
+            except FileExistsError:
+                pass
+            except OSError:  # a share without hard links: an exclusive create
+                try:
+                    with open(marker, "x") as f:
+                        f.write(token)
+                except FileExistsError:
+                    pass
+            finally:
+                tmp.unlink(missing_ok=True)
+        end = time.monotonic() + settle_s
+        while True:  # an exclusive create can be read before its write lands
+            token = marker.read_text().strip()
+            if len(token) == 32 or time.monotonic() > end:
+                return token
+            time.sleep(0.05)
