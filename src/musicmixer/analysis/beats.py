@@ -27,7 +27,14 @@ import numpy as np
 
 from ..errors import AnalysisError
 from .features import FPS
-from .octave import DrumBands, beat_is_fast_member, drum_autocorr, family
+from .octave import (
+    DrumBands,
+    beat_is_fast_member,
+    drum_autocorr,
+    family,
+    level_windows,
+    window_bands,
+)
 from .periodicity import (
     MAX_BPM,
     MIN_BPM,
@@ -194,7 +201,20 @@ def _trim_and_extend(env: np.ndarray, frames: np.ndarray) -> np.ndarray:
 
 def _level(env: np.ndarray, members: list[float], drums: DrumBands | None) -> float:
     """The first member of an octave family, fastest first, that is the beat
-    rather than the eighths of the next (`octave.beat_is_fast_member`)."""
+    rather than the eighths of the next (`octave.beat_is_fast_member`); in a
+    long song, the member most of its passages choose (`octave.level_windows`),
+    a tie going to the song read whole."""
+    spans = [s for s in level_windows(len(env)) if env[s].std() > 1e-9]
+    if len(spans) < 2:
+        return _member(env, members, drums)
+    votes = [_member(env[s], members, window_bands(drums, s)) for s in spans]
+    counts = {m: votes.count(m) for m in members}
+    top = max(counts.values())
+    winners = [m for m in members if counts[m] == top]
+    return winners[0] if len(winners) == 1 else _member(env, members, drums)
+
+
+def _member(env: np.ndarray, members: list[float], drums: DrumBands | None) -> float:
     ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / MIN_BPM * 2 / 0.97) + 8))
     drum_ac = drum_autocorr(drums)
     for fast in members[:-1]:

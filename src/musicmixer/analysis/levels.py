@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from .features import FPS
-from .octave import DrumBands, DrumRepetition, drum_autocorr, fast_member_margin
+from .octave import (
+    DrumBands,
+    DrumRepetition,
+    drum_autocorr,
+    fast_member_margin,
+    level_windows,
+    window_bands,
+)
 from .periodicity import MAX_BPM, MIN_BPM, autocorr
 
 LEVELS = (("half", 0.5), ("beat", 1.0), ("double", 2.0))
@@ -41,12 +48,20 @@ def metrical_levels(env: np.ndarray, bpm: float, drums: DrumBands | None = None
     song tracked at 85 whose eighths nearly passed) shows as a strong double
     level and a low `tempo_level_confidence`. The scores do not move the grid:
     pairing may map the beats at any level (`mix.tempo`). `drums` are the
-    drum bands the tracker reads (`octave.level_drum_bands`).
+    drum bands the tracker reads (`octave.level_drum_bands`). In a song longer
+    than an excerpt each probability is the median over its passages
+    (`octave.level_windows`): above 0.5 where most passages read that way, as
+    the level itself is voted.
     """
-    ac = autocorr(env, min(len(env) - 1, int(60.0 * FPS / bpm * 4) + 8))
-    drum_ac = drum_autocorr(drums)
-    p_double = _p_faster(ac, 2.0 * bpm, drum_ac)
-    p_beat = _p_faster(ac, bpm, drum_ac)
+    spans = [s for s in level_windows(len(env)) if env[s].std() > 1e-9] or [slice(0, len(env))]
+    doubles, beats = [], []
+    for span in spans:  # a long song: the median over its passages, as its level is voted
+        part = env[span]
+        ac = autocorr(part, min(len(part) - 1, int(60.0 * FPS / bpm * 4) + 8))
+        drum_ac = drum_autocorr(window_bands(drums, span))
+        doubles.append(_p_faster(ac, 2.0 * bpm, drum_ac))
+        beats.append(_p_faster(ac, bpm, drum_ac))
+    p_double, p_beat = float(np.median(doubles)), float(np.median(beats))
     scores = {"double": p_double, "beat": (1 - p_double) * p_beat,
               "half": (1 - p_double) * (1 - p_beat)}
     return [(name, bpm * mult, scores[name]) for name, mult in LEVELS]

@@ -222,6 +222,33 @@ def beat_is_fast_member(ac: np.ndarray, bpm: float, drums: DrumRepetition | None
     return fast_member_margin(ac, bpm, drums) >= 0.0
 
 
+LEVEL_WINDOW_S = 60.0  # one passage: the length of the excerpts every level rule was measured on
+LEVEL_HOP_S = 30.0
+
+
+def level_windows(n_frames: int) -> list[slice]:
+    """The passages over which a long song's beat level is read, each voting
+    (`beats.choose_level`, `levels.metrical_levels`); a song under 1.5 passages
+    is read whole, as before. Read whole, a song's autocorrelation mixes its
+    sections: a 288 s charted 95 BPM instrumental read 190 whole, though four
+    of its five 60 s passages read 95 (one part plays double time)."""
+    win, hop = int(LEVEL_WINDOW_S * FPS), int(LEVEL_HOP_S * FPS)
+    if n_frames < 1.5 * win:
+        return [slice(0, n_frames)]
+    starts = list(range(0, n_frames - win + 1, hop))
+    if starts[-1] + win < n_frames:
+        starts.append(n_frames - win)
+    return [slice(a, a + win) for a in starts]
+
+
+def window_bands(bands: DrumBands | None, span: slice) -> DrumBands | None:
+    """The drum bands over one passage."""
+    if bands is None:
+        return None
+    return DrumBands(bands.snare[span], bands.separated,
+                     None if bands.kick is None else bands.kick[span])
+
+
 def drum_autocorr(bands: DrumBands | None, bpm_floor: float = MIN_BPM) -> DrumRepetition | None:
     """Autocorrelation of the drum bands up to four beats at `bpm_floor` (None
     without a mid band; no kick's without a kick band)."""
