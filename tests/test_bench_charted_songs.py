@@ -62,12 +62,17 @@ def test_the_cut_sums_band_and_guitar_and_keeps_the_peak_under_full_scale(tmp_pa
     assert sr == SR and len(x) == int(2.5 * SR)  # the song ends before 60 s are up
     assert np.abs(x).max() == pytest.approx(0.98, abs=1e-3)
     assert np.median(x[SR:, 0]) == pytest.approx(0.7 * 0.98 / 1.2, abs=0.03)
+    cut(tmp_path, 0.5, out, 1.0)
+    assert len(sf.read(str(out))[0]) == SR  # an excerpt of its length
+    cut(tmp_path, 0.0, out, None)
+    assert len(sf.read(str(out))[0]) == n  # the whole song
 
 
 def test_excerpts_are_named_by_song_and_start_and_splits_do_not_share_a_start(tmp_path):
     assert excerpt_name(Path("x/Metal madness"), 57.5) == "metal_madness_57.5"
     assert not set(STARTS["dev"]) & set(STARTS["test"])
-    with pytest.raises(SystemExit, match="splits dev, test"):
+    assert excerpt_name(Path("x/Metal madness"), "whole") == "metal_madness_whole"
+    with pytest.raises(SystemExit, match="splits dev, test, whole"):
         load_charted("fresh", None, tmp_path)
 
 
