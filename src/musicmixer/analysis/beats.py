@@ -204,8 +204,8 @@ def _level(env: np.ndarray, members: list[float], drums: DrumBands | None) -> fl
     rather than the eighths of the next (`octave.beat_is_fast_member`); in a
     long song, the member most of its passages choose (`octave.level_windows`),
     a tie going to the song read whole."""
-    spans = [s for s in level_windows(len(env)) if env[s].std() > 1e-9]
-    if len(spans) < 2:
+    spans = level_windows(env)
+    if len(spans) == 1:
         return _member(env, members, drums)
     votes = [_member(env[s], members, window_bands(drums, s)) for s in spans]
     counts = {m: votes.count(m) for m in members}

@@ -226,19 +226,21 @@ LEVEL_WINDOW_S = 60.0  # one passage: the length of the excerpts every level rul
 LEVEL_HOP_S = 30.0
 
 
-def level_windows(n_frames: int) -> list[slice]:
+def level_windows(env: np.ndarray) -> list[slice]:
     """The passages over which a long song's beat level is read, each voting
-    (`beats.choose_level`, `levels.metrical_levels`); a song under 1.5 passages
-    is read whole, as before. Read whole, a song's autocorrelation mixes its
-    sections: a 288 s charted 95 BPM instrumental read 190 whole, though four
-    of its five 60 s passages read 95 (one part plays double time)."""
-    win, hop = int(LEVEL_WINDOW_S * FPS), int(LEVEL_HOP_S * FPS)
-    if n_frames < 1.5 * win:
-        return [slice(0, n_frames)]
-    starts = list(range(0, n_frames - win + 1, hop))
-    if starts[-1] + win < n_frames:
-        starts.append(n_frames - win)
-    return [slice(a, a + win) for a in starts]
+    (`beats.choose_level`, `levels.metrical_levels`): those with sound in
+    `env`; a song under 1.5 passages, or with sound in fewer than two, is one
+    passage, read whole as before. Read whole, a song's autocorrelation mixes
+    its sections: a 288 s charted 95 BPM instrumental read 190 whole, though
+    four of its five 60 s passages read 95 (one part plays double time)."""
+    n, win, hop = len(env), int(LEVEL_WINDOW_S * FPS), int(LEVEL_HOP_S * FPS)
+    if n < 1.5 * win:
+        return [slice(0, n)]
+    starts = list(range(0, n - win + 1, hop))
+    if starts[-1] + win < n:
+        starts.append(n - win)
+    spans = [slice(a, a + win) for a in starts if env[a:a + win].std() > 1e-9]
+    return spans if len(spans) >= 2 else [slice(0, n)]
 
 
 def window_bands(bands: DrumBands | None, span: slice) -> DrumBands | None:
