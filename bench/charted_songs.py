@@ -144,11 +144,11 @@ def charted_song(name: str, cache: Path) -> ChartedSong:
     """The excerpt `name` ("chaos_god_35.0": a song's folder name and a start in seconds;
     "chaos_god_whole": the whole song)."""
     slug, start = name.rsplit("_", 1)
+    whole = start == WHOLE
+    at = 0.0 if whole else float(start)
     for package, folder in song_folders(cache):
-        if start == WHOLE and excerpt_name(folder, WHOLE) == name:
-            return charted_excerpt(package, folder, 0.0, cache, whole=True)
-        if start != WHOLE and excerpt_name(folder, float(start)) == name:
-            return charted_excerpt(package, folder, float(start), cache)
+        if excerpt_name(folder, WHOLE if whole else at) == name:
+            return charted_excerpt(package, folder, at, cache, whole=whole)
     raise SystemExit(f"no charted song {slug!r}")
 
 
